@@ -1,0 +1,250 @@
+"""Settings: secrets from the environment, behaviour from config.yaml. Loaded once, in
+``main``, validated with errors a person can act on, then passed down."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.model import Network, Platform
+from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
+
+TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says what to fix."""
+
+
+class Environment(BaseSettings):
+    """Secrets and deployment settings, only ever from the environment."""
+
+    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+
+    SLACK_BOT_TOKEN: SecretStr | None = None
+    SLACK_SIGNING_SECRET: SecretStr | None = None
+    SLACK_APP_TOKEN: SecretStr | None = None
+    SLACK_API_URL: str = "https://slack.com/api/"
+    DATABASE_URL: str = "sqlite+aiosqlite:///./advocacy.db"
+    ADVOCACY_CONFIG: Path = Path("config.yaml")
+    ADVOCACY_PUBLIC_URL: str = "http://localhost:3000"
+    PORT: int = Field(default=3000, ge=1, le=65535)
+    HOST: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every interface
+    LOG_LEVEL: str = "INFO"
+
+    @field_validator("SLACK_API_URL")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("ADVOCACY_PUBLIC_URL")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/")
+
+    def slack_http_ready(self) -> bool:
+        """Whether Slack can be served over HTTP (Events API, commands, interactivity)."""
+        return bool(self.SLACK_BOT_TOKEN and self.SLACK_SIGNING_SECRET)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ProgrammeSection(_Strict):
+    name: str = "Ambassadors"
+    hashtag: str | None = None
+    timezone: str = "UTC"
+    default_language: Literal["en", "fr"] = "en"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(
+                f"unknown time zone {value!r} (use an IANA name such as Europe/Paris)"
+            ) from error
+        return value
+
+    @field_validator("hashtag")
+    @classmethod
+    def _hashtag(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip()
+        return value if value.startswith("#") else f"#{value}"
+
+
+class GuidelinesSection(_Strict):
+    file: Path = Path("guidelines.md")
+    version: str | None = None  # default: derived from the file's content
+
+
+class TopicSection(_Strict):
+    id: TopicId
+    label: str
+    label_fr: str | None = None
+
+
+class PointsSection(_Strict):
+    share_click: int | dict[str, int] = 5
+    confirmed_share: int = Field(default=10, ge=0)
+    reaction: int = Field(default=1, ge=0)
+
+    @field_validator("share_click")
+    @classmethod
+    def _networks(cls, value: int | dict[str, int]) -> int | dict[str, int]:
+        if isinstance(value, dict):
+            unknown = set(value) - {"default", *Network}
+            if unknown:
+                raise ValueError(
+                    f"unknown networks {sorted(unknown)}; known: {[n.value for n in Network]}"
+                )
+            if any(v < 0 for v in value.values()):
+                raise ValueError("points cannot be negative")
+        elif value < 0:
+            raise ValueError("points cannot be negative")
+        return value
+
+
+class LeaderboardSection(_Strict):
+    day: Weekday = "mon"
+    hour: int = Field(default=9, ge=0, le=23)
+    minute: int = Field(default=0, ge=0, le=59)
+    timezone: str | None = None  # default: the programme's
+    size: int = Field(default=10, ge=1, le=40)
+    week: Literal["previous", "current"] = "previous"
+    channels: dict[Platform, list[str]] = Field(default_factory=dict)
+
+
+class CuratorsSection(_Strict):
+    slack: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+
+
+class FetchSection(_Strict):
+    timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    max_bytes: int = Field(default=1_000_000, ge=10_000, le=10_000_000)
+
+
+class Config(_Strict):
+    """config.yaml."""
+
+    programme: ProgrammeSection = ProgrammeSection()
+    guidelines: GuidelinesSection = GuidelinesSection()
+    topics: list[TopicSection]
+    networks: list[Network] = [Network.LINKEDIN, Network.X, Network.FACEBOOK, Network.BLUESKY]
+    curators: CuratorsSection = CuratorsSection()
+    points: PointsSection = PointsSection()
+    leaderboard: LeaderboardSection = LeaderboardSection()
+    fetch: FetchSection = FetchSection()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if not self.topics:
+            raise ValueError("topics: list at least one topic")
+        ids = [t.id for t in self.topics]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"topics: duplicate ids in {ids}")
+        if not self.networks:
+            raise ValueError("networks: list at least one network")
+        return self
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate config.yaml.
+
+    Raises:
+        ConfigError: with one line per problem, naming the field.
+    """
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise ConfigError(
+            f"{path}: not found (set ADVOCACY_CONFIG to the path of "
+            "your config.yaml; the repository ships one to start from)"
+        ) from error
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from error
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as error:
+        lines = [
+            f"  {'.'.join(str(p) for p in e['loc']) or '(top level)'}: {e['msg']}"
+            for e in error.errors()
+        ]
+        raise ConfigError(f"{path}: invalid configuration\n" + "\n".join(lines)) from error
+
+
+def load_guidelines(config: Config, config_path: Path) -> Guidelines:
+    """Read the guidelines file (relative paths are relative to config.yaml)."""
+    path = config.guidelines.file
+    if not path.is_absolute():
+        path = config_path.parent / path
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as error:
+        raise ConfigError(f"guidelines.file: {path} not found") from error
+    if not text.strip():
+        raise ConfigError(f"guidelines.file: {path} is empty")
+    version = config.guidelines.version or hashlib.sha256(text.encode()).hexdigest()[:12]
+    return Guidelines(markdown=text, version=version)
+
+
+def build_programme(config: Config, guidelines: Guidelines) -> Programme:
+    """The domain's view of the configuration."""
+    share = config.points.share_click
+    if isinstance(share, int):
+        rules = PointsRules(
+            share_click_default=share,
+            confirmed_share=config.points.confirmed_share,
+            reaction=config.points.reaction,
+        )
+    else:
+        rules = PointsRules(
+            share_click_default=share.get("default", 5),
+            share_click={Network(k): v for k, v in share.items() if k != "default"},
+            confirmed_share=config.points.confirmed_share,
+            reaction=config.points.reaction,
+        )
+    language = config.programme.default_language
+    assert language in SUPPORTED_LOCALES  # noqa: S101 - guaranteed by the Literal
+    return Programme(
+        name=config.programme.name,
+        hashtag=config.programme.hashtag,
+        topics=tuple(
+            Topic(t.id, {"en": t.label, "fr": t.label_fr or t.label}) for t in config.topics
+        ),
+        networks=tuple(dict.fromkeys(config.networks)),
+        timezone=ZoneInfo(config.programme.timezone),
+        default_locale=language,
+        points=rules,
+        curators={
+            Platform.SLACK: frozenset(config.curators.slack),
+            Platform.TEAMS: frozenset(config.curators.teams),
+        },
+        guidelines=guidelines,
+        leaderboard_size=config.leaderboard.size,
+    )

@@ -1,0 +1,261 @@
+"""Domain values of the advocacy programme.
+
+Everything here is a frozen dataclass, a ``StrEnum`` or a ``NewType``: plain values that the
+adapters translate platform payloads into, and that the store translates rows into. Nothing
+here knows about Slack, Teams, SQL or templates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import NewType
+
+AmbassadorId = NewType("AmbassadorId", int)
+ContentId = NewType("ContentId", int)
+DeliveryId = NewType("DeliveryId", int)
+
+
+class Platform(StrEnum):
+    """A chat platform the bot lives on."""
+
+    SLACK = "slack"
+    TEAMS = "teams"
+
+
+class Network(StrEnum):
+    """A social network an ambassador can share to."""
+
+    LINKEDIN = "linkedin"
+    X = "x"
+    FACEBOOK = "facebook"
+    BLUESKY = "bluesky"
+    THREADS = "threads"
+    XING = "xing"
+    WHATSAPP = "whatsapp"
+
+
+class AmbassadorStatus(StrEnum):
+    """Where a person stands in the programme."""
+
+    ACTIVE = "active"
+    LEFT = "left"
+
+
+class ContentStatus(StrEnum):
+    """Lifecycle of a piece of content."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+
+
+class Audience(StrEnum):
+    """Who a piece of content is offered to."""
+
+    INTERESTED = "interested"  # ambassadors whose interests share a topic with the content
+    EVERYONE = "everyone"  # every active ambassador
+
+
+class DeliveryStatus(StrEnum):
+    """State of one suggestion DM to one ambassador."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class InteractionKind(StrEnum):
+    """Something an ambassador did with a suggestion or a bot message."""
+
+    SHARE_CLICK = "share_click"
+    CONFIRMED_SHARE = "confirmed_share"
+    SKIP = "skip"
+    REACTION = "reaction"
+    LINK_CLICK = "link_click"
+
+
+@dataclass(frozen=True)
+class PlatformUser:
+    """A person's identity on one chat platform (a Slack user in a workspace, say)."""
+
+    platform: Platform
+    workspace_id: str
+    user_id: str
+
+
+@dataclass(frozen=True)
+class UserProfile:
+    """What the platform tells us about a person (Slack ``users.info``)."""
+
+    display_name: str
+    locale: str = "en"
+    email: str | None = None
+    timezone: str | None = None
+    is_bot: bool = False
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Ambassador:
+    """A volunteer who opted in, accepted the guidelines and receives suggestions."""
+
+    id: AmbassadorId
+    user: PlatformUser
+    display_name: str
+    locale: str
+    status: AmbassadorStatus
+    topics: frozenset[str]
+    networks: tuple[Network, ...]
+    guidelines_version: str
+    ref: str  # opaque reference used as utm_content, never the platform id
+    joined_at: datetime
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the person currently takes part."""
+        return self.status is AmbassadorStatus.ACTIVE
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """What a person chose when joining or changing their preferences."""
+
+    topics: frozenset[str]
+    networks: tuple[Network, ...]
+    guidelines_version: str
+
+
+@dataclass(frozen=True)
+class PageMetadata:
+    """Open Graph facts about a page, all optional."""
+
+    title: str | None = None
+    summary: str | None = None
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentDraft:
+    """A curator's submission, validated, before it is stored."""
+
+    url: str
+    title: str | None
+    summary: str | None
+    image_url: str | None
+    topics: tuple[str, ...]
+    texts: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    audience: Audience
+    publish_now: bool
+
+
+@dataclass(frozen=True)
+class Content:
+    """A stored piece of content that can be suggested to ambassadors."""
+
+    id: ContentId
+    url: str
+    title: str
+    summary: str
+    image_url: str | None
+    topics: tuple[str, ...]
+    texts: tuple[str, ...]
+    hashtags: tuple[str, ...]
+    audience: Audience
+    status: ContentStatus
+    created_by: PlatformUser
+    created_at: datetime
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MessageRef:
+    """Where a message the bot sent lives, so it can be updated or reacted to."""
+
+    channel_id: str
+    message_id: str  # Slack ts, Teams activity id
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One suggestion of one piece of content to one ambassador."""
+
+    id: DeliveryId
+    content_id: ContentId
+    ambassador_id: AmbassadorId
+    status: DeliveryStatus
+    variant: int
+    message: MessageRef | None = None
+    error: str | None = None
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TrackedLink:
+    """An opaque token that redirects to a content URL on behalf of an ambassador."""
+
+    token: str
+    delivery_id: DeliveryId
+    content_id: ContentId
+    ambassador_id: AmbassadorId
+    network: Network
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A recorded interaction, with the points it earned (0 when none or already awarded)."""
+
+    kind: InteractionKind
+    network: Network | None
+    points: int
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class RecordOutcome:
+    """What recording an interaction did."""
+
+    recorded: bool  # False when it was a duplicate (a retry or a double click)
+    points_awarded: int
+
+
+@dataclass(frozen=True)
+class LeaderboardEntry:
+    """One line of a leaderboard."""
+
+    rank: int
+    ambassador_id: AmbassadorId
+    display_name: str
+    points: int
+    shares: int
+
+
+@dataclass(frozen=True)
+class ReactionEvent:
+    """An emoji reaction added to or removed from a message."""
+
+    event_id: str
+    user: PlatformUser
+    reaction: str
+    message: MessageRef
+    added: bool
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    """What publishing a piece of content did."""
+
+    content: Content
+    deliveries_created: int
+    already_published: bool = False
+
+
+@dataclass(frozen=True)
+class FanOutReport:
+    """Counts from one pass of sending pending suggestions."""
+
+    sent: int = 0
+    failed: int = 0
+    errors: dict[str, int] = field(default_factory=dict)

@@ -1,0 +1,242 @@
+"""Ports: what the domain needs from the outside world, as Protocols it owns.
+
+The SQL store (``content_store``), the chat adapters (``adapters/slack``, later
+``adapters/teams``) and the page fetcher implement these; the domain's tests use in-memory
+fakes of them (``tests/bot/fakes.py``), and one contract suite checks that the fakes and the
+SQL store behave alike.
+
+Each repository method is one atomic unit of work: the store opens and commits its own
+transaction, so the domain never handles sessions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Protocol
+
+from bot.model import (
+    Ambassador,
+    AmbassadorId,
+    Content,
+    ContentDraft,
+    ContentId,
+    Delivery,
+    DeliveryId,
+    Enrolment,
+    Interaction,
+    InteractionKind,
+    LeaderboardEntry,
+    MessageRef,
+    Network,
+    PageMetadata,
+    PlatformUser,
+    PublishResult,
+    ReactionEvent,
+    RecordOutcome,
+    TrackedLink,
+    UserProfile,
+)
+from bot.views import LeaderboardView, SuggestionView
+
+
+class Clock(Protocol):
+    """The time source; tests inject a fixed or steppable one."""
+
+    def now(self) -> datetime:
+        """Return the current time, timezone-aware, in UTC."""
+        ...
+
+
+class AmbassadorRepository(Protocol):
+    """Ambassadors and their preferences."""
+
+    async def get_by_user(self, user: PlatformUser) -> Ambassador | None:
+        """Return the ambassador behind a platform identity, active or not."""
+        ...
+
+    async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
+        """Return an ambassador by id."""
+        ...
+
+    async def enrol(
+        self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
+    ) -> Ambassador:
+        """Create the ambassador, or re-activate and update one who had left."""
+        ...
+
+    async def update_preferences(
+        self, *, ambassador_id: AmbassadorId, topics: frozenset[str], networks: tuple[Network, ...]
+    ) -> Ambassador:
+        """Replace an ambassador's interests and networks."""
+        ...
+
+    async def leave(self, *, ambassador_id: AmbassadorId, now: datetime) -> None:
+        """Mark an ambassador as having left; their history stays."""
+        ...
+
+
+class ContentRepository(Protocol):
+    """Content and its publication."""
+
+    async def create(
+        self, *, draft: ContentDraft, page: PageMetadata, created_by: PlatformUser, now: datetime
+    ) -> Content:
+        """Store a draft, filling missing fields from the page's metadata."""
+        ...
+
+    async def get(self, content_id: ContentId) -> Content | None:
+        """Return a piece of content by id."""
+        ...
+
+    async def list_recent(self, *, limit: int) -> Sequence[Content]:
+        """Return the most recently created content, newest first."""
+        ...
+
+    async def publish(self, *, content_id: ContentId, now: datetime) -> PublishResult:
+        """Mark content published and create one pending delivery per matching ambassador.
+
+        Both happen in one transaction. Publishing twice creates nothing new.
+        """
+        ...
+
+    async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
+        """Resolve a tracked-link token to its link and content, or None if unknown."""
+        ...
+
+
+class DeliveryRepository(Protocol):
+    """Suggestion DMs: what is pending, what was sent where."""
+
+    async def pending(self, *, limit: int) -> Sequence[Delivery]:
+        """Return pending deliveries, oldest first."""
+        ...
+
+    async def get(self, delivery_id: DeliveryId) -> Delivery | None:
+        """Return a delivery by id."""
+        ...
+
+    async def tracked_links(
+        self, *, delivery: Delivery, networks: Sequence[Network]
+    ) -> dict[Network, TrackedLink]:
+        """Return the delivery's tracked link per network, creating missing ones."""
+        ...
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
+    ) -> None:
+        """Record where the suggestion was delivered."""
+        ...
+
+    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
+        """Record that the suggestion could not be delivered, and why."""
+        ...
+
+    async def find_by_message(self, message: MessageRef) -> Delivery | None:
+        """Return the delivery whose DM is this message."""
+        ...
+
+
+class ActivityLedger(Protocol):
+    """Append-only interactions and the points they earned."""
+
+    async def record(
+        self,
+        *,
+        dedupe_key: str,
+        ambassador_id: AmbassadorId,
+        content_id: ContentId | None,
+        delivery_id: DeliveryId | None,
+        kind: InteractionKind,
+        network: Network | None,
+        points: int,
+        now: datetime,
+    ) -> RecordOutcome:
+        """Record an interaction once per ``dedupe_key`` and award points once per
+        (ambassador, content, network, kind). Returns whether anything new was recorded."""
+        ...
+
+    async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
+        """Return a delivery's interactions, oldest first."""
+        ...
+
+    async def record_reaction(
+        self,
+        *,
+        event: ReactionEvent,
+        ambassador_id: AmbassadorId | None,
+        content_id: ContentId | None,
+        points: int,
+    ) -> RecordOutcome:
+        """Record a reaction added or removed, once per event id; award points on the first
+        reaction of a person to a content, never on churn."""
+        ...
+
+    async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
+        """Record a visit to a tracked link (no personal data of the visitor is kept)."""
+        ...
+
+    async def leaderboard(
+        self, *, start: datetime, end: datetime, limit: int
+    ) -> Sequence[LeaderboardEntry]:
+        """Rank active ambassadors by points earned in ``[start, end)``."""
+        ...
+
+    async def rank_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime
+    ) -> int | None:
+        """Competition rank of one ambassador over a window; None without points."""
+        ...
+
+    async def points_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime | None, end: datetime | None
+    ) -> tuple[int, int]:
+        """Return (points, confirmed shares) of one ambassador over a window, or all time."""
+        ...
+
+
+class BotMessageLog(Protocol):
+    """Messages the bot posted to channels (leaderboards), so reactions on them count."""
+
+    async def remember(self, *, message: MessageRef, kind: str, now: datetime) -> None:
+        """Record a message the bot posted."""
+        ...
+
+    async def is_bot_message(self, message: MessageRef) -> bool:
+        """Whether the bot posted this message."""
+        ...
+
+
+class JobRunLedger(Protocol):
+    """Claims of scheduled-job slots, so a slot runs once even across restarts."""
+
+    async def claim(self, *, job: str, slot: str, holder: str, now: datetime) -> bool:
+        """Claim a (job, slot); True only for the first claimant."""
+        ...
+
+
+class PageMetadataFetcher(Protocol):
+    """Fetches Open Graph metadata of a public web page, safely."""
+
+    async def fetch(self, url: str) -> PageMetadata:
+        """Return what the page says about itself; an empty PageMetadata if it cannot be read.
+
+        Never raises for network problems; never fetches private or loopback addresses.
+        """
+        ...
+
+
+class ChatGateway(Protocol):
+    """Sends and updates messages on one chat platform; renders views in its own idiom."""
+
+    async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
+        """DM a suggestion to a person. Raises ``DeliveryFailed`` or ``RateLimited``."""
+        ...
+
+    async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
+        """Update a suggestion DM in place."""
+        ...
+
+    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+        """Post a leaderboard to a channel."""
+        ...

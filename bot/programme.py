@@ -1,0 +1,111 @@
+"""The programme's rules, as the domain sees them (built once from config.yaml by the
+composition root)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from bot.model import Network, Platform, PlatformUser
+
+SUPPORTED_LOCALES = ("en", "fr")
+
+
+@dataclass(frozen=True)
+class Topic:
+    """An interest an ambassador can pick and a content can carry."""
+
+    id: str
+    labels: Mapping[str, str]  # locale -> label
+
+    def label(self, locale: str) -> str:
+        """The topic's label in a locale, falling back to English, then to the id."""
+        return self.labels.get(locale) or self.labels.get("en") or self.id
+
+
+@dataclass(frozen=True)
+class PointsRules:
+    """Points per kind of action. One award per (person, content, network, kind)."""
+
+    share_click_default: int = 5
+    share_click: Mapping[Network, int] = field(default_factory=dict)
+    confirmed_share: int = 10
+    reaction: int = 1
+
+    def for_share_click(self, network: Network) -> int:
+        """Points for opening a network's share dialog."""
+        return self.share_click.get(network, self.share_click_default)
+
+
+@dataclass(frozen=True)
+class Guidelines:
+    """The social-media charter people accept when they join."""
+
+    markdown: str
+    version: str
+
+
+@dataclass(frozen=True)
+class ContentLimits:
+    """Bounds on what curators submit, chosen so every message fits the platforms' limits
+    (Slack header 150, section 3,000, button URL 3,000)."""
+
+    url: int = 2_000
+    title: int = 150
+    summary: int = 1_000
+    text: int = 1_500
+    texts: int = 3
+    hashtag: int = 50
+    hashtags: int = 10
+
+    def as_dict(self) -> dict[str, int]:
+        """The limits by name, for templates."""
+        return {
+            "url": self.url,
+            "title": self.title,
+            "summary": self.summary,
+            "text": self.text,
+            "texts": self.texts,
+            "hashtag": self.hashtag,
+            "hashtags": self.hashtags,
+        }
+
+
+@dataclass(frozen=True)
+class Programme:
+    """Everything the domain needs to know about how this company runs its programme."""
+
+    name: str
+    hashtag: str | None
+    topics: tuple[Topic, ...]
+    networks: tuple[Network, ...]
+    timezone: ZoneInfo
+    default_locale: str
+    points: PointsRules
+    curators: Mapping[Platform, frozenset[str]]
+    guidelines: Guidelines
+    leaderboard_size: int = 10
+    limits: ContentLimits = field(default_factory=ContentLimits)
+
+    def is_curator(self, user: PlatformUser) -> bool:
+        """Whether this person may publish content."""
+        return user.user_id in self.curators.get(user.platform, frozenset())
+
+    def topic(self, topic_id: str) -> Topic | None:
+        """Find a topic by id, case-insensitively."""
+        wanted = topic_id.strip().lower()
+        return next((t for t in self.topics if t.id.lower() == wanted), None)
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        """Every topic id, in configured order."""
+        return tuple(t.id for t in self.topics)
+
+    def locale_for(self, platform_locale: str | None) -> str:
+        """Pick a supported locale from a platform locale such as ``fr-FR``."""
+        if platform_locale:
+            short = platform_locale.replace("_", "-").split("-")[0].lower()
+            if short in SUPPORTED_LOCALES:
+                return short
+        return self.default_locale

@@ -1,0 +1,100 @@
+"""Curators push content: validate, fill from the page, store, publish."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.content import RawPost, fill_from_page, validate_post
+from bot.errors import ContentNotFound, NotACurator
+from bot.model import Content, ContentDraft, ContentId, PageMetadata, PlatformUser, PublishResult
+from bot.ports import Clock, ContentRepository, PageMetadataFetcher
+from bot.programme import Programme
+from bot.views import ContentListItem, ContentListView, PostForm, TopicChoice
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    """What a curator's submission became."""
+
+    content: Content
+    published: PublishResult | None
+    shortened: tuple[str, ...]  # fields cut to fit ("title", "summary")
+    page_read: bool  # whether the page's metadata could be fetched
+
+
+class PublishingService:
+    """Use cases of curators pushing content."""
+
+    def __init__(
+        self,
+        *,
+        contents: ContentRepository,
+        fetcher: PageMetadataFetcher,
+        programme: Programme,
+        clock: Clock,
+    ) -> None:
+        self._contents = contents
+        self._fetcher = fetcher
+        self._programme = programme
+        self._clock = clock
+
+    def require_curator(self, user: PlatformUser) -> None:
+        """Refuse politely unless the person is a curator."""
+        if not self._programme.is_curator(user):
+            raise NotACurator(user.user_id)
+
+    def post_form(self, user: PlatformUser, locale: str) -> PostForm:
+        """The form to push content."""
+        self.require_curator(user)
+        limits = self._programme.limits
+        return PostForm(
+            locale=locale,
+            topics=tuple(TopicChoice(t.id, t.label(locale)) for t in self._programme.topics),
+            max_texts=limits.texts,
+            limits=limits.as_dict(),
+        )
+
+    def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
+        """Check a submission; fast, no I/O, so forms can show errors inline."""
+        self.require_curator(user)
+        return validate_post(raw, self._programme)
+
+    async def submit(self, user: PlatformUser, draft: ContentDraft) -> SubmitOutcome:
+        """Fill missing fields from the page, store the content and publish it if asked."""
+        self.require_curator(user)
+        page = PageMetadata()
+        if not (draft.title and draft.summary and draft.image_url):
+            page = await self._fetcher.fetch(draft.url)
+        page_read = page != PageMetadata()
+        filled = fill_from_page(draft, page, self._programme)
+        content = await self._contents.create(
+            draft=draft,
+            page=PageMetadata(filled.title, filled.summary, filled.image_url),
+            created_by=user,
+            now=self._clock.now(),
+        )
+        published = None
+        if draft.publish_now:
+            published = await self._contents.publish(content_id=content.id, now=self._clock.now())
+            content = published.content
+        return SubmitOutcome(content, published, filled.shortened, page_read)
+
+    async def publish(self, user: PlatformUser, content_id: int) -> PublishResult:
+        """Publish a stored draft (publishing twice sends nothing twice)."""
+        self.require_curator(user)
+        if await self._contents.get(ContentId(content_id)) is None:
+            raise ContentNotFound(str(content_id), content_id=content_id)
+        return await self._contents.publish(content_id=ContentId(content_id), now=self._clock.now())
+
+    async def list_recent(
+        self, user: PlatformUser, locale: str, *, limit: int = 10
+    ) -> ContentListView:
+        """Recent content with its status."""
+        self.require_curator(user)
+        items = await self._contents.list_recent(limit=limit)
+        return ContentListView(
+            locale=locale,
+            items=tuple(
+                ContentListItem(c.id, c.title, c.url, c.status.value, c.topics) for c in items
+            ),
+        )

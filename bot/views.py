@@ -1,0 +1,149 @@
+"""View models: what handlers return and templates render.
+
+A view holds data already decided by the domain (which text variant, which buttons, what
+state); the platform templates in ``messages/`` only lay it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.model import DeliveryId, LeaderboardEntry, Network
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A short message to one person, rendered from the template ``notices/<key>``."""
+
+    key: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ShareButton:
+    """One network's share button in a suggestion DM."""
+
+    network: Network
+    intent_url: str
+    clicked: bool = False
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """A suggestion DM, in the state it is in now."""
+
+    delivery_id: DeliveryId
+    locale: str
+    first_name: str
+    title: str
+    summary: str
+    image_url: str | None
+    content_url: str
+    text: str
+    buttons: tuple[ShareButton, ...]
+    confirmed: bool = False
+    skipped: bool = False
+    points_earned: int = 0
+    last_award: int = 0  # points of the action that caused this update, shown as "+N"
+
+    @property
+    def clicked_networks(self) -> tuple[Network, ...]:
+        """Networks whose share button was used."""
+        return tuple(b.network for b in self.buttons if b.clicked)
+
+
+@dataclass(frozen=True)
+class LeaderboardView:
+    """A weekly ranking."""
+
+    locale: str
+    week_label: str  # ISO week, e.g. "2026-W47"
+    week_start: date
+    entries: tuple[LeaderboardEntry, ...]
+    viewer: LeaderboardEntry | None = None
+    viewer_points: int | None = None
+
+
+@dataclass(frozen=True)
+class TopicChoice:
+    """A topic offered in forms, with the person's current choice."""
+
+    id: str
+    label: str
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class NetworkChoice:
+    """A network offered in forms, with the person's current choice."""
+
+    network: Network
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class EnrolmentForm:
+    """The join form (guidelines + interests + networks) or the preferences form."""
+
+    locale: str
+    guidelines_markdown: str | None  # None when only preferences are edited
+    guidelines_version: str
+    topics: tuple[TopicChoice, ...]
+    networks: tuple[NetworkChoice, ...]
+
+
+@dataclass(frozen=True)
+class PostForm:
+    """The curator's form to push content."""
+
+    locale: str
+    topics: tuple[TopicChoice, ...]
+    max_texts: int
+    limits: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    """``/advocacy me``: a person's standing in the programme."""
+
+    locale: str
+    display_name: str
+    active: bool
+    topics: tuple[str, ...]
+    networks: tuple[Network, ...]
+    points_week: int
+    points_total: int
+    shares_total: int
+    rank_week: int | None
+
+
+@dataclass(frozen=True)
+class HelpView:
+    """``/advocacy help``."""
+
+    locale: str
+    command: str
+    is_curator: bool
+    is_ambassador: bool
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ContentListView:
+    """Recent content for curators."""
+
+    locale: str
+    items: tuple[ContentListItem, ...]
+
+
+@dataclass(frozen=True)
+class ContentListItem:
+    """One line of the content list."""
+
+    id: int
+    title: str
+    url: str
+    status: str
+    topics: tuple[str, ...]

@@ -1,0 +1,796 @@
+"""The SQL implementation of the domain's ports (``bot/ports.py``).
+
+Each public method is one transaction. Idempotency lives in unique constraints with
+``INSERT … ON CONFLICT DO NOTHING … RETURNING``, which both SQLite (3.35+) and PostgreSQL
+support, so a retried event or a double click is a no-op rather than an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, and_, case, delete, exists, func, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.leaderboard import competition_ranks
+from bot.model import (
+    Ambassador,
+    AmbassadorId,
+    AmbassadorStatus,
+    Audience,
+    Content,
+    ContentDraft,
+    ContentId,
+    ContentStatus,
+    Delivery,
+    DeliveryId,
+    DeliveryStatus,
+    Enrolment,
+    Interaction,
+    InteractionKind,
+    LeaderboardEntry,
+    MessageRef,
+    Network,
+    PageMetadata,
+    Platform,
+    PlatformUser,
+    PublishResult,
+    ReactionEvent,
+    RecordOutcome,
+    TrackedLink,
+    UserProfile,
+)
+from bot.tracking import new_ref, new_token
+from content_store.tables import (
+    AmbassadorRow,
+    AmbassadorTopicRow,
+    BotMessageRow,
+    ContentRow,
+    ContentTopicRow,
+    DeliveryRow,
+    IdentityRow,
+    InteractionRow,
+    JobRunRow,
+    LinkVisitRow,
+    PointsAwardRow,
+    ReactionRow,
+    TrackedLinkRow,
+    UTCDateTime,
+)
+
+SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
+
+
+class Database:
+    """The engine and a session factory; the repositories share one."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.dialect = engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one committed-or-rolled-back transaction."""
+        async with self._sessions() as session, session.begin():
+            yield session
+
+    def insert(self, table: Any) -> Any:
+        """A dialect INSERT that knows ``on_conflict_do_nothing``."""
+        module = postgresql if self.dialect == "postgresql" else sqlite
+        return module.insert(table)
+
+    async def ping(self) -> None:
+        """Raise if the database cannot be reached."""
+        async with self.engine.connect() as connection:
+            await connection.execute(select(literal(1)))
+
+
+def _user_of(identity: IdentityRow) -> PlatformUser:
+    return PlatformUser(Platform(identity.platform), identity.workspace_id, identity.user_id)
+
+
+def _ambassador(row: AmbassadorRow, identity: IdentityRow, topics: Sequence[str]) -> Ambassador:
+    assert row.id is not None  # noqa: S101 - rows read back always have ids
+    return Ambassador(
+        id=AmbassadorId(row.id),
+        user=_user_of(identity),
+        display_name=row.display_name,
+        locale=row.locale,
+        status=AmbassadorStatus(row.status),
+        topics=frozenset(topics),
+        networks=tuple(Network(n) for n in row.networks if n in Network._value2member_map_),
+        guidelines_version=row.guidelines_version,
+        ref=row.ref,
+        joined_at=row.joined_at,
+    )
+
+
+def _content(row: ContentRow, topics: Sequence[str]) -> Content:
+    assert row.id is not None  # noqa: S101
+    return Content(
+        id=ContentId(row.id),
+        url=row.url,
+        title=row.title,
+        summary=row.summary,
+        image_url=row.image_url,
+        topics=tuple(topics),
+        texts=tuple(row.texts),
+        hashtags=tuple(row.hashtags),
+        audience=Audience(row.audience),
+        status=ContentStatus(row.status),
+        created_by=PlatformUser(
+            Platform(row.created_by_platform), row.created_by_workspace, row.created_by_user
+        ),
+        created_at=row.created_at,
+        published_at=row.published_at,
+    )
+
+
+def _delivery(row: DeliveryRow) -> Delivery:
+    assert row.id is not None  # noqa: S101
+    message = (
+        MessageRef(row.channel_id, row.message_id) if row.channel_id and row.message_id else None
+    )
+    return Delivery(
+        id=DeliveryId(row.id),
+        content_id=ContentId(row.content_id),
+        ambassador_id=AmbassadorId(row.ambassador_id),
+        status=DeliveryStatus(row.status),
+        variant=row.variant,
+        message=message,
+        error=row.error,
+        sent_at=row.sent_at,
+    )
+
+
+class SqlAmbassadors:
+    """``AmbassadorRepository`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def _load(self, session: AsyncSession, where: Any) -> Ambassador | None:
+        found = (
+            await session.execute(
+                select(AmbassadorRow, IdentityRow)
+                .join(IdentityRow, IdentityRow.ambassador_id == AmbassadorRow.id)
+                .where(where)
+                .order_by(IdentityRow.id)
+                .limit(1)
+            )
+        ).first()
+        if found is None:
+            return None
+        row, identity = found
+        topics = (
+            (
+                await session.execute(
+                    select(AmbassadorTopicRow.topic).where(
+                        AmbassadorTopicRow.ambassador_id == row.id
+                    )
+                )
+            )
+            .scalars()
+            .all()
+        )
+        return _ambassador(row, identity, sorted(topics))
+
+    async def get_by_user(self, user: PlatformUser) -> Ambassador | None:
+        async with self._db.transaction() as session:
+            return await self._load(
+                session,
+                and_(
+                    IdentityRow.platform == user.platform.value,
+                    IdentityRow.workspace_id == user.workspace_id,
+                    IdentityRow.user_id == user.user_id,
+                ),
+            )
+
+    async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
+        async with self._db.transaction() as session:
+            return await self._load(session, AmbassadorRow.id == ambassador_id)
+
+    async def enrol(
+        self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
+    ) -> Ambassador:
+        async with self._db.transaction() as session:
+            identity = (
+                await session.execute(
+                    select(IdentityRow).where(
+                        IdentityRow.platform == user.platform.value,
+                        IdentityRow.workspace_id == user.workspace_id,
+                        IdentityRow.user_id == user.user_id,
+                    )
+                )
+            ).scalar_one_or_none()
+            row = await session.get(AmbassadorRow, identity.ambassador_id) if identity else None
+            if row is None:
+                row = AmbassadorRow(
+                    ref=new_ref(),
+                    joined_at=now,
+                    display_name="",
+                    locale="en",
+                    status="",
+                    guidelines_version="",
+                )
+            row.display_name = profile.display_name[:200]
+            row.email = profile.email
+            row.locale = profile.locale
+            row.status = AmbassadorStatus.ACTIVE.value
+            row.guidelines_version = enrolment.guidelines_version
+            row.guidelines_accepted_at = now
+            row.networks = [n.value for n in enrolment.networks]
+            row.left_at = None
+            session.add(row)
+            await session.flush()
+            assert row.id is not None  # noqa: S101
+            if identity is None:
+                session.add(
+                    IdentityRow(
+                        ambassador_id=row.id,
+                        platform=user.platform.value,
+                        workspace_id=user.workspace_id,
+                        user_id=user.user_id,
+                    )
+                )
+            await self._set_topics(session, row.id, enrolment.topics)
+            await session.flush()
+            loaded = await self._load(session, AmbassadorRow.id == row.id)
+        assert loaded is not None  # noqa: S101
+        return loaded
+
+    @staticmethod
+    async def _set_topics(
+        session: AsyncSession, ambassador_id: int, topics: frozenset[str]
+    ) -> None:
+        await session.execute(
+            delete(AmbassadorTopicRow).where(AmbassadorTopicRow.ambassador_id == ambassador_id)
+        )
+        session.add_all(AmbassadorTopicRow(ambassador_id=ambassador_id, topic=t) for t in topics)
+
+    async def update_preferences(
+        self, *, ambassador_id: AmbassadorId, topics: frozenset[str], networks: tuple[Network, ...]
+    ) -> Ambassador:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(AmbassadorRow)
+                .where(AmbassadorRow.id == ambassador_id)
+                .values(networks=[n.value for n in networks])
+            )
+            await self._set_topics(session, ambassador_id, topics)
+            await session.flush()
+            loaded = await self._load(session, AmbassadorRow.id == ambassador_id)
+        if loaded is None:
+            raise LookupError(f"ambassador {ambassador_id} vanished")
+        return loaded
+
+    async def leave(self, *, ambassador_id: AmbassadorId, now: datetime) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(AmbassadorRow)
+                .where(AmbassadorRow.id == ambassador_id)
+                .values(status=AmbassadorStatus.LEFT.value, left_at=now)
+            )
+
+
+class SqlContents:
+    """``ContentRepository`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    async def _topics(session: AsyncSession, content_id: int) -> list[str]:
+        rows = await session.execute(
+            select(ContentTopicRow.topic).where(ContentTopicRow.content_id == content_id)
+        )
+        return sorted(rows.scalars().all())
+
+    async def create(
+        self, *, draft: ContentDraft, page: PageMetadata, created_by: PlatformUser, now: datetime
+    ) -> Content:
+        async with self._db.transaction() as session:
+            row = ContentRow(
+                url=draft.url,
+                title=page.title or draft.title or draft.url,
+                summary=page.summary or draft.summary or "",
+                image_url=page.image_url or draft.image_url,
+                audience=draft.audience.value,
+                status=ContentStatus.DRAFT.value,
+                texts=list(draft.texts),
+                hashtags=list(draft.hashtags),
+                created_by_platform=created_by.platform.value,
+                created_by_workspace=created_by.workspace_id,
+                created_by_user=created_by.user_id,
+                created_at=now,
+            )
+            session.add(row)
+            await session.flush()
+            assert row.id is not None  # noqa: S101
+            session.add_all(ContentTopicRow(content_id=row.id, topic=t) for t in draft.topics)
+            return _content(row, sorted(draft.topics))
+
+    async def get(self, content_id: ContentId) -> Content | None:
+        async with self._db.transaction() as session:
+            row = await session.get(ContentRow, content_id)
+            return _content(row, await self._topics(session, content_id)) if row else None
+
+    async def list_recent(self, *, limit: int) -> Sequence[Content]:
+        async with self._db.transaction() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(ContentRow).order_by(ContentRow.id.desc()).limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return [_content(r, await self._topics(session, r.id or 0)) for r in rows]
+
+    async def publish(self, *, content_id: ContentId, now: datetime) -> PublishResult:
+        async with self._db.transaction() as session:
+            query = select(ContentRow).where(ContentRow.id == content_id)
+            if self._db.dialect == "postgresql":
+                query = query.with_for_update()
+            row = (await session.execute(query)).scalar_one()
+            topics = await self._topics(session, content_id)
+            if row.status == ContentStatus.PUBLISHED.value:
+                return PublishResult(_content(row, topics), 0, already_published=True)
+            row.status = ContentStatus.PUBLISHED.value
+            row.published_at = now
+            session.add(row)
+            created = await self._expand(session, row, now)
+            return PublishResult(_content(row, topics), created)
+
+    async def _expand(self, session: AsyncSession, content: ContentRow, now: datetime) -> int:
+        """Write one pending delivery per matching ambassador: INSERT … SELECT, in the
+        publish transaction (the outbox), so nothing goes out unless the publish commits."""
+        match: Any = AmbassadorRow.status == AmbassadorStatus.ACTIVE.value
+        if content.audience == Audience.INTERESTED.value:
+            match = and_(
+                match,
+                exists(
+                    select(literal(1))
+                    .select_from(AmbassadorTopicRow)
+                    .join(ContentTopicRow, ContentTopicRow.topic == AmbassadorTopicRow.topic)
+                    .where(
+                        AmbassadorTopicRow.ambassador_id == AmbassadorRow.id,
+                        ContentTopicRow.content_id == content.id,
+                    )
+                ),
+            )
+        variants = max(len(content.texts), 1)
+        rows = select(
+            literal(content.id, Integer),
+            AmbassadorRow.id,
+            literal(DeliveryStatus.PENDING.value),
+            AmbassadorRow.id % variants,
+            literal(now, UTCDateTime()),
+        ).where(match)
+        statement = (
+            self._db.insert(DeliveryRow)
+            .from_select(["content_id", "ambassador_id", "status", "variant", "created_at"], rows)
+            .on_conflict_do_nothing(index_elements=["content_id", "ambassador_id"])
+        )
+        result = await session.execute(statement)
+        return int(result.rowcount or 0)
+
+    async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
+        async with self._db.transaction() as session:
+            found = (
+                await session.execute(
+                    select(TrackedLinkRow, ContentRow)
+                    .join(ContentRow, ContentRow.id == TrackedLinkRow.content_id)
+                    .where(TrackedLinkRow.token == token)
+                )
+            ).first()
+            if found is None:
+                return None
+            link, content = found
+            return _link(link), _content(content, [])
+
+
+def _link(row: TrackedLinkRow) -> TrackedLink:
+    return TrackedLink(
+        token=row.token,
+        delivery_id=DeliveryId(row.delivery_id),
+        content_id=ContentId(row.content_id),
+        ambassador_id=AmbassadorId(row.ambassador_id),
+        network=Network(row.network),
+    )
+
+
+class SqlDeliveries:
+    """``DeliveryRepository`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def pending(self, *, limit: int) -> Sequence[Delivery]:
+        async with self._db.transaction() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(DeliveryRow)
+                        .where(DeliveryRow.status == DeliveryStatus.PENDING.value)
+                        .order_by(DeliveryRow.id)
+                        .limit(limit)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return [_delivery(r) for r in rows]
+
+    async def get(self, delivery_id: DeliveryId) -> Delivery | None:
+        async with self._db.transaction() as session:
+            row = await session.get(DeliveryRow, delivery_id)
+            return _delivery(row) if row else None
+
+    async def tracked_links(
+        self, *, delivery: Delivery, networks: Sequence[Network]
+    ) -> dict[Network, TrackedLink]:
+        async with self._db.transaction() as session:
+            existing = {
+                Network(r.network): _link(r)
+                for r in (
+                    await session.execute(
+                        select(TrackedLinkRow).where(TrackedLinkRow.delivery_id == delivery.id)
+                    )
+                ).scalars()
+            }
+            missing = [n for n in networks if n not in existing]
+            if missing:
+                await session.execute(
+                    self._db.insert(TrackedLinkRow)
+                    .values(
+                        [
+                            {
+                                "token": new_token(),
+                                "delivery_id": delivery.id,
+                                "content_id": delivery.content_id,
+                                "ambassador_id": delivery.ambassador_id,
+                                "network": n.value,
+                            }
+                            for n in missing
+                        ]
+                    )
+                    .on_conflict_do_nothing(index_elements=["delivery_id", "network"])
+                )
+                rows = await session.execute(
+                    select(TrackedLinkRow).where(TrackedLinkRow.delivery_id == delivery.id)
+                )
+                existing = {Network(r.network): _link(r) for r in rows.scalars()}
+            return existing
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
+    ) -> None:
+        await self._set(
+            delivery_id,
+            status=DeliveryStatus.SENT.value,
+            channel_id=message.channel_id,
+            message_id=message.message_id,
+            sent_at=now,
+            error=None,
+        )
+
+    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
+        await self._set(delivery_id, status=DeliveryStatus.FAILED.value, error=error[:200])
+
+    async def _set(self, delivery_id: DeliveryId, **values: Any) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values)
+            )
+
+    async def find_by_message(self, message: MessageRef) -> Delivery | None:
+        async with self._db.transaction() as session:
+            row = (
+                await session.execute(
+                    select(DeliveryRow)
+                    .where(
+                        DeliveryRow.channel_id == message.channel_id,
+                        DeliveryRow.message_id == message.message_id,
+                    )
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            return _delivery(row) if row else None
+
+
+class SqlLedger:
+    """``ActivityLedger`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def award_key(
+        ambassador_id: int, content_id: int | None, network: Network | None, kind: InteractionKind
+    ) -> str:
+        """The identity of an award: one per (ambassador, content, network, kind)."""
+        return f"{ambassador_id}:{content_id or ''}:{network.value if network else ''}:{kind}"
+
+    async def _award(
+        self,
+        session: AsyncSession,
+        *,
+        ambassador_id: int,
+        content_id: int | None,
+        delivery_id: int | None,
+        kind: InteractionKind,
+        network: Network | None,
+        points: int,
+        now: datetime,
+    ) -> int:
+        if points <= 0:
+            return 0
+        inserted = await session.execute(
+            self._db.insert(PointsAwardRow)
+            .values(
+                award_key=self.award_key(ambassador_id, content_id, network, kind),
+                ambassador_id=ambassador_id,
+                content_id=content_id,
+                delivery_id=delivery_id,
+                kind=kind.value,
+                network=network.value if network else None,
+                points=points,
+                awarded_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["award_key"])
+            .returning(PointsAwardRow.id)
+        )
+        return points if inserted.first() is not None else 0
+
+    async def record(
+        self,
+        *,
+        dedupe_key: str,
+        ambassador_id: AmbassadorId,
+        content_id: ContentId | None,
+        delivery_id: DeliveryId | None,
+        kind: InteractionKind,
+        network: Network | None,
+        points: int,
+        now: datetime,
+    ) -> RecordOutcome:
+        async with self._db.transaction() as session:
+            inserted = await session.execute(
+                self._db.insert(InteractionRow)
+                .values(
+                    dedupe_key=dedupe_key,
+                    ambassador_id=ambassador_id,
+                    content_id=content_id,
+                    delivery_id=delivery_id,
+                    kind=kind.value,
+                    network=network.value if network else None,
+                    points=0,
+                    occurred_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                .returning(InteractionRow.id)
+            )
+            interaction_id = inserted.scalar_one_or_none()
+            if interaction_id is None:
+                return RecordOutcome(recorded=False, points_awarded=0)
+            awarded = await self._award(
+                session,
+                ambassador_id=ambassador_id,
+                content_id=content_id,
+                delivery_id=delivery_id,
+                kind=kind,
+                network=network,
+                points=points,
+                now=now,
+            )
+            if awarded:
+                await session.execute(
+                    update(InteractionRow)
+                    .where(InteractionRow.id == interaction_id)
+                    .values(points=awarded)
+                )
+            return RecordOutcome(recorded=True, points_awarded=awarded)
+
+    async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
+        async with self._db.transaction() as session:
+            rows = (
+                (
+                    await session.execute(
+                        select(InteractionRow)
+                        .where(InteractionRow.delivery_id == delivery_id)
+                        .order_by(InteractionRow.id)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            return [
+                Interaction(
+                    InteractionKind(r.kind),
+                    Network(r.network) if r.network else None,
+                    r.points,
+                    r.occurred_at,
+                )
+                for r in rows
+            ]
+
+    async def record_reaction(
+        self,
+        *,
+        event: ReactionEvent,
+        ambassador_id: AmbassadorId | None,
+        content_id: ContentId | None,
+        points: int,
+    ) -> RecordOutcome:
+        async with self._db.transaction() as session:
+            inserted = await session.execute(
+                self._db.insert(ReactionRow)
+                .values(
+                    event_id=event.event_id,
+                    platform=event.user.platform.value,
+                    workspace_id=event.user.workspace_id,
+                    user_id=event.user.user_id,
+                    ambassador_id=ambassador_id,
+                    content_id=content_id,
+                    reaction=event.reaction[:100],
+                    channel_id=event.message.channel_id,
+                    message_id=event.message.message_id,
+                    added=event.added,
+                    occurred_at=event.occurred_at,
+                )
+                .on_conflict_do_nothing(index_elements=["event_id"])
+                .returning(ReactionRow.id)
+            )
+            if inserted.first() is None:
+                return RecordOutcome(recorded=False, points_awarded=0)
+            awarded = 0
+            if event.added and ambassador_id is not None and content_id is not None:
+                awarded = await self._award(
+                    session,
+                    ambassador_id=ambassador_id,
+                    content_id=content_id,
+                    delivery_id=None,
+                    kind=InteractionKind.REACTION,
+                    network=None,
+                    points=points,
+                    now=event.occurred_at,
+                )
+            return RecordOutcome(recorded=True, points_awarded=awarded)
+
+    async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
+        async with self._db.transaction() as session:
+            session.add(
+                LinkVisitRow(
+                    token=link.token,
+                    content_id=link.content_id,
+                    ambassador_id=link.ambassador_id,
+                    network=link.network.value,
+                    is_bot=is_bot,
+                    visited_at=now,
+                )
+            )
+
+    def _totals(self, start: datetime | None, end: datetime | None) -> Any:
+        shares = func.count(
+            func.distinct(case((PointsAwardRow.kind.in_(SHARE_KINDS), PointsAwardRow.content_id)))
+        )
+        query = select(
+            PointsAwardRow.ambassador_id,
+            func.sum(PointsAwardRow.points).label("points"),
+            shares.label("shares"),
+        ).group_by(PointsAwardRow.ambassador_id)
+        if start is not None:
+            query = query.where(PointsAwardRow.awarded_at >= start)
+        if end is not None:
+            query = query.where(PointsAwardRow.awarded_at < end)
+        return query
+
+    async def leaderboard(
+        self, *, start: datetime, end: datetime, limit: int
+    ) -> Sequence[LeaderboardEntry]:
+        totals = self._totals(start, end).subquery()
+        query = (
+            select(AmbassadorRow.id, AmbassadorRow.display_name, totals.c.points, totals.c.shares)
+            .join(totals, totals.c.ambassador_id == AmbassadorRow.id)
+            .where(AmbassadorRow.status == AmbassadorStatus.ACTIVE.value)
+            .order_by(
+                totals.c.points.desc(),
+                totals.c.shares.desc(),
+                AmbassadorRow.display_name,
+                AmbassadorRow.id,
+            )
+            .limit(limit)
+        )
+        async with self._db.transaction() as session:
+            rows = (await session.execute(query)).all()
+        ranks = competition_ranks([int(r.points) for r in rows])
+        return [
+            LeaderboardEntry(rank, AmbassadorId(r.id), r.display_name, int(r.points), int(r.shares))
+            for rank, r in zip(ranks, rows, strict=True)
+        ]
+
+    async def rank_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime
+    ) -> int | None:
+        mine, _ = await self.points_of(ambassador_id=ambassador_id, start=start, end=end)
+        if mine <= 0:
+            return None
+        totals = self._totals(start, end).subquery()
+        ahead = (
+            select(func.count())
+            .select_from(totals)
+            .join(AmbassadorRow, AmbassadorRow.id == totals.c.ambassador_id)
+            .where(AmbassadorRow.status == AmbassadorStatus.ACTIVE.value, totals.c.points > mine)
+        )
+        async with self._db.transaction() as session:
+            return int((await session.execute(ahead)).scalar_one()) + 1
+
+    async def points_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime | None, end: datetime | None
+    ) -> tuple[int, int]:
+        query = self._totals(start, end).where(PointsAwardRow.ambassador_id == ambassador_id)
+        async with self._db.transaction() as session:
+            row = (await session.execute(query)).first()
+        return (int(row.points), int(row.shares)) if row else (0, 0)
+
+
+class SqlBotMessages:
+    """``BotMessageLog`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def remember(self, *, message: MessageRef, kind: str, now: datetime) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                self._db.insert(BotMessageRow)
+                .values(
+                    channel_id=message.channel_id,
+                    message_id=message.message_id,
+                    kind=kind,
+                    posted_at=now,
+                )
+                .on_conflict_do_nothing(index_elements=["channel_id", "message_id"])
+            )
+
+    async def is_bot_message(self, message: MessageRef) -> bool:
+        async with self._db.transaction() as session:
+            row = await session.get(BotMessageRow, (message.channel_id, message.message_id))
+            return row is not None
+
+
+class SqlJobRuns:
+    """``JobRunLedger`` on SQL: the unique (job, slot) row is the claim."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, *, job: str, slot: str, holder: str, now: datetime) -> bool:
+        async with self._db.transaction() as session:
+            won = await session.execute(
+                self._db.insert(JobRunRow)
+                .values(job=job, slot=slot, holder=holder[:128], claimed_at=now)
+                .on_conflict_do_nothing(index_elements=["job", "slot"])
+                .returning(JobRunRow.job)
+            )
+            return won.first() is not None
+
+
+class SqlStore:
+    """Every SQL repository over one database, as the composition root wires them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.ambassadors = SqlAmbassadors(db)
+        self.contents = SqlContents(db)
+        self.deliveries = SqlDeliveries(db)
+        self.ledger = SqlLedger(db)
+        self.bot_messages = SqlBotMessages(db)
+        self.jobs = SqlJobRuns(db)

@@ -1,0 +1,223 @@
+"""SQLModel tables. Same schema on SQLite and PostgreSQL; managed by alembic migrations.
+
+Conventions: timestamps are timezone-aware UTC (``UTCDateTime``); interactions, awards,
+reactions and visits are append-only; uniqueness constraints carry idempotency.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, returns aware UTC datetimes on every database (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
+
+
+def _json() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class AmbassadorRow(SQLModel, table=True):
+    __tablename__ = "ambassador"
+
+    id: int | None = Field(default=None, primary_key=True)
+    display_name: str = Field(max_length=200)
+    email: str | None = Field(default=None, max_length=320)
+    locale: str = Field(max_length=10)
+    status: str = Field(max_length=20, index=True)
+    ref: str = Field(max_length=32, unique=True)
+    guidelines_version: str = Field(max_length=64)
+    networks: list[str] = _json()
+    guidelines_accepted_at: datetime = _ts()
+    joined_at: datetime = _ts()
+    left_at: datetime | None = _ts(nullable=True)
+
+
+class IdentityRow(SQLModel, table=True):
+    """A platform identity of an ambassador (one person may later link Slack and Teams)."""
+
+    __tablename__ = "identity"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id", index=True)
+    platform: str = Field(max_length=10)
+    workspace_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+
+
+class AmbassadorTopicRow(SQLModel, table=True):
+    __tablename__ = "ambassador_topic"
+    __table_args__ = (Index("ix_ambassador_topic_topic", "topic", "ambassador_id"),)
+
+    ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
+    topic: str = Field(max_length=64, primary_key=True)
+
+
+class ContentRow(SQLModel, table=True):
+    __tablename__ = "content"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(max_length=2000)
+    title: str = Field(max_length=200)
+    summary: str = Field(default="", max_length=2000)
+    image_url: str | None = Field(default=None, max_length=2000)
+    audience: str = Field(max_length=20)
+    status: str = Field(max_length=20, index=True)
+    texts: list[str] = _json()
+    hashtags: list[str] = _json()
+    created_by_platform: str = Field(max_length=10)
+    created_by_workspace: str = Field(max_length=64)
+    created_by_user: str = Field(max_length=64)
+    created_at: datetime = _ts(index=True)
+    published_at: datetime | None = _ts(nullable=True)
+
+
+class ContentTopicRow(SQLModel, table=True):
+    __tablename__ = "content_topic"
+
+    content_id: int = Field(foreign_key="content.id", primary_key=True)
+    topic: str = Field(max_length=64, primary_key=True)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One suggestion DM: the outbox row written with the publish, then its fate."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("content_id", "ambassador_id"),
+        Index("ix_delivery_status_id", "status", "id"),
+        Index("ix_delivery_message", "channel_id", "message_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    content_id: int = Field(foreign_key="content.id")
+    ambassador_id: int = Field(foreign_key="ambassador.id", index=True)
+    status: str = Field(max_length=20)
+    variant: int = 0
+    channel_id: str | None = Field(default=None, max_length=64)
+    message_id: str | None = Field(default=None, max_length=128)
+    error: str | None = Field(default=None, max_length=200)
+    created_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+
+
+class TrackedLinkRow(SQLModel, table=True):
+    __tablename__ = "tracked_link"
+    __table_args__ = (UniqueConstraint("delivery_id", "network"),)
+
+    token: str = Field(primary_key=True, max_length=64)
+    delivery_id: int = Field(foreign_key="delivery.id")
+    content_id: int = Field(foreign_key="content.id")
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    network: str = Field(max_length=20)
+
+
+class InteractionRow(SQLModel, table=True):
+    """Append-only: share clicks, confirmations, skips."""
+
+    __tablename__ = "interaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedupe_key: str = Field(max_length=200, unique=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    content_id: int | None = Field(default=None, foreign_key="content.id")
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
+    kind: str = Field(max_length=30)
+    network: str | None = Field(default=None, max_length=20)
+    points: int = 0  # what this interaction earned (0 when the award already existed)
+    occurred_at: datetime = _ts()
+
+
+class PointsAwardRow(SQLModel, table=True):
+    """The points ledger: one row per (ambassador, content, network, kind), never updated."""
+
+    __tablename__ = "points_award"
+    __table_args__ = (Index("ix_points_award_ambassador_at", "ambassador_id", "awarded_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    award_key: str = Field(max_length=200, unique=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    content_id: int | None = Field(default=None, foreign_key="content.id")
+    delivery_id: int | None = Field(default=None, foreign_key="delivery.id", index=True)
+    kind: str = Field(max_length=30)
+    network: str | None = Field(default=None, max_length=20)
+    points: int
+    awarded_at: datetime = _ts(index=True)
+
+
+class ReactionRow(SQLModel, table=True):
+    """Append-only reactions added or removed on the bot's messages; one row per event."""
+
+    __tablename__ = "reaction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=128, unique=True)
+    platform: str = Field(max_length=10)
+    workspace_id: str = Field(max_length=64)
+    user_id: str = Field(max_length=64)
+    ambassador_id: int | None = Field(default=None, foreign_key="ambassador.id")
+    content_id: int | None = Field(default=None, foreign_key="content.id")
+    reaction: str = Field(max_length=100)
+    channel_id: str = Field(max_length=64)
+    message_id: str = Field(max_length=128)
+    added: bool
+    occurred_at: datetime = _ts()
+
+
+class LinkVisitRow(SQLModel, table=True):
+    """A visit to a tracked link. Nothing about the visitor is kept."""
+
+    __tablename__ = "link_visit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=64, index=True)
+    content_id: int = Field(foreign_key="content.id")
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    network: str = Field(max_length=20)
+    is_bot: bool
+    visited_at: datetime = _ts()
+
+
+class BotMessageRow(SQLModel, table=True):
+    __tablename__ = "bot_message"
+
+    channel_id: str = Field(primary_key=True, max_length=64)
+    message_id: str = Field(primary_key=True, max_length=128)
+    kind: str = Field(max_length=30)
+    posted_at: datetime = _ts()
+
+
+class JobRunRow(SQLModel, table=True):
+    __tablename__ = "job_run"
+
+    job: str = Field(primary_key=True, max_length=64)
+    slot: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    claimed_at: datetime = _ts()

@@ -1,0 +1,400 @@
+"""In-memory fakes of the domain's ports, recording what happened.
+
+They follow the same contract as the SQL store; ``tests/content_store/test_contract.py`` runs
+one suite against both so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from bot.errors import DeliveryFailed, RateLimited
+from bot.leaderboard import competition_ranks
+from bot.model import (
+    Ambassador,
+    AmbassadorId,
+    AmbassadorStatus,
+    Audience,
+    Content,
+    ContentDraft,
+    ContentId,
+    ContentStatus,
+    Delivery,
+    DeliveryId,
+    DeliveryStatus,
+    Enrolment,
+    Interaction,
+    InteractionKind,
+    LeaderboardEntry,
+    MessageRef,
+    Network,
+    PageMetadata,
+    PlatformUser,
+    PublishResult,
+    ReactionEvent,
+    RecordOutcome,
+    TrackedLink,
+    UserProfile,
+)
+from bot.tracking import new_ref, new_token
+from bot.views import LeaderboardView, SuggestionView
+
+SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
+
+
+@dataclass
+class _Award:
+    ambassador_id: AmbassadorId
+    content_id: ContentId | None
+    kind: InteractionKind
+    points: int
+    at: datetime
+
+
+@dataclass
+class InMemoryStore:
+    """Every repository port over plain dicts."""
+
+    ambassadors_by_id: dict[AmbassadorId, Ambassador] = field(default_factory=dict)
+    identities: dict[PlatformUser, AmbassadorId] = field(default_factory=dict)
+    contents: dict[ContentId, Content] = field(default_factory=dict)
+    deliveries: dict[DeliveryId, Delivery] = field(default_factory=dict)
+    links: dict[str, TrackedLink] = field(default_factory=dict)
+    interactions: dict[str, tuple[DeliveryId | None, Interaction]] = field(default_factory=dict)
+    awards: dict[str, _Award] = field(default_factory=dict)
+    reactions: dict[str, ReactionEvent] = field(default_factory=dict)
+    visits: list[tuple[TrackedLink, bool]] = field(default_factory=list)
+    bot_messages: set[MessageRef] = field(default_factory=set)
+    job_runs: dict[tuple[str, str], str] = field(default_factory=dict)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+
+class MemoryAmbassadors:
+    """The ambassador port over an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def get_by_user(self, user: PlatformUser) -> Ambassador | None:
+        found = self.s.identities.get(user)
+        return self.s.ambassadors_by_id.get(found) if found else None
+
+    async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
+        return self.s.ambassadors_by_id.get(ambassador_id)
+
+    async def enrol(
+        self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
+    ) -> Ambassador:
+        existing = await self.get_by_user(user)
+        ambassador = Ambassador(
+            id=existing.id if existing else AmbassadorId(next(self.s._ids)),
+            user=user,
+            display_name=profile.display_name,
+            locale=profile.locale,
+            status=AmbassadorStatus.ACTIVE,
+            topics=enrolment.topics,
+            networks=enrolment.networks,
+            guidelines_version=enrolment.guidelines_version,
+            ref=existing.ref if existing else new_ref(),
+            joined_at=existing.joined_at if existing else now,
+        )
+        self.s.ambassadors_by_id[ambassador.id] = ambassador
+        self.s.identities[user] = ambassador.id
+        return ambassador
+
+    async def update_preferences(
+        self, *, ambassador_id: AmbassadorId, topics: frozenset[str], networks: tuple[Network, ...]
+    ) -> Ambassador:
+        updated = replace(self.s.ambassadors_by_id[ambassador_id], topics=topics, networks=networks)
+        self.s.ambassadors_by_id[ambassador_id] = updated
+        return updated
+
+    async def leave(self, *, ambassador_id: AmbassadorId, now: datetime) -> None:
+        self.s.ambassadors_by_id[ambassador_id] = replace(
+            self.s.ambassadors_by_id[ambassador_id], status=AmbassadorStatus.LEFT
+        )
+
+
+class MemoryContents:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def create(
+        self, *, draft: ContentDraft, page: PageMetadata, created_by: PlatformUser, now: datetime
+    ) -> Content:
+        content = Content(
+            id=ContentId(next(self.s._ids)),
+            url=draft.url,
+            title=page.title or draft.title or draft.url,
+            summary=page.summary or draft.summary or "",
+            image_url=page.image_url or draft.image_url,
+            topics=tuple(sorted(draft.topics)),
+            texts=draft.texts,
+            hashtags=draft.hashtags,
+            audience=draft.audience,
+            status=ContentStatus.DRAFT,
+            created_by=created_by,
+            created_at=now,
+        )
+        self.s.contents[content.id] = content
+        return content
+
+    async def get(self, content_id: ContentId) -> Content | None:
+        return self.s.contents.get(content_id)
+
+    async def list_recent(self, *, limit: int) -> Sequence[Content]:
+        return sorted(self.s.contents.values(), key=lambda c: -c.id)[:limit]
+
+    async def publish(self, *, content_id: ContentId, now: datetime) -> PublishResult:
+        content = self.s.contents[content_id]
+        if content.status is ContentStatus.PUBLISHED:
+            return PublishResult(content, 0, already_published=True)
+        content = replace(content, status=ContentStatus.PUBLISHED, published_at=now)
+        self.s.contents[content_id] = content
+        created = 0
+        taken = {(d.content_id, d.ambassador_id) for d in self.s.deliveries.values()}
+        for ambassador in sorted(self.s.ambassadors_by_id.values(), key=lambda a: a.id):
+            if not ambassador.is_active or (content_id, ambassador.id) in taken:
+                continue
+            if content.audience is Audience.INTERESTED and not (
+                ambassador.topics & set(content.topics)
+            ):
+                continue
+            delivery_id = DeliveryId(next(self.s._ids))
+            self.s.deliveries[delivery_id] = Delivery(
+                id=delivery_id,
+                content_id=content_id,
+                ambassador_id=ambassador.id,
+                status=DeliveryStatus.PENDING,
+                variant=ambassador.id % max(len(content.texts), 1),
+            )
+            created += 1
+        return PublishResult(content, created)
+
+    async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
+        link = self.s.links.get(token)
+        return (link, self.s.contents[link.content_id]) if link else None
+
+
+class MemoryDeliveries:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def pending(self, *, limit: int) -> Sequence[Delivery]:
+        return [
+            d for _, d in sorted(self.s.deliveries.items()) if d.status is DeliveryStatus.PENDING
+        ][:limit]
+
+    async def get(self, delivery_id: DeliveryId) -> Delivery | None:
+        return self.s.deliveries.get(delivery_id)
+
+    async def tracked_links(
+        self, *, delivery: Delivery, networks: Sequence[Network]
+    ) -> dict[Network, TrackedLink]:
+        mine = {k.network: k for k in self.s.links.values() if k.delivery_id == delivery.id}
+        for network in networks:
+            if network not in mine:
+                link = TrackedLink(
+                    new_token(), delivery.id, delivery.content_id, delivery.ambassador_id, network
+                )
+                self.s.links[link.token] = link
+                mine[network] = link
+        return mine
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
+    ) -> None:
+        self.s.deliveries[delivery_id] = replace(
+            self.s.deliveries[delivery_id],
+            status=DeliveryStatus.SENT,
+            message=message,
+            sent_at=now,
+            error=None,
+        )
+
+    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
+        self.s.deliveries[delivery_id] = replace(
+            self.s.deliveries[delivery_id], status=DeliveryStatus.FAILED, error=error
+        )
+
+    async def find_by_message(self, message: MessageRef) -> Delivery | None:
+        return next((d for d in self.s.deliveries.values() if d.message == message), None)
+
+
+class MemoryLedger:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    def _award(
+        self,
+        ambassador_id: AmbassadorId,
+        content_id: ContentId | None,
+        network: Network | None,
+        kind: InteractionKind,
+        points: int,
+        now: datetime,
+    ) -> int:
+        key = f"{ambassador_id}:{content_id or ''}:{network.value if network else ''}:{kind}"
+        if points <= 0 or key in self.s.awards:
+            return 0
+        self.s.awards[key] = _Award(ambassador_id, content_id, kind, points, now)
+        return points
+
+    async def record(
+        self,
+        *,
+        dedupe_key: str,
+        ambassador_id: AmbassadorId,
+        content_id: ContentId | None,
+        delivery_id: DeliveryId | None,
+        kind: InteractionKind,
+        network: Network | None,
+        points: int,
+        now: datetime,
+    ) -> RecordOutcome:
+        if dedupe_key in self.s.interactions:
+            return RecordOutcome(False, 0)
+        awarded = self._award(ambassador_id, content_id, network, kind, points, now)
+        self.s.interactions[dedupe_key] = (delivery_id, Interaction(kind, network, awarded, now))
+        return RecordOutcome(True, awarded)
+
+    async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
+        return [i for d, i in self.s.interactions.values() if d == delivery_id]
+
+    async def record_reaction(
+        self,
+        *,
+        event: ReactionEvent,
+        ambassador_id: AmbassadorId | None,
+        content_id: ContentId | None,
+        points: int,
+    ) -> RecordOutcome:
+        if event.event_id in self.s.reactions:
+            return RecordOutcome(False, 0)
+        self.s.reactions[event.event_id] = event
+        awarded = 0
+        if event.added and ambassador_id is not None and content_id is not None:
+            awarded = self._award(
+                ambassador_id, content_id, None, InteractionKind.REACTION, points, event.occurred_at
+            )
+        return RecordOutcome(True, awarded)
+
+    async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
+        self.s.visits.append((link, is_bot))
+
+    def _totals(
+        self, start: datetime | None, end: datetime | None
+    ) -> dict[AmbassadorId, tuple[int, int]]:
+        points: dict[AmbassadorId, int] = {}
+        shared: dict[AmbassadorId, set[ContentId | None]] = {}
+        for award in self.s.awards.values():
+            if (start and award.at < start) or (end and award.at >= end):
+                continue
+            points[award.ambassador_id] = points.get(award.ambassador_id, 0) + award.points
+            if award.kind in SHARE_KINDS:
+                shared.setdefault(award.ambassador_id, set()).add(award.content_id)
+        return {a: (p, len(shared.get(a, ()))) for a, p in points.items()}
+
+    async def leaderboard(
+        self, *, start: datetime, end: datetime, limit: int
+    ) -> Sequence[LeaderboardEntry]:
+        people = self.s.ambassadors_by_id
+        rows = sorted(
+            ((a, p, n) for a, (p, n) in self._totals(start, end).items() if people[a].is_active),
+            key=lambda r: (-r[1], -r[2], people[r[0]].display_name, r[0]),
+        )[:limit]
+        ranks = competition_ranks([p for _, p, _ in rows])
+        return [
+            LeaderboardEntry(rank, a, people[a].display_name, p, n)
+            for rank, (a, p, n) in zip(ranks, rows, strict=True)
+        ]
+
+    async def rank_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime
+    ) -> int | None:
+        totals = self._totals(start, end)
+        mine = totals.get(ambassador_id, (0, 0))[0]
+        if mine <= 0:
+            return None
+        people = self.s.ambassadors_by_id
+        return 1 + sum(1 for a, (p, _) in totals.items() if p > mine and people[a].is_active)
+
+    async def points_of(
+        self, *, ambassador_id: AmbassadorId, start: datetime | None, end: datetime | None
+    ) -> tuple[int, int]:
+        return self._totals(start, end).get(ambassador_id, (0, 0))
+
+
+class MemoryBotMessages:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def remember(self, *, message: MessageRef, kind: str, now: datetime) -> None:
+        self.s.bot_messages.add(message)
+
+    async def is_bot_message(self, message: MessageRef) -> bool:
+        return message in self.s.bot_messages
+
+
+class MemoryJobRuns:
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def claim(self, *, job: str, slot: str, holder: str, now: datetime) -> bool:
+        if (job, slot) in self.s.job_runs:
+            return False
+        self.s.job_runs[(job, slot)] = holder
+        return True
+
+
+@dataclass
+class MemoryPorts:
+    """The fake store, exposed port by port like ``SqlStore``."""
+
+    store: InMemoryStore = field(default_factory=InMemoryStore)
+
+    def __post_init__(self) -> None:
+        self.ambassadors = MemoryAmbassadors(self.store)
+        self.contents = MemoryContents(self.store)
+        self.deliveries = MemoryDeliveries(self.store)
+        self.ledger = MemoryLedger(self.store)
+        self.bot_messages = MemoryBotMessages(self.store)
+        self.jobs = MemoryJobRuns(self.store)
+
+
+@dataclass
+class FakeChatGateway:
+    """Records what would be sent; can be told to fail for some people."""
+
+    sent: list[tuple[PlatformUser, SuggestionView]] = field(default_factory=list)
+    updated: list[tuple[MessageRef, SuggestionView]] = field(default_factory=list)
+    boards: list[tuple[str, LeaderboardView]] = field(default_factory=list)
+    failures: dict[str, list[Exception]] = field(default_factory=dict)
+
+    def fail(self, user_or_channel: str, *errors: Exception) -> None:
+        """Raise these errors, in order, on the next sends to this user or channel."""
+        self.failures.setdefault(user_or_channel, []).extend(errors)
+
+    def _maybe_fail(self, key: str) -> None:
+        queue = self.failures.get(key)
+        if queue:
+            raise queue.pop(0)
+
+    async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
+        self._maybe_fail(user.user_id)
+        self.sent.append((user, view))
+        return MessageRef(f"D{user.user_id}", f"{len(self.sent)}.000100")
+
+    async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
+        self.updated.append((message, view))
+
+    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+        self._maybe_fail(channel_id)
+        self.boards.append((channel_id, view))
+        return MessageRef(channel_id, f"{len(self.boards)}.000200")
+
+
+__all__ = ["DeliveryFailed", "FakeChatGateway", "InMemoryStore", "MemoryPorts", "RateLimited"]

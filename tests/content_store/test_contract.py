@@ -1,0 +1,282 @@
+"""One suite, three implementations: the in-memory fake, SQLite and PostgreSQL must agree."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bot.model import (
+    AmbassadorStatus,
+    Audience,
+    ContentDraft,
+    DeliveryStatus,
+    Enrolment,
+    InteractionKind,
+    MessageRef,
+    Network,
+    PageMetadata,
+    Platform,
+    PlatformUser,
+    ReactionEvent,
+    UserProfile,
+)
+from content_store.engine import create_engine
+from content_store.repositories import Database, SqlStore
+from tests.bot.fakes import MemoryPorts
+
+NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
+CURATOR = PlatformUser(Platform.SLACK, "T1", "UCURATOR")
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store_url(request: pytest.FixtureRequest) -> str | None:
+    if request.param == "memory":
+        return None
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+@pytest.fixture
+async def ports(store_url: str | None) -> AsyncIterator[Any]:
+    if store_url is None:
+        yield MemoryPorts()
+        return
+    db = Database(create_engine(store_url))
+    yield SqlStore(db)
+    await db.engine.dispose()
+
+
+def user(n: int) -> PlatformUser:
+    return PlatformUser(Platform.SLACK, "T1", f"U{n:04d}")
+
+
+async def enrol(
+    ports: Any,
+    n: int,
+    topics: set[str],
+    networks: tuple[Network, ...] = (Network.LINKEDIN, Network.X),
+    name: str | None = None,
+) -> Any:
+    return await ports.ambassadors.enrol(
+        user=user(n),
+        profile=UserProfile(display_name=name or f"Person {n}", locale="fr"),
+        enrolment=Enrolment(frozenset(topics), networks, "v1"),
+        now=NOW,
+    )
+
+
+async def content(
+    ports: Any,
+    topics: tuple[str, ...],
+    audience: Audience = Audience.INTERESTED,
+    texts: tuple[str, ...] = ("a", "b"),
+) -> Any:
+    draft = ContentDraft(
+        url="https://example.com/post",
+        title="Hello",
+        summary=None,
+        image_url=None,
+        topics=topics,
+        texts=texts,
+        hashtags=("#x",),
+        audience=audience,
+        publish_now=True,
+    )
+    return await ports.contents.create(
+        draft=draft, page=PageMetadata(summary="From page"), created_by=CURATOR, now=NOW
+    )
+
+
+async def test_enrol_leave_and_come_back(ports: Any) -> None:
+    first = await enrol(ports, 1, {"ai"})
+    assert first.is_active
+    assert first.topics == {"ai"}
+    assert first.locale == "fr"
+    assert (await ports.ambassadors.get_by_user(user(1))) == first
+    await ports.ambassadors.leave(ambassador_id=first.id, now=NOW)
+    left = await ports.ambassadors.get(first.id)
+    assert left.status is AmbassadorStatus.LEFT
+    again = await enrol(ports, 1, {"jobs", "ai"})
+    assert again.id == first.id
+    assert again.ref == first.ref
+    assert again.is_active
+    assert again.topics == {"ai", "jobs"}
+    updated = await ports.ambassadors.update_preferences(
+        ambassador_id=first.id, topics=frozenset({"events"}), networks=(Network.BLUESKY,)
+    )
+    assert updated.topics == {"events"}
+    assert updated.networks == (Network.BLUESKY,)
+    assert await ports.ambassadors.get_by_user(user(99)) is None
+
+
+async def test_publish_matches_interests_once(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    b = await enrol(ports, 2, {"jobs"})
+    c = await enrol(ports, 3, {"ai", "jobs"})
+    gone = await enrol(ports, 4, {"ai"})
+    await ports.ambassadors.leave(ambassador_id=gone.id, now=NOW)
+    item = await content(ports, ("ai",))
+    assert item.summary == "From page"
+    assert item.title == "Hello"
+    result = await ports.contents.publish(content_id=item.id, now=NOW)
+    assert result.deliveries_created == 2
+    assert not result.already_published
+    pending = await ports.deliveries.pending(limit=10)
+    assert {d.ambassador_id for d in pending} == {a.id, c.id}
+    assert all(d.variant == d.ambassador_id % 2 for d in pending)
+    again = await ports.contents.publish(content_id=item.id, now=NOW)
+    assert again.already_published
+    assert again.deliveries_created == 0
+    assert len(await ports.deliveries.pending(limit=10)) == 2
+    assert b.id not in {d.ambassador_id for d in pending}
+
+
+async def test_publish_to_everyone(ports: Any) -> None:
+    for n in range(1, 4):
+        await enrol(ports, n, {f"t{n}"})
+    item = await content(ports, (), audience=Audience.EVERYONE)
+    assert (await ports.contents.publish(content_id=item.id, now=NOW)).deliveries_created == 3
+
+
+async def test_tracked_links_sent_and_failed(ports: Any) -> None:
+    await enrol(ports, 1, {"ai"})
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    (delivery,) = await ports.deliveries.pending(limit=10)
+    links = await ports.deliveries.tracked_links(
+        delivery=delivery, networks=[Network.LINKEDIN, Network.X]
+    )
+    again = await ports.deliveries.tracked_links(
+        delivery=delivery, networks=[Network.LINKEDIN, Network.X]
+    )
+    assert links == again
+    assert len({link.token for link in links.values()}) == 2
+    found = await ports.contents.content_url_for_token(links[Network.X].token)
+    assert found is not None
+    assert found[1].url == "https://example.com/post"
+    assert found[0].network is Network.X
+    assert await ports.contents.content_url_for_token("nope-nope-nope") is None
+    ref = MessageRef("D1", "1.1")
+    await ports.deliveries.mark_sent(delivery_id=delivery.id, message=ref, now=NOW)
+    sent = await ports.deliveries.find_by_message(ref)
+    assert sent.status is DeliveryStatus.SENT
+    assert sent.message == ref
+    assert await ports.deliveries.pending(limit=10) == []
+    await ports.deliveries.mark_failed(delivery_id=delivery.id, error="account_inactive", now=NOW)
+    failed = await ports.deliveries.get(delivery.id)
+    assert failed.status is DeliveryStatus.FAILED
+    assert failed.error == "account_inactive"
+
+
+async def test_interactions_count_once_and_award_once(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    (delivery,) = await ports.deliveries.pending(limit=10)
+    args = {
+        "ambassador_id": a.id,
+        "content_id": item.id,
+        "delivery_id": delivery.id,
+        "kind": InteractionKind.SHARE_CLICK,
+        "network": Network.LINKEDIN,
+        "now": NOW,
+    }
+    first = await ports.ledger.record(dedupe_key="k1", points=5, **args)
+    double = await ports.ledger.record(dedupe_key="k1", points=5, **args)
+    other_key = await ports.ledger.record(dedupe_key="k2", points=5, **args)
+    assert (first.recorded, first.points_awarded) == (True, 5)
+    assert (double.recorded, double.points_awarded) == (False, 0)
+    assert (other_key.recorded, other_key.points_awarded) == (True, 0)  # award already given
+    interactions = await ports.ledger.for_delivery(delivery.id)
+    assert [(i.kind, i.network, i.points) for i in interactions] == [
+        (InteractionKind.SHARE_CLICK, Network.LINKEDIN, 5),
+        (InteractionKind.SHARE_CLICK, Network.LINKEDIN, 0),
+    ]
+    assert await ports.ledger.points_of(ambassador_id=a.id, start=None, end=None) == (5, 1)
+
+
+async def test_reactions_dedupe_by_event_and_never_farm_points(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    item = await content(ports, ("ai",))
+    msg = MessageRef("D1", "1.1")
+
+    def event(event_id: str, added: bool) -> ReactionEvent:
+        return ReactionEvent(event_id, user(1), "rocket", msg, added, NOW)
+
+    outcomes = [
+        await ports.ledger.record_reaction(
+            event=event(e, add), ambassador_id=a.id, content_id=item.id, points=1
+        )
+        for e, add in [("Ev1", True), ("Ev1", True), ("Ev2", False), ("Ev3", True)]
+    ]
+    assert [o.recorded for o in outcomes] == [True, False, True, True]
+    assert [o.points_awarded for o in outcomes] == [1, 0, 0, 0]
+    channel = await ports.ledger.record_reaction(
+        event=event("Ev4", True), ambassador_id=None, content_id=None, points=0
+    )
+    assert channel.recorded
+    assert channel.points_awarded == 0
+
+
+async def test_leaderboard_window_ties_and_left_people(ports: Any) -> None:
+    people = [
+        await enrol(ports, n, {"ai"}, name=name)
+        for n, name in [(1, "Ana"), (2, "Bob"), (3, "Cy"), (4, "Dee")]
+    ]
+    items = [await content(ports, ("ai",)) for _ in range(3)]
+    start, end = NOW - timedelta(days=1), NOW + timedelta(days=1)
+
+    async def give(
+        person: Any,
+        item: Any,
+        points: int,
+        at: datetime,
+        kind: InteractionKind = InteractionKind.CONFIRMED_SHARE,
+    ) -> None:
+        await ports.ledger.record(
+            dedupe_key=f"{person.id}-{item.id}-{kind}-{at}",
+            ambassador_id=person.id,
+            content_id=item.id,
+            delivery_id=None,
+            kind=kind,
+            network=None,
+            points=points,
+            now=at,
+        )
+
+    ana, bob, cy, dee = people
+    await give(ana, items[0], 10, NOW)
+    await give(ana, items[1], 10, NOW)
+    await give(bob, items[0], 10, NOW)
+    await give(bob, items[1], 5, NOW, InteractionKind.REACTION)
+    await give(bob, items[2], 5, NOW, InteractionKind.SKIP)
+    await give(cy, items[0], 10, NOW)
+    await give(cy, items[1], 50, end)  # outside the window (end is exclusive)
+    await give(dee, items[0], 99, NOW)
+    await ports.ambassadors.leave(ambassador_id=dee.id, now=NOW)
+    board = await ports.ledger.leaderboard(start=start, end=end, limit=10)
+    assert [(e.rank, e.display_name, e.points, e.shares) for e in board] == [
+        (1, "Ana", 20, 2),
+        (1, "Bob", 20, 1),
+        (3, "Cy", 10, 1),
+    ]
+    assert len(await ports.ledger.leaderboard(start=start, end=end, limit=2)) == 2
+    assert await ports.ledger.rank_of(ambassador_id=cy.id, start=start, end=end) == 3
+    assert await ports.ledger.rank_of(ambassador_id=bob.id, start=start, end=end) == 1
+    assert await ports.ledger.points_of(ambassador_id=cy.id, start=start, end=end) == (10, 1)
+    assert await ports.ledger.points_of(ambassador_id=cy.id, start=None, end=None) == (60, 2)
+    late = await enrol(ports, 5, {"ai"})
+    assert await ports.ledger.rank_of(ambassador_id=late.id, start=start, end=end) is None
+
+
+async def test_job_claims_and_bot_messages(ports: Any) -> None:
+    assert await ports.jobs.claim(job="weekly", slot="2026-W47", holder="a", now=NOW)
+    assert not await ports.jobs.claim(job="weekly", slot="2026-W47", holder="b", now=NOW)
+    assert await ports.jobs.claim(job="weekly", slot="2026-W48", holder="b", now=NOW)
+    msg = MessageRef("C1", "9.9")
+    assert not await ports.bot_messages.is_bot_message(msg)
+    await ports.bot_messages.remember(message=msg, kind="leaderboard", now=NOW)
+    await ports.bot_messages.remember(message=msg, kind="leaderboard", now=NOW)
+    assert await ports.bot_messages.is_bot_message(msg)
