@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from bot.errors import InvalidInput, NotAnAmbassador
 from bot.leaderboard import week_of
@@ -87,6 +88,8 @@ class AmbassadorService:
         """Make a person an ambassador (or welcome them back) with what they chose."""
         if profile.is_bot or profile.deleted:
             raise InvalidInput("not_a_person")
+        # Keep only a locale we speak ("fr-FR" -> "fr", "de-DE" -> the programme's default).
+        profile = replace(profile, locale=self._programme.locale_for(profile.locale))
         ambassador = await self._ambassadors.enrol(
             user=user, profile=profile, enrolment=enrolment, now=self._clock.now()
         )

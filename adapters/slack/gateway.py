@@ -1,0 +1,127 @@
+"""The Slack side of ``ChatGateway``: renders views and calls the Web API.
+
+Retries belong to the caller (the fan-out), so this client is built with no hidden retry
+handlers; Slack's answers are mapped onto the domain's ``RateLimited`` / ``DeliveryFailed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.translate import to_profile
+from bot.errors import DeliveryFailed, RateLimited
+from bot.model import MessageRef, PlatformUser, UserProfile
+from bot.views import LeaderboardView, SuggestionView
+from messages.slack import SlackMessage, SlackRenderer
+
+logger = logging.getLogger(__name__)
+
+# Errors after which trying again cannot help (the person or channel is unreachable).
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "account_inactive",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+        "invalid_blocks",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "missing_scope",
+        "team_access_not_granted",
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "ekm_access_denied",
+    }
+)
+DEFAULT_RETRY_AFTER = 1.0
+
+
+class SlackGateway:
+    """Sends suggestions and leaderboards through the Slack Web API."""
+
+    def __init__(self, client: AsyncWebClient, renderer: SlackRenderer) -> None:
+        self._client = client
+        self._renderer = renderer
+
+    async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
+        # Posting to the user id lands in the app's DM with them (the Messages tab).
+        return await self._post(user.user_id, self._renderer.suggestion(view))
+
+    async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
+        rendered = self._renderer.suggestion(view)
+        await self._call(
+            self._client.chat_update,
+            channel=message.channel_id,
+            ts=message.message_id,
+            text=rendered.text,
+            blocks=rendered.blocks,
+        )
+
+    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+        return await self._post(channel_id, self._renderer.leaderboard(view))
+
+    async def send_text(self, user_id: str, message: SlackMessage) -> MessageRef:
+        """DM a rendered message (confirmations after a modal closes)."""
+        return await self._post(user_id, message)
+
+    async def profile(self, user_id: str) -> UserProfile:
+        """A person's Slack profile, with their locale."""
+        answer = await self._call(self._client.users_info, user=user_id, include_locale=True)
+        user = answer.get("user")
+        if not isinstance(user, dict):
+            raise DeliveryFailed("user_not_found", permanent=True)
+        return to_profile(user)
+
+    async def _post(self, channel: str, message: SlackMessage) -> MessageRef:
+        answer = await self._call(
+            self._client.chat_postMessage,
+            channel=channel,
+            text=message.text,
+            blocks=message.blocks,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return MessageRef(str(answer.get("channel") or channel), str(answer.get("ts")))
+
+    @staticmethod
+    async def _call(method: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(**kwargs)
+        except SlackApiError as error:
+            response = error.response
+            if response.status_code == 429:
+                raise RateLimited(_retry_after(response.headers)) from error
+            code = str(response.get("error") or f"http_{response.status_code}")
+            permanent = code in PERMANENT_ERRORS or (400 <= response.status_code < 500)
+            if response.status_code >= 500:
+                permanent = False
+            raise DeliveryFailed(code, permanent=permanent) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryFailed(type(error).__name__, permanent=False) from error
+
+
+def _retry_after(headers: Any) -> float:
+    for key in ("Retry-After", "retry-after"):
+        value = headers.get(key) if headers else None
+        if isinstance(value, list):
+            value = value[0] if value else None
+        if value is not None:
+            try:
+                return max(float(value), 0.0)
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER

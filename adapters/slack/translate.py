@@ -1,0 +1,182 @@
+"""Pure translation of Slack payloads into domain values, at the boundary.
+
+Raw payload dicts never travel past ``adapters/``. Every function here is pure and raises
+``InvalidInput`` (never ``KeyError``) when a payload is not what Slack sends, so a malformed or
+tampered payload becomes a polite message instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.content import RawPost
+from bot.errors import InvalidInput
+from bot.model import (
+    Audience,
+    MessageRef,
+    Network,
+    Platform,
+    PlatformUser,
+    ReactionEvent,
+    UserProfile,
+)
+from messages import slack_ids as ids
+
+Payload = Mapping[str, Any]
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def to_user_from_command(body: Payload) -> PlatformUser:
+    """The person who typed a slash command."""
+    return _user(_str(body.get("team_id")), _str(body.get("user_id")))
+
+
+def to_user_from_interaction(body: Payload) -> PlatformUser:
+    """The person who clicked a button or submitted a modal."""
+    user = body.get("user") or {}
+    team = body.get("team") or {}
+    team_id = _str(team.get("id")) if isinstance(team, Mapping) else ""
+    if isinstance(user, Mapping):
+        return _user(team_id or _str(user.get("team_id")), _str(user.get("id")))
+    return _user(team_id, "")
+
+
+def _user(team_id: str, user_id: str) -> PlatformUser:
+    if not team_id or not user_id:
+        raise InvalidInput("unknown_user")
+    return PlatformUser(Platform.SLACK, team_id, user_id)
+
+
+def to_profile(user: Payload) -> UserProfile:
+    """A ``users.info`` user object."""
+    profile = user.get("profile") or {}
+    name = (
+        _str(profile.get("display_name"))
+        or _str(profile.get("real_name"))
+        or _str(user.get("real_name"))
+        or _str(user.get("name"))
+        or _str(user.get("id"))
+    )
+    return UserProfile(
+        display_name=name,
+        locale=_str(user.get("locale")) or "en-US",
+        email=_str(profile.get("email")) or None,
+        timezone=_str(user.get("tz")) or None,
+        is_bot=bool(user.get("is_bot")) and user.get("id") != "USLACKBOT",
+        deleted=bool(user.get("deleted")),
+    )
+
+
+def to_delivery_id(value: object) -> int:
+    """The delivery id carried by a suggestion button's value (``"42"`` or ``"42:linkedin"``)."""
+    head = _str(value).split(":", 1)[0]
+    if not head.isdigit() or len(head) > 18:
+        raise InvalidInput("not_your_suggestion")
+    return int(head)
+
+
+def to_share_click(action: Payload) -> tuple[int, Network]:
+    """A share button's delivery id and network."""
+    delivery, _, network = _str(action.get("value")).partition(":")
+    try:
+        return to_delivery_id(delivery), Network(network)
+    except ValueError as error:
+        raise InvalidInput("not_your_suggestion") from error
+
+
+def _state(body: Payload) -> Mapping[str, Any]:
+    view = body.get("view") or {}
+    state = view.get("state") or {} if isinstance(view, Mapping) else {}
+    values = state.get("values") if isinstance(state, Mapping) else None
+    return values if isinstance(values, Mapping) else {}
+
+
+def _element(values: Mapping[str, Any], block_id: str, action_id: str) -> Mapping[str, Any]:
+    block = values.get(block_id)
+    element = block.get(action_id) if isinstance(block, Mapping) else None
+    return element if isinstance(element, Mapping) else {}
+
+
+def _text(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
+    value = _element(values, block_id, action_id).get("value")
+    return value if isinstance(value, str) else None
+
+
+def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> list[str]:
+    element = _element(values, block_id, action_id)
+    options = element.get("selected_options") or []
+    if element.get("selected_option"):
+        options = [element["selected_option"]]
+    return [
+        _str(option.get("value"))
+        for option in options
+        if isinstance(option, Mapping) and option.get("value")
+    ]
+
+
+def to_raw_post(body: Payload) -> RawPost:
+    """The post modal's fields."""
+    values = _state(body)
+    text_blocks = [k for k in values if k.startswith(ids.TEXT_BLOCK_PREFIX)]
+    texts = [
+        _text(values, block_id, ids.TEXT_ACTION) or ""
+        for block_id in sorted(
+            text_blocks, key=lambda k: k.removeprefix(ids.TEXT_BLOCK_PREFIX).zfill(3)
+        )
+    ]
+    audience = _selected(values, ids.AUDIENCE_BLOCK, ids.AUDIENCE_ACTION)
+    return RawPost(
+        url=_text(values, ids.URL_BLOCK, ids.URL_ACTION),
+        title=_text(values, ids.TITLE_BLOCK, ids.TITLE_ACTION),
+        summary=_text(values, ids.SUMMARY_BLOCK, ids.SUMMARY_ACTION),
+        topics=_selected(values, ids.TOPICS_BLOCK, ids.TOPICS_ACTION),
+        texts=texts,
+        hashtags=_text(values, ids.HASHTAGS_BLOCK, ids.HASHTAGS_ACTION),
+        audience=Audience.EVERYONE
+        if audience == [Audience.EVERYONE.value]
+        else Audience.INTERESTED,
+        publish_now=ids.PUBLISH_NOW in _selected(values, ids.PUBLISH_BLOCK, ids.PUBLISH_ACTION),
+    )
+
+
+def to_enrolment_choices(body: Payload) -> tuple[list[str], list[str], str | None]:
+    """The join/preferences modal's topics, networks and accepted guidelines version."""
+    values = _state(body)
+    view = body.get("view") or {}
+    version = _str(view.get("private_metadata")) if isinstance(view, Mapping) else ""
+    accepted = ids.ACCEPT_YES in _selected(values, ids.ACCEPT_BLOCK, ids.ACCEPT_ACTION)
+    return (
+        _selected(values, ids.TOPICS_BLOCK, ids.TOPICS_ACTION),
+        _selected(values, ids.NETWORKS_BLOCK, ids.NETWORKS_ACTION),
+        version if accepted and version else None,
+    )
+
+
+def to_reaction_event(body: Payload) -> ReactionEvent | None:
+    """A ``reaction_added`` / ``reaction_removed`` event on a message, else None."""
+    event = body.get("event") or {}
+    item = event.get("item") or {} if isinstance(event, Mapping) else {}
+    if not isinstance(item, Mapping) or item.get("type") != "message":
+        return None
+    event_id = _str(body.get("event_id"))
+    channel, ts = _str(item.get("channel")), _str(item.get("ts"))
+    team_id = _str(body.get("team_id"))
+    if not (event_id and channel and ts and team_id and event.get("user")):
+        return None
+    try:
+        occurred = datetime.fromtimestamp(float(_str(event.get("event_ts")) or "0"), tz=UTC)
+    except ValueError:
+        occurred = datetime.now(UTC)
+    return ReactionEvent(
+        event_id=event_id,
+        user=PlatformUser(Platform.SLACK, team_id, _str(event.get("user"))),
+        reaction=_str(event.get("reaction"))[:100],
+        message=MessageRef(channel, ts),
+        added=event.get("type") == "reaction_added",
+        occurred_at=occurred,
+    )

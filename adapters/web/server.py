@@ -1,0 +1,96 @@
+"""The one HTTP server: Slack at ``/slack/events``, tracked links at ``/r/<token>``, health at
+``/healthz``. Later platforms mount their routes on the same application."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+
+from bot.interactions import InteractionService
+
+logger = logging.getLogger(__name__)
+
+MAX_SLACK_BODY = 1_000_000  # Slack payloads are far smaller; refuse anything bigger early
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+Ping = Callable[[], Awaitable[None]]
+NotFoundPage = Callable[[str], str]
+
+
+def slack_events_handler(
+    app: AsyncApp | None, signing_secret: str | None
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``POST /slack/events``: verify the signature on the raw body, then hand to bolt."""
+    verifier = SignatureVerifier(signing_secret) if signing_secret else None
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if app is None or verifier is None:
+            return web.json_response({"ok": False, "error": "slack_not_configured"}, status=503)
+        if request.content_length and request.content_length > MAX_SLACK_BODY:
+            return web.json_response({"ok": False, "error": "too_large"}, status=413)
+        body = await request.text()
+        timestamp = request.headers.get("X-Slack-Request-Timestamp", "")
+        # slack_sdk's verifier raises on a missing or non-numeric timestamp: check it first.
+        if not timestamp.isdigit() or not verifier.is_valid(
+            body=body,
+            timestamp=timestamp,
+            signature=request.headers.get("X-Slack-Signature", ""),
+        ):
+            # Forged, unsigned or older than 5 minutes (a replay): nothing is recorded.
+            logger.warning("rejected a Slack request with a bad or stale signature")
+            return web.json_response({"ok": False, "error": "invalid_signature"}, status=401)
+        try:
+            bolt_request = await to_bolt_request(request)
+        except ValueError:
+            logger.warning("rejected a signed Slack request whose payload is not valid JSON")
+            return web.json_response({"ok": False, "error": "malformed_payload"}, status=400)
+        started = time.perf_counter()
+        response = await to_aiohttp_response(await app.async_dispatch(bolt_request))
+        logger.debug("slack request acked in %.1f ms", (time.perf_counter() - started) * 1000)
+        return response
+
+    return handle
+
+
+def redirect_handler(
+    interactions: InteractionService, not_found_page: NotFoundPage
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /r/<token>``: 302 to the stored content URL, or a friendly 404 page."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        token = request.match_info.get("token", "")
+        try:
+            target = await interactions.visit(token, user_agent=request.headers.get("User-Agent"))
+        except Exception:
+            logger.exception("tracked link lookup failed")
+            target = None
+        if target is None:
+            locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
+            return web.Response(
+                text=not_found_page(locale), content_type="text/html", status=404, headers=NO_STORE
+            )
+        raise web.HTTPFound(location=target, headers=NO_STORE)
+
+    return handle
+
+
+def health_handler(ping: Ping) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /healthz``: 200 once the database answers, 503 otherwise."""
+
+    async def handle(_request: web.Request) -> web.StreamResponse:
+        try:
+            await ping()
+        except Exception as error:
+            logger.warning("health check: database unreachable: %s", type(error).__name__)
+            return web.json_response(
+                {"status": "unavailable", "database": "unreachable"}, status=503
+            )
+        return web.json_response({"status": "ok", "database": "ok"})
+
+    return handle

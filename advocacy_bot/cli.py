@@ -1,0 +1,105 @@
+"""``advocacy-bot``: serve, migrate, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from advocacy_bot.settings import ConfigError, Environment, load_config, load_guidelines
+from content_store.migrate import upgrade
+
+logger = logging.getLogger("advocacy_bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advocacy-bot", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the bot (HTTP server, sender, scheduler)")
+    serve.add_argument(
+        "--socket-mode",
+        action="store_true",
+        help="receive Slack events over Socket Mode (needs SLACK_APP_TOKEN)",
+    )
+    serve.add_argument(
+        "--no-migrate", action="store_true", help="do not upgrade the database schema at start-up"
+    )
+    commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
+    commands.add_parser("check-config", help="validate config.yaml and the environment")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script."""
+    args = _parser().parse_args(argv)
+    try:
+        env = Environment()
+    except ValidationError as error:
+        sys.stderr.write(f"advocacy-bot: invalid environment:\n{error}\n")
+        return 2
+    logging.basicConfig(
+        level=env.LOG_LEVEL.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = load_config(env.ADVOCACY_CONFIG)
+        load_guidelines(config, env.ADVOCACY_CONFIG)
+    except ConfigError as error:
+        sys.stderr.write(f"advocacy-bot: {error}\n")
+        return 2
+    if args.command == "check-config":
+        sys.stdout.write("configuration OK\n")
+        return 0
+    if args.command == "migrate" or not args.no_migrate:
+        upgrade(env.DATABASE_URL)
+        logger.info("database schema is up to date")
+    if args.command == "migrate":
+        return 0
+    return asyncio.run(_serve(env, socket_mode=args.socket_mode))
+
+
+async def _serve(env: Environment, *, socket_mode: bool) -> int:
+    from advocacy_bot.main import build_runtime, create_web_app
+
+    runtime = build_runtime(env)
+    app = create_web_app(runtime)
+    runner = web.AppRunner(app, handle_signals=False)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await runner.setup()
+    site = web.TCPSite(runner, env.HOST, env.PORT)
+    await site.start()
+    logger.info(
+        "listening on %s:%d (Slack %s)",
+        env.HOST,
+        env.PORT,
+        "socket mode" if socket_mode else "HTTP at /slack/events",
+    )
+    socket_handler = None
+    try:
+        if socket_mode:
+            if env.SLACK_APP_TOKEN is None or runtime.slack_app is None:
+                logger.error("--socket-mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+                return 2
+            from slack_bolt.adapter.socket_mode.aiohttp import (
+                AsyncSocketModeHandler,
+            )
+
+            socket_handler = AsyncSocketModeHandler(
+                runtime.slack_app, env.SLACK_APP_TOKEN.get_secret_value()
+            )
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        await stop.wait()  # until SIGINT or SIGTERM
+        logger.info("stopping: finishing the send in progress, then closing")
+    finally:
+        if socket_handler is not None:
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
+        await runner.cleanup()
+    return 0

@@ -1,0 +1,224 @@
+"""The composition root: the only place that reads settings, builds the engine, the stores,
+the gateways, the scheduler and the web application, and wires them together."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.gateway import SlackGateway
+from adapters.slack.listeners import SlackDeps, register
+from adapters.web.opengraph import SafePageFetcher
+from adapters.web.server import health_handler, redirect_handler, slack_events_handler
+from advocacy_bot.settings import (
+    Config,
+    Environment,
+    build_programme,
+    load_config,
+    load_guidelines,
+)
+from bot.ambassadors import AmbassadorService
+from bot.clock import SystemClock
+from bot.delivery import DeliveryService, SenderPolicy
+from bot.interactions import InteractionService
+from bot.leaderboard import LeaderboardService
+from bot.model import Platform
+from bot.ports import ChatGateway, Clock, PageMetadataFetcher
+from bot.publishing import PublishingService
+from bot.services import Services
+from content_store.engine import create_engine
+from content_store.repositories import Database, SqlStore
+from messages.render import Templates
+from messages.slack import SlackRenderer
+from scheduler.fanout import FanOutWorker
+from scheduler.setup import build_scheduler, missed_slot, post_weekly_leaderboard
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    """Everything built for one process, with what must be started and stopped."""
+
+    env: Environment
+    config: Config
+    services: Services
+    store: SqlStore
+    fanout: FanOutWorker
+    scheduler: AsyncIOScheduler
+    slack_app: AsyncApp | None
+    slack_gateway: SlackGateway | None
+    renderer: SlackRenderer
+
+
+def load_settings(env: Environment) -> tuple[Config, Path]:
+    """Read config.yaml from ``ADVOCACY_CONFIG``."""
+    path = env.ADVOCACY_CONFIG
+    return load_config(path), path
+
+
+def build_runtime(
+    env: Environment,
+    *,
+    clock: Clock | None = None,
+    fetcher: PageMetadataFetcher | None = None,
+    sender_policy: SenderPolicy | None = None,
+) -> Runtime:
+    """Wire the process. Tests pass a clock, a fetcher and a faster sender policy."""
+    config, config_path = load_settings(env)
+    programme = build_programme(config, load_guidelines(config, config_path))
+    clock = clock or SystemClock()
+    store = SqlStore(Database(create_engine(env.DATABASE_URL)))
+    renderer = SlackRenderer(Templates())
+
+    gateways: dict[Platform, ChatGateway] = {}
+    slack_app: AsyncApp | None = None
+    slack_gateway: SlackGateway | None = None
+    if env.SLACK_BOT_TOKEN is not None:
+        token = env.SLACK_BOT_TOKEN.get_secret_value()
+        # The fan-out owns its retries: no hidden retry in the sending client.
+        sender_client = AsyncWebClient(token=token, base_url=env.SLACK_API_URL, retry_handlers=[])
+        slack_gateway = SlackGateway(sender_client, renderer)
+        gateways[Platform.SLACK] = slack_gateway
+
+    fetcher = fetcher or SafePageFetcher(
+        timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
+    )
+    delivery = DeliveryService(
+        deliveries=store.deliveries,
+        ambassadors=store.ambassadors,
+        contents=store.contents,
+        ledger=store.ledger,
+        gateways=gateways,
+        programme=programme,
+        public_url=env.ADVOCACY_PUBLIC_URL,
+        clock=clock,
+        policy=sender_policy,
+    )
+    leaderboard = LeaderboardService(
+        ledger=store.ledger,
+        ambassadors=store.ambassadors,
+        bot_messages=store.bot_messages,
+        jobs=store.jobs,
+        gateways=gateways,
+        channels={p: tuple(c) for p, c in config.leaderboard.channels.items()},
+        programme=programme,
+        clock=clock,
+        report_previous_week=config.leaderboard.week == "previous",
+    )
+    services = Services(
+        programme=programme,
+        clock=clock,
+        ambassadors=AmbassadorService(
+            ambassadors=store.ambassadors, ledger=store.ledger, programme=programme, clock=clock
+        ),
+        publishing=PublishingService(
+            contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
+        ),
+        delivery=delivery,
+        interactions=InteractionService(
+            deliveries=store.deliveries,
+            ambassadors=store.ambassadors,
+            contents=store.contents,
+            ledger=store.ledger,
+            bot_messages=store.bot_messages,
+            delivery_service=delivery,
+            gateways=gateways,
+            programme=programme,
+            clock=clock,
+        ),
+        leaderboard=leaderboard,
+    )
+    fanout = FanOutWorker(delivery)
+    board = config.leaderboard
+    scheduler = build_scheduler(
+        leaderboard=leaderboard,
+        day=board.day,
+        hour=board.hour,
+        minute=board.minute,
+        timezone=ZoneInfo(board.timezone or config.programme.timezone),
+    )
+    if slack_gateway is not None and env.SLACK_BOT_TOKEN is not None:
+        interactive_client = AsyncWebClient(
+            token=env.SLACK_BOT_TOKEN.get_secret_value(),
+            base_url=env.SLACK_API_URL,
+        )
+        # Interactive calls (views.open, respond) may wait out one short 429.
+        interactive_client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=1))
+        slack_app = AsyncApp(
+            client=interactive_client,
+            signing_secret=(
+                env.SLACK_SIGNING_SECRET.get_secret_value() if env.SLACK_SIGNING_SECRET else None
+            ),
+            request_verification_enabled=env.SLACK_SIGNING_SECRET is not None,
+            logger=logging.getLogger("slack_bolt"),
+        )
+        register(
+            slack_app,
+            SlackDeps(
+                services=services, renderer=renderer, gateway=slack_gateway, wake_sender=fanout.wake
+            ),
+        )
+    return Runtime(
+        env, config, services, store, fanout, scheduler, slack_app, slack_gateway, renderer
+    )
+
+
+def create_web_app(runtime: Runtime) -> web.Application:
+    """The aiohttp application, with start-up and shutdown of the background work."""
+    app = web.Application(client_max_size=1_000_000)
+    env = runtime.env
+    signing = env.SLACK_SIGNING_SECRET.get_secret_value() if env.SLACK_SIGNING_SECRET else None
+    app.router.add_post(
+        "/slack/events",
+        slack_events_handler(runtime.slack_app if env.slack_http_ready() else None, signing),
+    )
+    app.router.add_get(
+        "/r/{token}",
+        redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
+    )
+    app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
+    app.cleanup_ctx.append(lambda _app: background(runtime))
+    return app
+
+
+async def background(runtime: Runtime) -> AsyncIterator[None]:
+    """Start the sender and the scheduler with the server; stop them cleanly after it."""
+    if runtime.slack_gateway is None:
+        logger.warning(
+            "SLACK_BOT_TOKEN is not set: Slack is disabled (tracked links and "
+            "health still work). See README, 'Configuration'."
+        )
+    runtime.fanout.start()
+    runtime.scheduler.start()
+    board = runtime.config.leaderboard
+    zone = ZoneInfo(board.timezone or runtime.config.programme.timezone)
+    if missed_slot(
+        runtime.services.clock.now(),
+        day=board.day,
+        hour=board.hour,
+        minute=board.minute,
+        timezone=zone,
+    ):
+        logger.info("the weekly leaderboard slot passed recently: running it once now")
+        runtime.scheduler.add_job(
+            post_weekly_leaderboard,
+            args=[runtime.services.leaderboard],
+            id="weekly_leaderboard_catch_up",
+            replace_existing=True,
+        )
+    try:
+        yield
+    finally:
+        runtime.scheduler.shutdown(wait=False)
+        await runtime.fanout.stop()
+        await runtime.store.db.engine.dispose()

@@ -1,0 +1,319 @@
+"""The template machinery: one Jinja environment, the message catalogs and the filters.
+
+Every sentence a person reads lives in ``messages/i18n/<locale>.yaml`` as a small Jinja
+snippet; the platform templates (``messages/slack/*.json.j2``, ``messages/web/*.html.j2``)
+only lay the sentences out and call ``t("key", **params)`` for each of them.
+
+Escaping rules, so that nothing a user or a web page wrote can ping a channel or break a
+link:
+
+* In chat templates, a catalog snippet renders with every interpolated value escaped for
+  Slack (``&``, ``<``, ``>``); values that are already escaped (``slack_escape`` output, the
+  output of a nested ``t``) are marked :class:`SafeText` and left alone.
+* ``plain`` rendering (field errors, web pages) does not escape: the HTML environment
+  autoescapes instead.
+* Rendering a ``.json.j2`` template returns ``json.loads`` of the output, so a template that
+  produces broken JSON fails in the tests rather than at Slack.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from importlib import resources
+from typing import Any
+
+import yaml
+from jinja2 import (
+    Environment,
+    PackageLoader,
+    StrictUndefined,
+    Template,
+    pass_context,
+)
+from jinja2.runtime import Context
+
+DEFAULT_LOCALE = "en"
+ELLIPSIS = "…"
+
+# Markup characters of a mrkdwn snippet that plain text drops, and the private-use stand-ins
+# that protect the same characters when they come from a parameter value.
+_PLAIN_GUARDS = {"*": "\ue000", "`": "\ue001", "&": "\ue002"}
+_ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
+_BOLD = re.compile(r"\*(\S(?:[^*\n]*?\S)?)\*")
+_CODE = re.compile(r"`([^`\n]+)`")
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+
+
+class SafeText(str):
+    """Text already escaped for Slack mrkdwn (or deliberately formatted); never escaped again."""
+
+    __slots__ = ()
+
+
+def slack_escape(value: object) -> SafeText:
+    """Escape the three characters Slack parses (``&``, ``<``, ``>``); idempotent on
+    :class:`SafeText`."""
+    if isinstance(value, SafeText):
+        return value
+    text = str(value)
+    return SafeText(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def truncate_to(value: object, limit: int) -> str:
+    """Cut ``value`` to at most ``limit`` characters, ending with "…" when cut.
+
+    Never cuts an escape entity (``&amp;``) in half, and keeps :class:`SafeText` safe.
+    """
+    text = str(value)
+    if len(text) <= limit:
+        return value if isinstance(value, str) else text
+    if limit <= 1:
+        cut = ELLIPSIS[:limit]
+    else:
+        head = text[: limit - 1]
+        head = _ENTITY_TAIL.sub("", head)
+        cut = head.rstrip() + ELLIPSIS
+    return SafeText(cut) if isinstance(value, SafeText) else cut
+
+
+def pack_lines(lines: Iterable[object], limit: int = 3_000) -> list[str]:
+    """Join lines into as few ``\\n``-separated texts of ≤ ``limit`` characters as possible
+    (a line longer than ``limit`` is cut), so lists fill Slack sections without overflowing."""
+    packed: list[str] = []
+    for item in lines:
+        line = truncate_to(item, limit)
+        if packed and len(packed[-1]) + 1 + len(line) <= limit:
+            packed[-1] = f"{packed[-1]}\n{line}"
+        else:
+            packed.append(line)
+    return packed
+
+
+def tojson(value: object) -> str:
+    """JSON for a value inside a ``.json.j2`` template (unicode kept readable)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def strip_markup(mrkdwn: str) -> str:
+    """Drop the bold and code markers of mrkdwn, keeping its escapes (for notifications)."""
+    return _CODE.sub(r"\1", _BOLD.sub(r"\1", mrkdwn))
+
+
+def to_plain(mrkdwn: str) -> str:
+    """Plain text from a snippet rendered in plain mode (for plain-text fields)."""
+    text = strip_markup(mrkdwn)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    for char, guard in _PLAIN_GUARDS.items():
+        text = text.replace(guard, char)
+    return text
+
+
+def _guard(text: str) -> str:
+    for char, guard in _PLAIN_GUARDS.items():
+        text = text.replace(char, guard)
+    return text
+
+
+def _prepare(mode: object, value: object) -> SafeText:
+    """A value made ready for a snippet: escaped for mrkdwn, guarded for plain text."""
+    if isinstance(value, SafeText):
+        return value
+    text = str(value)
+    if mode == "mrkdwn":
+        return slack_escape(text)
+    if mode == "plain":
+        return SafeText(_guard(text))
+    return SafeText(text)
+
+
+@pass_context
+def _finalize(context: Context, value: object) -> object:
+    """Escape every string interpolated into a catalog snippet (see the module docstring)."""
+    mode = context.get("_snippet")
+    if mode is None or not isinstance(value, str):
+        return value
+    return _prepare(mode, value)
+
+
+@pass_context
+def _code(context: Context, value: object) -> SafeText:
+    """``value`` as inline code (the backticks vanish in plain text)."""
+    return SafeText(f"`{_prepare(context.get('_snippet'), value)}`")
+
+
+class Catalog:
+    """The sentences of every locale, loaded once from ``messages/i18n/*.yaml``."""
+
+    def __init__(self, entries: Mapping[str, Mapping[str, str]]) -> None:
+        if DEFAULT_LOCALE not in entries:
+            raise ValueError(f"the {DEFAULT_LOCALE!r} catalog is missing")
+        self._entries = {locale: dict(keys) for locale, keys in entries.items()}
+
+    @classmethod
+    def load(cls) -> Catalog:
+        """Read every ``<locale>.yaml`` shipped in the package."""
+        folder = resources.files("messages") / "i18n"
+        entries: dict[str, dict[str, str]] = {}
+        for item in folder.iterdir():
+            if not item.name.endswith(".yaml"):
+                continue
+            data = yaml.safe_load(item.read_text(encoding="utf-8"))
+            if not isinstance(data, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+            ):
+                raise ValueError(f"{item.name}: a catalog is a flat mapping of key: text")
+            entries[item.name.removesuffix(".yaml")] = data
+        return cls(entries)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Every locale with a catalog, the default first."""
+        others = sorted(k for k in self._entries if k != DEFAULT_LOCALE)
+        return (DEFAULT_LOCALE, *others)
+
+    def keys(self, locale: str) -> frozenset[str]:
+        """Every key of one locale's catalog."""
+        return frozenset(self._entries[locale])
+
+    def has(self, locale: str, key: str) -> bool:
+        """Whether ``locale``'s catalog has ``key``."""
+        return key in self._entries.get(locale, {})
+
+    def source(self, locale: str, key: str) -> str:
+        """The snippet of ``key`` in ``locale``; ``KeyError`` when there is none."""
+        try:
+            return self._entries[locale][key]
+        except KeyError:
+            raise KeyError(f"no message {key!r} in the {locale!r} catalog") from None
+
+
+class Templates:
+    """Renders catalog sentences and platform templates.
+
+    Build one per process (the composition root does) and share it: the environments, the
+    catalogs and the compiled snippets are all made once and cached here.
+    """
+
+    def __init__(self, catalog: Catalog | None = None) -> None:
+        self.catalog = catalog or Catalog.load()
+        self._snippets: dict[tuple[str, str], Template] = {}
+        # Chat output is JSON and mrkdwn, not HTML: HTML autoescaping would be wrong there.
+        # Slack escaping is explicit (``slack_escape``) or automatic in snippets (finalize).
+        self.env = Environment(
+            loader=PackageLoader("messages", "."),
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701
+            trim_blocks=True,
+            lstrip_blocks=True,
+            finalize=_finalize,
+        )
+        self._install(self.env)
+        # Web pages are HTML: a separate environment whose autoescape covers everything.
+        self.html_env = Environment(
+            loader=PackageLoader("messages", "."),
+            undefined=StrictUndefined,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._install(self.html_env)
+
+    @property
+    def locales(self) -> tuple[str, ...]:
+        """Supported locales, the default first."""
+        return self.catalog.locales
+
+    def locale(self, requested: str | None) -> str:
+        """A supported locale for ``requested`` (``fr-FR`` → ``fr``; unknown → ``en``)."""
+        if requested:
+            short = requested.replace("_", "-").split("-")[0].lower()
+            if short in self.catalog.locales:
+                return short
+        return DEFAULT_LOCALE
+
+    def text(self, key: str, locale: str, /, **params: object) -> SafeText:
+        """One catalog sentence as Slack mrkdwn, parameters escaped."""
+        return self._render_snippet(self.locale(locale), key, params, plain=False)
+
+    def plain(self, key: str, locale: str, /, **params: object) -> str:
+        """One catalog sentence as plain text (no escaping, no bold or code markers)."""
+        return to_plain(self._render_snippet(self.locale(locale), key, params, plain=True))
+
+    def render_json(self, name: str, locale: str, /, **context: object) -> Any:
+        """Render ``name`` (a ``.json.j2`` template) and parse the result."""
+        template = self.env.get_template(name)
+        output = template.render(context, locale=self.locale(locale))
+        try:
+            return json.loads(output)
+        except json.JSONDecodeError as error:
+            raise ValueError(f"{name} rendered invalid JSON: {error}") from error
+
+    def render_html(self, name: str, locale: str, /, **context: object) -> str:
+        """Render a web page (autoescaped HTML)."""
+        template = self.html_env.get_template(name)
+        return template.render(context, locale=self.locale(locale))
+
+    def _install(self, env: Environment) -> None:
+        env.filters["slack_escape"] = slack_escape
+        env.filters["tojson"] = tojson
+        env.filters["truncate_to"] = truncate_to
+        env.filters["pack_lines"] = pack_lines
+        env.filters["join_list"] = self._join_list
+        env.filters["network_name"] = self._network_name
+        env.filters["code"] = _code
+        env.globals["t"] = self._t
+        env.globals["has_t"] = self._has_t
+
+    def _snippet(self, locale: str, key: str) -> Template:
+        compiled = self._snippets.get((locale, key))
+        if compiled is None:
+            compiled = self.env.from_string(self.catalog.source(locale, key))
+            self._snippets[(locale, key)] = compiled
+        return compiled
+
+    def _render_snippet(
+        self, locale: str, key: str, params: Mapping[str, object], *, plain: bool
+    ) -> SafeText:
+        snippet = self._snippet(locale, key)
+        rendered = snippet.render(
+            dict(params), locale=locale, _snippet="plain" if plain else "mrkdwn"
+        )
+        return SafeText(rendered.strip())
+
+    @pass_context
+    def _t(self, context: Context, key: str, /, **params: object) -> str:
+        # Inside the HTML environment and plain snippets the sentence stays unescaped text;
+        # HTML autoescaping (or the plain-text caller) takes care of it.
+        plain = context.environment is self.html_env or context.get("_snippet") == "plain"
+        locale = str(context.get("locale") or DEFAULT_LOCALE)
+        text = self._render_snippet(locale, key, params, plain=plain)
+        # Plain output is a plain ``str`` so that HTML autoescaping still applies to it.
+        return to_plain(text) if plain else text
+
+    @pass_context
+    def _has_t(self, context: Context, key: str) -> bool:
+        locale = str(context.get("locale") or DEFAULT_LOCALE)
+        return self.catalog.has(locale, key)
+
+    @pass_context
+    def _join_list(self, context: Context, items: Iterable[object], word: str = "and") -> str:
+        """``a, b and c`` in the current locale; ``word`` is ``and`` or ``or``."""
+        mode = context.get("_snippet")
+        words = [_prepare(mode, item) for item in items]
+        if len(words) <= 1:
+            return SafeText("".join(words))
+        locale = str(context.get("locale") or DEFAULT_LOCALE)
+        last = self._render_snippet(locale, f"list.{word}", {}, plain=True)
+        return SafeText(f"{', '.join(words[:-1])} {last} {words[-1]}")
+
+    @pass_context
+    def _network_name(self, context: Context, value: object) -> str:
+        """A network's display name (``linkedin`` → ``LinkedIn``) from the catalog."""
+        network = str(value)
+        locale = str(context.get("locale") or DEFAULT_LOCALE)
+        if not self.catalog.has(locale, f"network.{network}"):
+            return network
+        return self._render_snippet(locale, f"network.{network}", {}, plain=True)

@@ -1,0 +1,221 @@
+"""Slack rendering: view models in, Block Kit JSON out.
+
+:class:`SlackRenderer` makes no Slack call; the Slack adapter sends what it returns
+(``chat.postMessage(text=msg.text, blocks=msg.blocks)``, ``views.open(view=...)``). Layout
+lives in ``messages/slack/*.json.j2``, sentences in ``messages/i18n/*.yaml``, ids in
+:mod:`messages.slack_ids`.
+
+Limits honoured here (platform-facts §1.4): ≤ 50 blocks per message and ≤ 100 per modal,
+header 150, section 3,000, button text 75, option text 75, modal title/submit/close 24.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from bot.share import takes_text
+from bot.views import (
+    ContentListView,
+    EnrolmentForm,
+    HelpView,
+    LeaderboardView,
+    Notice,
+    PostForm,
+    ProfileView,
+    SuggestionView,
+)
+from messages import slack_ids
+from messages.render import Templates, slack_escape, strip_markup, truncate_to
+
+MAX_MESSAGE_BLOCKS = 50
+MAX_VIEW_BLOCKS = 100
+MAX_SECTION_TEXT = 3_000
+MAX_LIST_LINES = 100  # leaderboard / content list lines
+MAX_LIST_SECTIONS = 40  # ... packed into at most this many sections (≤ 50 blocks in all)
+MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post modal
+NOTICE_TEXT_LIMIT = 150  # modal field errors stay short
+
+# Guidelines sections in the join modal: 40 x 3,000 characters keeps the view far below
+# both the 100-block limit and the 250 kB ``views.open`` size limit.
+MAX_GUIDELINES_SECTIONS = 40
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+_BULLET = re.compile(r"^(\s*)[-*+]\s+")
+_BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """A message to post: ``text`` is the notification / screen-reader fallback."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+class SlackRenderer:
+    """Renders every Slack message and modal of the bot."""
+
+    def __init__(self, templates: Templates) -> None:
+        self._templates = templates
+
+    # --- messages -------------------------------------------------------------------------
+
+    def suggestion(self, view: SuggestionView) -> SlackMessage:
+        """A suggestion DM in its current state (fresh, clicked, confirmed or skipped)."""
+        link_only = [b.network.value for b in view.buttons if not takes_text(b.network)]
+        return self._message(
+            "slack/suggestion.json.j2", view.locale, view=view, link_only=link_only
+        )
+
+    def leaderboard(self, view: LeaderboardView) -> SlackMessage:
+        """A weekly ranking, with the viewer's own standing when known."""
+        return self._message(
+            "slack/leaderboard.json.j2",
+            view.locale,
+            view=view,
+            max_lines=MAX_LIST_LINES,
+            max_sections=MAX_LIST_SECTIONS,
+        )
+
+    def notice(self, notice: Notice, locale: str) -> SlackMessage:
+        """A short message to one person (confirmation, refusal, error)."""
+        key = f"notice.{notice.key}"
+        params = dict(notice.params)
+        body = self._templates.text(key, locale, **params)
+        # The notification text is parsed by Slack too: keep the escapes, drop the markup.
+        return self._message("slack/notice.json.j2", locale, body=body, text=strip_markup(body))
+
+    def notice_text(
+        self, notice: Notice, locale: str, *, limit: int | None = NOTICE_TEXT_LIMIT
+    ) -> str:
+        """A notice as plain text (modal field errors, ephemeral fallbacks), cut to ``limit``."""
+        text = self._templates.plain(f"notice.{notice.key}", locale, **dict(notice.params))
+        return text if limit is None else truncate_to(text, limit)
+
+    def help(self, view: HelpView) -> SlackMessage:
+        """The commands a person can use (curator commands only for curators)."""
+        return self._message("slack/help.json.j2", view.locale, view=view)
+
+    def profile(self, view: ProfileView) -> SlackMessage:
+        """A person's points, rank and choices."""
+        return self._message("slack/profile.json.j2", view.locale, view=view)
+
+    def content_list(self, view: ContentListView) -> SlackMessage:
+        """Recent content with its status, for curators."""
+        return self._message(
+            "slack/content_list.json.j2",
+            view.locale,
+            view=view,
+            max_lines=MAX_LIST_LINES,
+            max_sections=MAX_LIST_SECTIONS,
+        )
+
+    # --- modals ---------------------------------------------------------------------------
+
+    def join_modal(self, form: EnrolmentForm) -> dict[str, Any]:
+        """The join modal (guidelines + accept + choices), or the preferences modal when
+        ``form.guidelines_markdown`` is ``None``."""
+        guidelines: list[str] = []
+        if form.guidelines_markdown is not None:
+            guidelines = guidelines_sections(
+                form.guidelines_markdown, max_sections=MAX_GUIDELINES_SECTIONS
+            )
+        return self._view("slack/join.json.j2", form.locale, form=form, guidelines=guidelines)
+
+    def post_modal(self, form: PostForm) -> dict[str, Any]:
+        """The curator's form to send content."""
+        texts = max(1, min(form.max_texts, MAX_TEXT_INPUTS))
+        return self._view("slack/post.json.j2", form.locale, form=form, texts=texts)
+
+    # --- web ------------------------------------------------------------------------------
+
+    def link_not_found_page(self, locale: str) -> str:
+        """The HTML page for an unknown or expired tracked link."""
+        return self._templates.render_html("web/link_not_found.html.j2", locale)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _render(self, name: str, locale: str, context: dict[str, object]) -> dict[str, Any]:
+        data = self._templates.render_json(name, locale, ids=slack_ids, **context)
+        if not isinstance(data, dict) or not isinstance(data.get("blocks"), list):
+            raise TypeError(f"{name} must render an object with a list of blocks")
+        return data
+
+    def _message(self, name: str, locale: str, **context: object) -> SlackMessage:
+        data = self._render(name, locale, context)
+        blocks: list[dict[str, Any]] = data["blocks"]
+        return SlackMessage(text=str(data["text"]), blocks=blocks[:MAX_MESSAGE_BLOCKS])
+
+    def _view(self, name: str, locale: str, **context: object) -> dict[str, Any]:
+        data = self._render(name, locale, context)
+        data["blocks"] = data["blocks"][:MAX_VIEW_BLOCKS]
+        return data
+
+
+def guidelines_sections(
+    markdown: str,
+    *,
+    max_length: int = MAX_SECTION_TEXT,
+    max_sections: int = MAX_GUIDELINES_SECTIONS,
+) -> list[str]:
+    """Convert the guidelines' Markdown to Slack mrkdwn, in sections of ≤ ``max_length``.
+
+    The conversion is deliberately small: ``# Heading`` → ``*Heading*``, ``**bold**`` →
+    ``*bold*``, list markers → ``•``, ``[text](url)`` → ``<url|text>``; everything else is
+    shown as written (escaped). Paragraphs are kept together where they fit.
+    """
+    lines = []
+    for raw in slack_escape(markdown.replace("\r\n", "\n")).split("\n"):
+        heading = _HEADING.match(raw)
+        if heading:
+            line = f"*{heading.group(1)}*" if heading.group(1) else ""
+        else:
+            line = _BULLET.sub(lambda found: f"{found.group(1)}• ", raw)
+        line = _BOLD.sub(r"*\2*", line)
+        lines.append(_LINK.sub(r"<\2|\1>", line.rstrip()))
+    paragraphs = [p.strip("\n") for p in re.split(r"\n\s*\n", "\n".join(lines)) if p.strip()]
+
+    pieces: list[str] = []
+    for paragraph in paragraphs:
+        pieces.extend(_split(paragraph, max_length))
+    sections: list[str] = []
+    for piece in pieces:
+        if sections and len(sections[-1]) + 2 + len(piece) <= max_length:
+            sections[-1] = f"{sections[-1]}\n\n{piece}"
+        else:
+            sections.append(piece)
+    if len(sections) > max_sections:
+        sections = sections[:max_sections]
+        sections[-1] = truncate_to(sections[-1] + " …", max_length)
+    return sections
+
+
+def _split(text: str, max_length: int) -> list[str]:
+    """Cut a paragraph into pieces of ≤ ``max_length``: at line ends, else hard."""
+    if len(text) <= max_length:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > max_length:
+            if current:
+                pieces.append(current)
+                current = ""
+            cut = line.rfind(" ", 0, max_length)
+            cut = cut if cut > max_length // 2 else max_length
+            entity = line.rfind("&", max(0, cut - 5), cut)
+            if entity > 0 and ";" not in line[entity:cut]:
+                cut = entity  # never split an escape such as &amp;
+            pieces.append(line[:cut])
+            line = line[cut:].lstrip()
+        if current and len(current) + 1 + len(line) > max_length:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        pieces.append(current)
+    return pieces

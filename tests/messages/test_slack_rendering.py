@@ -1,0 +1,795 @@
+"""Slack rendering: every message and modal, in every locale, validated by slack_sdk's own
+Block Kit models (``to_dict()`` runs their validators) plus the limits slack_sdk does not
+check (blocks per message, options per checkboxes, view size)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from jinja2 import ChoiceLoader, DictLoader, UndefinedError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.model import AmbassadorId, DeliveryId, LeaderboardEntry, Network
+from bot.share import share_intent_url
+from bot.views import (
+    ContentListItem,
+    ContentListView,
+    EnrolmentForm,
+    HelpView,
+    LeaderboardView,
+    NetworkChoice,
+    Notice,
+    PostForm,
+    ProfileView,
+    ShareButton,
+    SuggestionView,
+    TopicChoice,
+)
+from messages import slack_ids
+from messages.render import Templates, pack_lines, slack_escape, to_plain, truncate_to
+from messages.slack import SlackMessage, SlackRenderer, guidelines_sections
+
+LOCALES = ("en", "fr")
+HOSTILE = "<@U123> & <!channel>"
+HOSTILE_ESCAPED = "&lt;@U123&gt; &amp; &lt;!channel&gt;"
+APOSTROPHE = "\u2019"  # the catalogs' typographic apostrophe
+INFO = "\u2139\ufe0f"  # the information emoji
+LIMITS = {
+    "url": 2_000,
+    "title": 150,
+    "summary": 1_000,
+    "text": 1_500,
+    "texts": 3,
+    "hashtag": 50,
+    "hashtags": 10,
+}
+TOPICS_12 = (
+    ("ai", "Artificial intelligence"),
+    ("cloud", "Cloud"),
+    ("security", "Security"),
+    ("careers", "Careers & hiring"),
+    ("events", "Events"),
+    ("product", "Product news"),
+    ("research", "Research"),
+    ("open_source", "Open source"),
+    ("sustainability", "Sustainability"),
+    ("customers", "Customer stories"),
+    ("culture", "Life at the company"),
+    ("partners", "Partners"),
+)
+
+# Representative parameters for every notice the domain can raise.
+NOTICES: dict[str, dict[str, object]] = {
+    "welcome": {"name": "Marie", "topics": ["AI", "Cloud"], "networks": ["linkedin", "x"]},
+    "preferences_saved": {"topics": ["Cloud"], "networks": ["linkedin", "bluesky", "xing"]},
+    "left": {"name": "Marie Curie"},
+    "not_curator": {},
+    "not_ambassador": {},
+    "unknown_command": {"command": "leaderbord", "suggestions": ["leaderboard", "leave"]},
+    "command_too_long": {"limit": 4000},
+    "url_missing": {},
+    "url_too_long": {"limit": 2000},
+    "url_not_http": {"url": "ftp://example.com/file"},
+    "unknown_topic": {"topic": "crypto", "known": ("ai", "cloud", "security")},
+    "topics_missing": {"known": ("ai", "cloud")},
+    "too_many_texts": {"limit": 3},
+    "text_too_long": {"limit": 1500, "length": 1720},
+    "title_too_long": {"limit": 150, "length": 180},
+    "summary_too_long": {"limit": 1000, "length": 1200},
+    "bad_hashtag": {"hashtag": "#not valid"},
+    "too_many_hashtags": {"limit": 10},
+    "publish_needs_id": {},
+    "unknown_flag": {"flag": "--now"},
+    "guidelines_not_accepted": {},
+    "unknown_network": {"network": "myspace", "known": ["linkedin", "x", "whatsapp"]},
+    "networks_missing": {},
+    "not_a_person": {},
+    "content_not_found": {"content_id": 404},
+    "not_your_suggestion": {},
+    "error": {},
+    "post_received": {"url": "https://example.com/blog/launch"},
+    "content_saved": {
+        "title": "Our launch",
+        "content_id": 12,
+        "status": "draft",
+        "deliveries": 0,
+        "shortened": ["title", "summary"],
+        "page_read": False,
+    },
+    "published": {"title": "Our launch", "content_id": 12, "deliveries": 37, "already": False},
+    "unknown_user": {},
+    "slack_only_in_dm": {},
+}
+
+
+# --- fixtures and builders -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def templates() -> Templates:
+    return Templates()
+
+
+@pytest.fixture(scope="module")
+def renderer(templates: Templates) -> SlackRenderer:
+    return SlackRenderer(templates)
+
+
+def suggestion(locale: str = "en", **changes: Any) -> SuggestionView:
+    link = "https://advocacy.example.com/r/Xy7aQ2"
+    text = changes.pop("text", "We just opened our Paris office 🎉 Come and say hi! #hiring")
+    networks = changes.pop("networks", tuple(Network))
+    clicked = changes.pop("clicked", ())
+    fields: dict[str, Any] = {
+        "delivery_id": DeliveryId(42),
+        "locale": locale,
+        "first_name": "Marie",
+        "title": "We opened a new office in Paris",
+        "summary": "Forty people, a rooftop and a lot of coffee: meet the team.",
+        "image_url": "https://example.com/images/paris.jpg",
+        "content_url": "https://example.com/blog/paris-office",
+        "text": text,
+        "buttons": tuple(
+            ShareButton(n, share_intent_url(n, link, text), clicked=n in clicked) for n in networks
+        ),
+    }
+    fields.update(changes)
+    return SuggestionView(**fields)
+
+
+def entries(count: int, name: str = "Ambassador") -> tuple[LeaderboardEntry, ...]:
+    return tuple(
+        LeaderboardEntry(rank, AmbassadorId(rank), f"{name} {rank}", 200 - rank, 20 - rank % 20)
+        for rank in range(1, count + 1)
+    )
+
+
+def topic_choices(count: int, selected: int = 2) -> tuple[TopicChoice, ...]:
+    return tuple(
+        TopicChoice(topic_id, label, selected=index < selected)
+        for index, (topic_id, label) in enumerate(TOPICS_12[:count])
+    )
+
+
+def enrolment(locale: str, *, guidelines: str | None, topics: int = 12) -> EnrolmentForm:
+    return EnrolmentForm(
+        locale=locale,
+        guidelines_markdown=guidelines,
+        guidelines_version="2026-03",
+        topics=topic_choices(topics),
+        networks=tuple(NetworkChoice(n, n in (Network.LINKEDIN, Network.X)) for n in Network),
+    )
+
+
+GUIDELINES = """# Our social media guidelines
+
+Thank you for speaking up for us! A few **simple rules** keep it safe & fun:
+
+## Do
+- Share what you **genuinely** like.
+- Say you work here (for example with #employee).
+* Check the [full policy](https://intranet.example.com/policy) when in doubt.
+
+## Don't
+- Share anything confidential.
+- Answer press questions yourself <ask comms>.
+"""
+
+
+# --- validation helpers -----------------------------------------------------------------------
+
+
+def walk(value: Any) -> Iterator[Any]:
+    """Every dict, list and scalar inside a JSON value."""
+    yield value
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from walk(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+def strings(value: Any) -> list[str]:
+    return [v for v in walk(value) if isinstance(v, str)]
+
+
+def check_blocks(blocks: list[dict[str, Any]]) -> None:
+    """slack_sdk's validators, and the limits they do not check."""
+    parsed = Block.parse_all(blocks)
+    assert all(b is not None for b in parsed), "unknown block type"
+    # to_dict() runs every @JsonValidator; the round trip proves no key was ignored.
+    assert [b.to_dict() for b in parsed] == blocks
+    for node in walk(blocks):
+        if not isinstance(node, dict):
+            continue
+        if node.get("type") == "actions":
+            assert 1 <= len(node["elements"]) <= 25
+        if node.get("type") == "checkboxes":
+            assert 1 <= len(node["options"]) <= slack_ids.MAX_CHECKBOXES
+        if node.get("type") in ("plain_text", "mrkdwn"):
+            assert node["text"].strip(), "empty text object"
+        if node.get("type") == "context":
+            assert len(node["elements"]) <= 10
+
+
+def check_message(message: SlackMessage) -> None:
+    assert isinstance(message, SlackMessage)
+    assert message.text.strip()
+    assert 1 <= len(message.blocks) <= 50
+    check_blocks(message.blocks)
+    json.dumps(message.blocks)  # plain JSON, nothing exotic
+
+
+def check_view(view: dict[str, Any]) -> None:
+    assert 1 <= len(view["blocks"]) <= 100
+    check_blocks(view["blocks"])
+    assert View(**view).to_dict() == view
+    assert len(json.dumps(view).encode()) < 250_000  # views.open's view_too_large
+    block_ids = [b["block_id"] for b in view["blocks"] if "block_id" in b]
+    assert len(block_ids) == len(set(block_ids))
+
+
+def input_blocks(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {b["block_id"]: b for b in view["blocks"] if b["type"] == "input"}
+
+
+def assert_escaped(value: Any) -> None:
+    texts = strings(value)
+    assert not any("<@U123>" in s or "<!channel>" in s for s in texts), texts
+    assert any(HOSTILE_ESCAPED in s for s in texts)
+
+
+# --- the render machinery ---------------------------------------------------------------------
+
+
+def test_catalogs_have_identical_keys(templates: Templates) -> None:
+    assert set(templates.locales) == set(LOCALES)
+    assert templates.catalog.keys("en") == templates.catalog.keys("fr")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_catalog_entry_compiles(templates: Templates, locale: str) -> None:
+    for key in templates.catalog.keys(locale):
+        templates.env.from_string(templates.catalog.source(locale, key))
+
+
+def test_every_network_has_a_name(templates: Templates) -> None:
+    for network in Network:
+        assert f"network.{network.value}" in templates.catalog.keys("en")
+
+
+def _literal_text(snippet: str) -> str:
+    """A catalog snippet without its Jinja tags."""
+    return re.sub(r"\{\{.*?\}\}|\{%.*?%\}", "", snippet, flags=re.DOTALL)
+
+
+def test_french_typography(templates: Templates) -> None:
+    for key in templates.catalog.keys("fr"):
+        literal = re.sub(r"&\w+;", "", _literal_text(templates.catalog.source("fr", key)))
+        assert not re.search(r" [:!?;»]|« ", literal), f"use a no-break space in fr {key}"
+        assert "'" not in literal, f"use the typographic apostrophe in fr {key}"
+        assert '"' not in literal, f"use « » quotes in fr {key}"
+        assert not re.search(r"\w[!?;]|\w:(?!//)", literal), f"space before : ! ? ; in {key}"
+
+
+def test_no_raw_slack_control_characters_in_catalogs(templates: Templates) -> None:
+    for locale in LOCALES:
+        for key in templates.catalog.keys(locale):
+            literal = _literal_text(templates.catalog.source(locale, key))
+            literal = re.sub(r"&(lt|gt|amp);", "", literal)
+            # Only mrkdwn links written by the catalog itself may use < and >.
+            literal = re.sub(r"<\|[^>]*>", "", literal)
+            assert "&" not in literal, key
+            assert "<" not in literal.replace("<|", ""), key
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("key", sorted(NOTICES))
+def test_every_notice_renders(renderer: SlackRenderer, locale: str, key: str) -> None:
+    notice = Notice(key, NOTICES[key])
+    message = renderer.notice(notice, locale)
+    check_message(message)
+    text = renderer.notice_text(notice, locale)
+    assert text.strip()
+    assert len(text) <= 150
+    assert not re.search(r"[`*\ue000-\ue002]|&lt;|&amp;", text)
+
+
+def test_notice_keys_cover_the_catalog(templates: Templates) -> None:
+    catalog_notices = {
+        k.removeprefix("notice.") for k in templates.catalog.keys("en") if k.startswith("notice.")
+    }
+    assert catalog_notices == set(NOTICES)
+
+
+@pytest.mark.parametrize(
+    ("status", "deliveries", "shortened", "page_read", "expected"),
+    [
+        ("draft", 0, [], True, "/advocacy publish 12"),
+        ("draft", 0, ["title"], True, "title was shortened"),
+        ("published", 37, [], True, "37 ambassadors"),
+        ("published", 1, ["summary"], False, "1 ambassador."),
+        ("published", 0, [], True, "nobody got it"),
+    ],
+)
+def test_content_saved_variants(
+    renderer: SlackRenderer,
+    status: str,
+    deliveries: int,
+    shortened: list[str],
+    page_read: bool,
+    expected: str,
+) -> None:
+    params = {
+        "title": "Launch",
+        "content_id": 12,
+        "status": status,
+        "deliveries": deliveries,
+        "shortened": shortened,
+        "page_read": page_read,
+    }
+    for locale in LOCALES:
+        check_message(renderer.notice(Notice("content_saved", params), locale))
+    assert expected in renderer.notice_text(Notice("content_saved", params), "en", limit=None)
+
+
+def test_notice_escapes_user_values(renderer: SlackRenderer) -> None:
+    for locale in LOCALES:
+        message = renderer.notice(Notice("left", {"name": HOSTILE}), locale)
+        check_message(message)
+        assert_escaped(message.blocks)
+        # Plain text is for plain-text fields: the value stays as typed, markup and all.
+        assert HOSTILE in renderer.notice_text(Notice("left", {"name": HOSTILE}), locale)
+
+
+def test_plain_text_keeps_stars_and_backticks_typed_by_users(renderer: SlackRenderer) -> None:
+    text = renderer.notice_text(Notice("bad_hashtag", {"hashtag": "*bold* `x`"}), "en")
+    assert text.startswith(f"*bold* `x` isn{APOSTROPHE}t a valid hashtag")
+
+
+def test_unknown_notice_key_and_missing_parameter_raise(renderer: SlackRenderer) -> None:
+    with pytest.raises(KeyError):
+        renderer.notice(Notice("no_such_notice"), "en")
+    with pytest.raises(UndefinedError):
+        renderer.notice(Notice("left"), "fr")
+
+
+def test_unknown_locale_falls_back_to_english(
+    renderer: SlackRenderer, templates: Templates
+) -> None:
+    assert templates.locale("de") == "en"
+    assert templates.locale("fr-FR") == "fr"
+    assert templates.locale(None) == "en"
+    assert renderer.notice_text(Notice("error"), "de") == renderer.notice_text(
+        Notice("error"), "en"
+    )
+
+
+def test_catalog_snippets_are_compiled_once(templates: Templates) -> None:
+    templates.text("notice.error", "en")
+    compiled = templates._snippets[("en", "notice.error")]
+    templates.text("notice.error", "en")
+    assert templates._snippets[("en", "notice.error")] is compiled
+
+
+def test_broken_template_fails_loudly() -> None:
+    fresh = Templates()
+    assert fresh.env.loader is not None
+    fresh.env.loader = ChoiceLoader(
+        [DictLoader({"broken.json.j2": '{"a": {{ x }}}'}), fresh.env.loader]
+    )
+    assert fresh.render_json("broken.json.j2", "en", x=1) == {"a": 1}
+    with pytest.raises(ValueError, match=r"broken\.json\.j2 rendered invalid JSON"):
+        fresh.render_json("broken.json.j2", "en", x="not json")
+
+
+def test_filters() -> None:
+    assert slack_escape("a < b & c > d") == "a &lt; b &amp; c &gt; d"
+    assert slack_escape(slack_escape("&")) == "&amp;"
+    assert truncate_to("abcdef", 10) == "abcdef"
+    assert truncate_to("abcdef", 4) == "abc…"
+    assert len(truncate_to("x" * 500, 150)) == 150
+    # never cut an entity in half
+    assert truncate_to(slack_escape("ab&cd"), 6) == "ab…"
+    assert to_plain("*Bold* and `code` &amp; more") == "Bold and code & more"
+    assert pack_lines(["a" * 6, "b" * 3, "c" * 20], 10) == ["aaaaaa\nbbb", "c" * 9 + "…"]
+    assert pack_lines([], 10) == []
+
+
+# --- suggestion --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"clicked": (Network.X, Network.LINKEDIN), "points_earned": 10, "last_award": 5},
+        {"confirmed": True, "points_earned": 20, "last_award": 10},
+        {"confirmed": True, "points_earned": 10, "last_award": 0},
+        {"skipped": True},
+        {"skipped": True, "points_earned": 5},
+        {"image_url": None, "summary": ""},
+        {"networks": (Network.LINKEDIN,)},
+        {"networks": (Network.X, Network.BLUESKY)},
+        {"networks": ()},
+        {"first_name": "", "title": "   "},
+    ],
+    ids=lambda c: ",".join(c) or "fresh",
+)
+def test_suggestion_renders(renderer: SlackRenderer, locale: str, changes: dict[str, Any]) -> None:
+    check_message(renderer.suggestion(suggestion(locale, **changes)))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_suggestion_at_the_limits(renderer: SlackRenderer, locale: str) -> None:
+    """Fields at their maximum, made of characters that grow when escaped."""
+    view = suggestion(
+        locale,
+        title="R&D <news> " * 14,  # 154 characters, ~300 once escaped
+        summary="Tom & Jerry <3 " * 67,  # 1,005 characters
+        text=("A & B <are> great! #hiring " * 56)[:1500],
+        content_url="https://example.com/" + "a" * 1_970,
+        image_url="https://example.com/" + "i" * 2_980,
+        first_name="Marie-Françoise-Élisabeth " * 4,
+        clicked=tuple(Network),
+        points_earned=10_000,
+        last_award=1_000,
+    )
+    message = renderer.suggestion(view)
+    check_message(message)
+    header = message.blocks[0]
+    assert header["type"] == "header"
+    assert len(header["text"]["text"]) <= 150
+    assert all(len(b["url"]) <= 3000 for b in message.blocks[4]["elements"])
+
+
+def test_suggestion_snapshot(renderer: SlackRenderer) -> None:
+    view = suggestion(
+        "en",
+        buttons=(
+            ShareButton(Network.LINKEDIN, "https://www.linkedin.com/sharing/share-offsite/?url=L"),
+            ShareButton(Network.X, "https://twitter.com/intent/tweet?text=T&url=L", clicked=True),
+            ShareButton(Network.WHATSAPP, "https://wa.me/?text=T%20L"),
+        ),
+        points_earned=5,
+    )
+    message = renderer.suggestion(view)
+    check_message(message)
+    assert message.text == "New to share: We opened a new office in Paris"
+    assert [b["type"] for b in message.blocks] == [
+        "header",
+        "section",
+        "section",
+        "context",
+        "actions",
+        "context",
+        "actions",
+    ]
+    assert message.blocks[1]["accessory"]["image_url"] == "https://example.com/images/paris.jpg"
+    assert "```\nWe just opened our Paris office 🎉" in message.blocks[2]["text"]["text"]
+    assert message.blocks[3]["elements"][0]["text"].startswith(
+        f"{INFO} LinkedIn takes only the link"
+    )
+    share = message.blocks[4]["elements"]
+    assert [(b["text"]["text"], b["action_id"], b["value"], b["url"]) for b in share] == [
+        (
+            "LinkedIn",
+            "share:linkedin",
+            "42:linkedin",
+            "https://www.linkedin.com/sharing/share-offsite/?url=L",
+        ),
+        ("X ✓", "share:x", "42:x", "https://twitter.com/intent/tweet?text=T&url=L"),
+        ("WhatsApp", "share:whatsapp", "42:whatsapp", "https://wa.me/?text=T%20L"),
+    ]
+    assert all(slack_ids.SHARE_ACTION_PATTERN.match(b["action_id"]) for b in share)
+    confirm, skip = message.blocks[6]["elements"]
+    assert (confirm["text"]["text"], confirm["action_id"], confirm["value"], confirm["style"]) == (
+        "I shared it",
+        slack_ids.CONFIRM_ACTION,
+        "42",
+        "primary",
+    )
+    assert (skip["text"]["text"], skip["action_id"], skip["value"]) == (
+        "Skip",
+        slack_ids.SKIP_ACTION,
+        "42",
+    )
+    assert message.blocks[5]["elements"][0]["text"].startswith("5 points for this post so far")
+
+
+def test_suggestion_confirmed_and_skipped_replace_the_buttons(renderer: SlackRenderer) -> None:
+    confirmed = renderer.suggestion(suggestion(confirmed=True, points_earned=25, last_award=10))
+    actions = [b for b in confirmed.blocks if b["type"] == "actions"]
+    assert len(actions) == 1  # only the share buttons remain
+    status = confirmed.blocks[-1]["elements"][0]["text"]
+    assert status == "✅ Shared — thank you! *+10 points* · 25 points for this post"
+
+    skipped = renderer.suggestion(suggestion(skipped=True))
+    assert skipped.blocks[-1]["elements"][0]["text"] == "Skipped — no worries."
+    assert not any(
+        e.get("action_id") in (slack_ids.CONFIRM_ACTION, slack_ids.SKIP_ACTION)
+        for b in skipped.blocks
+        if b["type"] == "actions"
+        for e in b["elements"]
+    )
+
+    french = renderer.suggestion(suggestion("fr", confirmed=True, points_earned=1, last_award=1))
+    assert french.blocks[-1]["elements"][0]["text"] == "✅ Partagé, merci\u00a0! *+1 point*"
+
+
+def test_suggestion_link_only_line_only_for_link_only_networks(renderer: SlackRenderer) -> None:
+    message = renderer.suggestion(suggestion(networks=(Network.X, Network.BLUESKY)))
+    assert not any("only the link" in s for s in strings(message.blocks))
+    message = renderer.suggestion(suggestion("fr", networks=tuple(Network)))
+    assert any(
+        "LinkedIn, Facebook et XING ne reprennent que le lien" in s for s in strings(message.blocks)
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_suggestion_escapes_user_and_page_text(renderer: SlackRenderer, locale: str) -> None:
+    view = suggestion(locale, title=HOSTILE, summary=HOSTILE, text=HOSTILE, first_name=HOSTILE)
+    message = renderer.suggestion(view)
+    check_message(message)
+    assert_escaped(message.blocks)
+    assert "<@U123>" not in message.text
+    assert HOSTILE_ESCAPED in message.text
+    for block in message.blocks[:3]:
+        assert "<@U123>" not in json.dumps(block, ensure_ascii=False)
+
+
+# --- leaderboard ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    ("count", "viewer", "viewer_points"),
+    [(0, None, None), (0, None, 0), (3, 2, 180), (10, None, 12), (10, None, 0), (150, 1, 199)],
+)
+def test_leaderboard_renders(
+    renderer: SlackRenderer,
+    locale: str,
+    count: int,
+    viewer: int | None,
+    viewer_points: int | None,
+) -> None:
+    ranked = entries(count)
+    view = LeaderboardView(
+        locale=locale,
+        week_label="2026-W47",
+        week_start=date(2026, 11, 16),
+        entries=ranked,
+        viewer=ranked[viewer - 1] if viewer else None,
+        viewer_points=viewer_points,
+    )
+    check_message(renderer.leaderboard(view))
+
+
+def test_leaderboard_content(renderer: SlackRenderer) -> None:
+    ranked = entries(4)
+    view = LeaderboardView("en", "2026-W47", date(2026, 11, 16), ranked, None, 12)
+    message = renderer.leaderboard(view)
+    assert message.blocks[0]["text"]["text"] == "🏆 Leaderboard · week of November 16"
+    lines = message.blocks[1]["text"]["text"].split("\n")
+    assert lines[0] == "🥇 *Ambassador 1* · 199 points · 19 shares"
+    assert lines[1].startswith("🥈")
+    assert lines[2].startswith("🥉")
+    assert lines[3].startswith("4. *Ambassador 4*")
+    assert message.blocks[-1]["elements"][0]["text"] == (
+        "You: 12 points, not in the top yet. Keep sharing!"
+    )
+
+    empty = renderer.leaderboard(LeaderboardView("fr", "2026-W01", date(2026, 1, 1), ()))
+    assert empty.blocks[0]["text"]["text"] == "🏆 Classement · semaine du 1er janvier"
+    assert "Aucun partage" in empty.blocks[1]["text"]["text"]
+
+
+def test_leaderboard_escapes_names(renderer: SlackRenderer) -> None:
+    board = (LeaderboardEntry(1, AmbassadorId(1), HOSTILE, 10, 1),)
+    for locale in LOCALES:
+        message = renderer.leaderboard(
+            LeaderboardView(locale, "2026-W47", date(2026, 11, 16), board, board[0], 10)
+        )
+        check_message(message)
+        assert_escaped(message.blocks)
+
+
+# --- help, profile, content list -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("curator", "ambassador"), [(False, False), (False, True), (True, True)])
+def test_help_renders(
+    renderer: SlackRenderer, locale: str, curator: bool, ambassador: bool
+) -> None:
+    view = HelpView(locale, "/advocacy", curator, ambassador, tuple(t for t, _ in TOPICS_12))
+    message = renderer.help(view)
+    check_message(message)
+    text = "\n".join(strings(message.blocks))
+    for command in ("join", "interests", "me", "leaderboard", "leave", "help"):
+        assert f"`/advocacy {command}" in text
+    curator_commands = ("`/advocacy post`", "`/advocacy list`", "`/advocacy publish")
+    assert all((c in text) is curator for c in curator_commands)
+    assert ("--draft" in text) is curator
+    assert "`open_source`" in text
+
+
+def test_help_without_topics(renderer: SlackRenderer) -> None:
+    check_message(renderer.help(HelpView("fr", "/adv", True, False, ())))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("active", [True, False])
+def test_profile_renders(renderer: SlackRenderer, locale: str, active: bool) -> None:
+    view = ProfileView(
+        locale, HOSTILE, active, ("AI", "Cloud"), tuple(Network), 12, 340, 25, 3 if active else None
+    )
+    message = renderer.profile(view)
+    check_message(message)
+    assert_escaped(message.blocks)
+    empty = ProfileView(locale, "Marie", active, (), (), 0, 0, 0, None)
+    check_message(renderer.profile(empty))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_content_list_renders(renderer: SlackRenderer, locale: str) -> None:
+    items = (
+        *(
+            ContentListItem(
+                i,
+                f"Post {i} " + "long title " * 20,
+                f"https://example.com/p/{i}?a=1&b=2",
+                "draft" if i % 2 else "published",
+                ("ai", "cloud") if i % 3 else (),
+            )
+            for i in range(1, 13)
+        ),
+        ContentListItem(99, HOSTILE, "https://example.com/x", "archived", ("ai",)),
+    )
+    message = renderer.content_list(ContentListView(locale, items))
+    check_message(message)
+    assert_escaped(message.blocks)
+    text = "\n".join(strings(message.blocks))
+    assert ("Draft" if locale == "en" else "Brouillon") in text
+    assert "archived" in text  # an unknown status is shown as is
+    empty = renderer.content_list(ContentListView(locale, ()))
+    check_message(empty)
+    assert len(empty.blocks) == 2
+
+
+def test_content_list_keeps_every_line_when_urls_are_long(renderer: SlackRenderer) -> None:
+    url = "https://example.com/blog/post?utm_source=slack&utm_medium=advocacy&ref=" + "x" * 160
+    items = tuple(ContentListItem(i, f"Title {i}", url, "draft", ("ai",)) for i in range(1, 31))
+    message = renderer.content_list(ContentListView("en", items))
+    check_message(message)
+    text = "\n".join(strings(message.blocks))
+    assert all(f"*#{i}* <https://example.com/" in text for i in range(1, 31))
+    assert "…" not in text
+
+
+def test_long_content_list_stays_within_limits(renderer: SlackRenderer) -> None:
+    items = tuple(
+        ContentListItem(i, "T" * 150, "https://example.com/" + "p" * 200, "draft", ())
+        for i in range(500)
+    )
+    check_message(renderer.content_list(ContentListView("en", items)))
+
+
+# --- modals --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("topics", [12, 5])
+def test_join_modal(renderer: SlackRenderer, locale: str, topics: int) -> None:
+    view = renderer.join_modal(enrolment(locale, guidelines=GUIDELINES, topics=topics))
+    check_view(view)
+    assert view["callback_id"] == slack_ids.JOIN_VIEW
+    assert view["private_metadata"] == "2026-03"
+    inputs = input_blocks(view)
+    assert list(inputs) == ["accept", "topics", "networks"]
+    accept = inputs["accept"]["element"]
+    assert (accept["type"], accept["action_id"]) == ("checkboxes", "accept")
+    assert [o["value"] for o in accept["options"]] == ["yes"]
+    topic_element = inputs["topics"]["element"]
+    assert topic_element["action_id"] == "topics"
+    assert topic_element["type"] == ("multi_static_select" if topics > 10 else "checkboxes")
+    assert [o["value"] for o in topic_element["options"]] == [t for t, _ in TOPICS_12[:topics]]
+    assert [o["value"] for o in topic_element["initial_options"]] == ["ai", "cloud"]
+    networks = inputs["networks"]["element"]
+    assert (networks["type"], networks["action_id"]) == ("checkboxes", "networks")
+    assert [o["value"] for o in networks["options"]] == [n.value for n in Network]
+    assert [o["value"] for o in networks["initial_options"]] == ["linkedin", "x"]
+    assert networks["options"][5]["text"]["text"] == "XING"
+    guideline_text = "\n".join(strings(view["blocks"]))
+    assert "*Our social media guidelines*" in guideline_text
+    assert "*simple rules*" in guideline_text
+    assert "**" not in guideline_text
+    assert "<https://intranet.example.com/policy|full policy>" in guideline_text
+    assert "&lt;ask comms&gt;" in guideline_text
+    assert "• Share anything" in guideline_text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_preferences_modal(renderer: SlackRenderer, locale: str) -> None:
+    view = renderer.join_modal(enrolment(locale, guidelines=None))
+    check_view(view)
+    assert view["callback_id"] == slack_ids.PREFERENCES_VIEW
+    assert list(input_blocks(view)) == ["topics", "networks"]
+
+
+def test_join_modal_with_huge_guidelines(renderer: SlackRenderer) -> None:
+    paragraph = "Be kind & honest <always>. " * 60 + "\n\n"
+    huge = "# Guidelines\n\n" + paragraph * 400 + "x" * 7_000  # ~650,000 characters
+    view = renderer.join_modal(enrolment("en", guidelines=huge))
+    check_view(view)
+    assert len(view["blocks"]) <= 100
+
+
+def test_guidelines_sections_split_within_limits() -> None:
+    text = "\n\n".join(f"## Part {i}\n" + "word & more " * 150 for i in range(12))
+    sections = guidelines_sections(text + "\n\n" + "y" * 7_000)
+    assert all(0 < len(s) <= 3000 for s in sections)
+    assert not any(re.search(r"&[a-z]{0,3}$", s) for s in sections)
+    assert sections[0].startswith("*Part 0*\nword &amp; more")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(("topics", "max_texts"), [(12, 3), (0, 1), (5, 20)])
+def test_post_modal(renderer: SlackRenderer, locale: str, topics: int, max_texts: int) -> None:
+    form = PostForm(locale, topic_choices(topics, selected=0), max_texts, LIMITS)
+    view = renderer.post_modal(form)
+    check_view(view)
+    assert view["callback_id"] == slack_ids.POST_VIEW
+    inputs = input_blocks(view)
+    texts = [f"text_{i}" for i in range(1, min(max_texts, 10) + 1)]
+    expected = [
+        "url",
+        "title",
+        "summary",
+        *(["topics"] if topics else []),
+        *texts,
+        "hashtags",
+        "audience",
+        "publish",
+    ]
+    assert list(inputs) == expected
+    actions = {block_id: b["element"]["action_id"] for block_id, b in inputs.items()}
+    assert actions == {k: ("text" if k.startswith("text_") else k) for k in expected}
+    assert inputs["url"]["element"]["type"] == "url_text_input"
+    assert inputs["summary"]["element"]["multiline"] is True
+    assert inputs["text_1"]["element"]["max_length"] == 1500
+    assert inputs["text_1"]["optional"] is True
+    assert inputs["title"]["element"]["max_length"] == 150
+    if topics:
+        assert inputs["topics"]["element"]["type"] == "multi_static_select"
+        assert inputs["topics"]["optional"] is True
+    audience = inputs["audience"]["element"]
+    assert audience["type"] == "radio_buttons"
+    assert [o["value"] for o in audience["options"]] == ["interested", "everyone"]
+    assert audience["initial_option"]["value"] == "interested"
+    publish = inputs["publish"]["element"]
+    assert [o["value"] for o in publish["initial_options"]] == ["now"]
+
+
+# --- web ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "title"),
+    [("en", "This link has expired"), ("fr", "Ce lien a expiré"), ("de", "This link has expired")],
+)
+def test_link_not_found_page(renderer: SlackRenderer, locale: str, title: str) -> None:
+    page = renderer.link_not_found_page(locale)
+    assert page.startswith("<!doctype html>")
+    assert f"<title>{title}</title>" in page
+    assert f'<html lang="{"en" if locale == "de" else locale}">' in page
+    assert not re.search(r"""(src|href)\s*=|@import|url\(""", page)  # no external assets
+    assert f"n{APOSTROPHE}est plus actif" in page or "no longer active" in page
