@@ -11,6 +11,7 @@ import sys
 from aiohttp import web
 from pydantic import ValidationError
 
+from advocacy_bot.main import build_runtime, create_web_app, start_socket_mode
 from advocacy_bot.settings import ConfigError, Environment, load_config, load_guidelines
 from content_store.migrate import upgrade
 
@@ -64,8 +65,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(env: Environment, *, socket_mode: bool) -> int:
-    from advocacy_bot.main import build_runtime, create_web_app
-
     runtime = build_runtime(env)
     app = create_web_app(runtime)
     runner = web.AppRunner(app, handle_signals=False)
@@ -85,21 +84,15 @@ async def _serve(env: Environment, *, socket_mode: bool) -> int:
     socket_handler = None
     try:
         if socket_mode:
-            if env.SLACK_APP_TOKEN is None or runtime.slack_app is None:
-                logger.error("--socket-mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+            try:
+                socket_handler = await start_socket_mode(runtime)
+            except ConfigError as error:
+                sys.stderr.write(f"advocacy-bot: {error}\n")
                 return 2
-            from slack_bolt.adapter.socket_mode.aiohttp import (
-                AsyncSocketModeHandler,
-            )
-
-            socket_handler = AsyncSocketModeHandler(
-                runtime.slack_app, env.SLACK_APP_TOKEN.get_secret_value()
-            )
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         await stop.wait()  # until SIGINT or SIGTERM
         logger.info("stopping: finishing the send in progress, then closing")
     finally:
         if socket_handler is not None:
-            await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            await socket_handler.close_async()
         await runner.cleanup()
     return 0

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -21,6 +22,7 @@ from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import health_handler, redirect_handler, slack_events_handler
 from advocacy_bot.settings import (
     Config,
+    ConfigError,
     Environment,
     build_programme,
     load_config,
@@ -189,6 +191,20 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.cleanup_ctx.append(lambda _app: background(runtime))
     return app
+
+
+async def start_socket_mode(runtime: Runtime) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (no public URL needed); the caller closes it.
+
+    Raises:
+        ConfigError: without SLACK_BOT_TOKEN and SLACK_APP_TOKEN.
+    """
+    env = runtime.env
+    if runtime.slack_app is None or env.SLACK_APP_TOKEN is None:
+        raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (xapp-...)")
+    handler = AsyncSocketModeHandler(runtime.slack_app, env.SLACK_APP_TOKEN.get_secret_value())
+    await handler.connect_async()  # type: ignore[no-untyped-call]
+    return handler
 
 
 async def background(runtime: Runtime) -> AsyncIterator[None]:
