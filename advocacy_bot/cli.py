@@ -93,6 +93,6 @@ async def _serve(env: Environment, *, socket_mode: bool) -> int:
         logger.info("stopping: finishing the send in progress, then closing")
     finally:
         if socket_handler is not None:
-            await socket_handler.close_async()
+            await socket_handler.close_async()  # type: ignore[no-untyped-call]
         await runner.cleanup()
     return 0
