@@ -80,7 +80,7 @@ def parse_command(text: str) -> Command:
 
 def _parse_publish(rest: str) -> Publish:
     arg = rest.strip().lstrip("#")
-    if not arg.isdigit():
+    if not (arg.isascii() and arg.isdigit()) or len(arg) > 18:
         raise InvalidInput("publish_needs_id", field="id")
     return Publish(int(arg))
 

@@ -36,8 +36,12 @@ def validate_url(url: str | None, *, limit: int) -> str:
         raise InvalidInput("url_missing", field="url")
     if len(url) > limit:
         raise InvalidInput("url_too_long", field="url", limit=limit)
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # e.g. a malformed IPv6 host such as https://[oops
+        raise InvalidInput("url_not_http", field="url", url=url[:100]) from None
+    if parts.scheme.lower() not in ("http", "https") or not hostname:
         raise InvalidInput("url_not_http", field="url", url=url[:100])
     if any(ch.isspace() for ch in url):
         raise InvalidInput("url_not_http", field="url", url=url[:100])
@@ -65,14 +69,16 @@ def validate_post(raw: RawPost, programme: Programme) -> ContentDraft:
             topics.append(topic.id)
     if raw.audience is Audience.INTERESTED and not topics:
         raise InvalidInput("topics_missing", field="topics", known=programme.topic_ids)
-    texts = [t.strip() for t in raw.texts if t and t.strip()]
-    if len(texts) > limits.texts:
+    # Number texts as the form does (text 2 stays text 2 when text 1 is left empty).
+    numbered = [(i, t.strip()) for i, t in enumerate(raw.texts, start=1) if t and t.strip()]
+    if len(numbered) > limits.texts:
         raise InvalidInput("too_many_texts", field="texts", limit=limits.texts)
-    for index, text in enumerate(texts, start=1):
+    for index, text in numbered:
         if len(text) > limits.text:
             raise InvalidInput(
                 "text_too_long", field=f"text_{index}", limit=limits.text, length=len(text)
             )
+    texts = [text for _, text in numbered]
     return ContentDraft(
         url=url,
         title=title,
@@ -171,9 +177,15 @@ def suggested_text(
     # str.replace, not str.format: a curator's braces must never reach format().
     text = base.replace("{first_name}", first_name).replace("{title}", title)
     wanted = [*hashtags, *([programme_hashtag] if programme_hashtag else [])]
-    lowered = text.lower()
-    missing = []
+    missing: list[str] = []
     for tag in wanted:
-        if tag.lower() not in lowered and tag not in missing:
+        already = has_hashtag(text, tag) or any(t.lower() == tag.lower() for t in missing)
+        if not already:
             missing.append(tag)
     return f"{text} {' '.join(missing)}".strip() if missing else text
+
+
+def has_hashtag(text: str, tag: str) -> bool:
+    """Whether ``tag`` stands in ``text`` as a whole hashtag (``#AI`` is not in ``#AIethics``)."""
+    pattern = rf"(?<![\w#]){re.escape(tag)}(?![\w-])"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None

@@ -41,7 +41,12 @@ class SenderPolicy:
     transient_retries: int = 3
     backoff_seconds: float = 1.0
     max_retry_after: float = 120.0
+    rate_limit_waits: int = 20  # per message; then it stays pending for a later pass
     batch: int = 100
+
+
+class _StillRateLimited(Exception):
+    """The platform kept answering 429: stop this pass, keep the rest pending."""
 
 
 class DeliveryService:
@@ -78,7 +83,14 @@ class DeliveryService:
         errors: dict[str, int] = {}
         while batch := await self._deliveries.pending(limit=self._policy.batch):
             for delivery in batch:
-                error = await self._send_one(delivery)
+                try:
+                    error = await self._send_one(delivery)
+                except _StillRateLimited:
+                    logger.warning(
+                        "still rate limited after %d waits: pausing the fan-out",
+                        self._policy.rate_limit_waits,
+                    )
+                    return FanOutReport(sent=sent, failed=failed, errors=errors)
                 if error is None:
                     sent += 1
                 else:
@@ -112,11 +124,14 @@ class DeliveryService:
         self, gateway: ChatGateway, delivery: Delivery, ambassador: Ambassador, content: Content
     ) -> str | None:
         view = await self.view_for(delivery, ambassador=ambassador, content=content)
-        transient_failures = 0
+        transient_failures = rate_limit_waits = 0
         while True:
             try:
                 message = await gateway.send_suggestion(ambassador.user, view)
             except RateLimited as limited:
+                rate_limit_waits += 1
+                if rate_limit_waits > self._policy.rate_limit_waits:
+                    raise _StillRateLimited from limited
                 wait = min(limited.retry_after, self._policy.max_retry_after)
                 logger.warning("rate limited while fanning out; waiting %.1fs", wait)
                 await self._sleep(wait)

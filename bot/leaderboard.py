@@ -132,12 +132,13 @@ class LeaderboardService:
             logger.info("weekly leaderboard for %s already posted", week.label)
             return 0
         view = await self.weekly(locale=self._programme.default_locale, week=week)
-        posted = 0
+        posted = attempted = 0
         for platform, channel_ids in self._channels.items():
             gateway = self._gateways.get(platform)
             if gateway is None:
                 continue
             for channel_id in channel_ids:
+                attempted += 1
                 try:
                     message = await gateway.post_leaderboard(channel_id, view)
                 except GatewayError:
@@ -146,4 +147,8 @@ class LeaderboardService:
                     continue
                 await self._bot_messages.remember(message=message, kind="leaderboard", now=now)
                 posted += 1
+        if attempted and not posted:
+            # Nothing went out: give the slot back so a restart's catch-up can try again.
+            await self._jobs.release(job="weekly_leaderboard", slot=week.label)
+            logger.error("weekly leaderboard for %s reached no channel", week.label)
         return posted

@@ -214,6 +214,10 @@ class JobRunLedger(Protocol):
         """Claim a (job, slot); True only for the first claimant."""
         ...
 
+    async def release(self, *, job: str, slot: str) -> None:
+        """Give a claim back (the run failed as a whole), so a later run may retry the slot."""
+        ...
+
 
 class PageMetadataFetcher(Protocol):
     """Fetches Open Graph metadata of a public web page, safely."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from bot.content import shorten
+from bot.content import ELLIPSIS, shorten
 from bot.model import Network
 
 MAX_BUTTON_URL = 3_000
@@ -25,6 +25,30 @@ _LINK_ONLY = {
     Network.FACEBOOK: "https://www.facebook.com/sharer/sharer.php?u={link}",
     Network.XING: "https://www.xing.com/spi/shares/new?url={link}",
 }
+
+
+# twitter-text v3: these code points weigh 1, every other weighs 2 (CJK, emoji, "…").
+_X_LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))
+
+
+def x_weight(text: str) -> int:
+    """The length X counts for ``text`` (URLs aside), per twitter-text v3's weights."""
+    return sum(1 if any(lo <= ord(ch) <= hi for lo, hi in _X_LIGHT) else 2 for ch in text)
+
+
+def fit_x(text: str, budget: int) -> str:
+    """The longest word-boundary cut of ``text`` whose X weight fits ``budget``."""
+    if x_weight(text) <= budget:
+        return text
+    low, high, best = 1, len(text), ELLIPSIS
+    while low <= high:
+        middle = (low + high) // 2
+        candidate, _ = shorten(text, middle)
+        if x_weight(candidate) <= budget:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    return best
 
 
 def takes_text(network: Network) -> bool:
@@ -44,7 +68,10 @@ def share_intent_url(network: Network, link: str, text: str) -> str:
         Network.THREADS: THREADS_MAX - X_URL_WEIGHT - 1,
         Network.WHATSAPP: WHATSAPP_MAX - len(link) - 1,
     }[network]
-    body, _ = shorten(text, max(budget, 1))
+    if network is Network.X:
+        body = fit_x(text, budget)
+    else:
+        body, _ = shorten(text, max(budget, 1))
     while True:
         url = _with_text(network, q, body, link)
         if len(url) <= MAX_BUTTON_URL or len(body) <= 1:

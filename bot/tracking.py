@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from bot.model import Content, Network
 
 TOKEN_BYTES = 12
-TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{8,64}")
 UTM_MEDIUM = "employee_advocacy"
 
 
@@ -26,7 +26,7 @@ def new_ref() -> str:
 
 def is_well_formed_token(token: str) -> bool:
     """Cheap check before any database lookup."""
-    return bool(TOKEN_PATTERN.match(token))
+    return TOKEN_PATTERN.fullmatch(token) is not None
 
 
 def tracked_url(public_url: str, token: str) -> str:
@@ -62,9 +62,13 @@ def destination(content: Content, *, network: Network, ambassador_ref: str) -> s
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
+# Crawlers and link-preview fetchers name themselves (LinkedInBot, Twitterbot, Slackbot,
+# facebookexternalhit, WhatsApp/2.x, SkypeUriPreview...). In-app browsers do not match:
+# "[LinkedInApp]" is a person reading in the LinkedIn app.
 _BOT_AGENTS = re.compile(
-    r"bot|crawler|spider|slurp|facebookexternalhit|embedly|preview|curl|wget|python-|"
-    r"httpclient|headless|linkedin|whatsapp|slack|discord|telegram|skype|teams",
+    r"bot\b|bot/|crawler|spider|slurp|facebookexternalhit|facebookcatalog|embedly|"
+    r"preview|iframely|curl/|wget/|python-|httpclient|headless|whatsapp/|okhttp|"
+    r"go-http-client|axios/|java/|libwww",
     re.IGNORECASE,
 )
 

@@ -782,6 +782,12 @@ class SqlJobRuns:
             )
             return won.first() is not None
 
+    async def release(self, *, job: str, slot: str) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(JobRunRow).where(JobRunRow.job == job, JobRunRow.slot == slot)
+            )
+
 
 class SqlStore:
     """Every SQL repository over one database, as the composition root wires them."""

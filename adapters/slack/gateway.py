@@ -7,6 +7,7 @@ handlers; Slack's answers are mapped onto the domain's ``RateLimited`` / ``Deliv
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -59,7 +60,17 @@ class SlackGateway:
 
     async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
         # Posting to the user id lands in the app's DM with them (the Messages tab).
-        return await self._post(user.user_id, self._renderer.suggestion(view))
+        try:
+            return await self._post(user.user_id, self._renderer.suggestion(view))
+        except DeliveryFailed as failure:
+            # Slack refuses the whole message when it cannot fetch an image accessory
+            # (a page's og:image may be private or gone): send it once more without it.
+            if failure.code != "invalid_blocks" or view.image_url is None:
+                raise
+            logger.warning("suggestion refused with its image; sending it without")
+            return await self._post(
+                user.user_id, self._renderer.suggestion(replace(view, image_url=None))
+            )
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         rendered = self._renderer.suggestion(view)

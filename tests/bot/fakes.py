@@ -349,6 +349,9 @@ class MemoryJobRuns:
         self.s.job_runs[(job, slot)] = holder
         return True
 
+    async def release(self, *, job: str, slot: str) -> None:
+        self.s.job_runs.pop((job, slot), None)
+
 
 @dataclass
 class MemoryPorts:

@@ -275,6 +275,8 @@ async def test_job_claims_and_bot_messages(ports: Any) -> None:
     assert await ports.jobs.claim(job="weekly", slot="2026-W47", holder="a", now=NOW)
     assert not await ports.jobs.claim(job="weekly", slot="2026-W47", holder="b", now=NOW)
     assert await ports.jobs.claim(job="weekly", slot="2026-W48", holder="b", now=NOW)
+    await ports.jobs.release(job="weekly", slot="2026-W48")
+    assert await ports.jobs.claim(job="weekly", slot="2026-W48", holder="c", now=NOW)
     msg = MessageRef("C1", "9.9")
     assert not await ports.bot_messages.is_bot_message(msg)
     await ports.bot_messages.remember(message=msg, kind="leaderboard", now=NOW)
