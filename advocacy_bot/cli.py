@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -84,8 +85,17 @@ async def _serve(env: Environment, *, socket_mode: bool) -> int:
     socket_handler = None
     try:
         if socket_mode:
+            connecting = asyncio.create_task(start_socket_mode(runtime))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not connecting.done():  # stopped while still connecting
+                connecting.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await connecting
+                return 0
             try:
-                socket_handler = await start_socket_mode(runtime)
+                socket_handler = connecting.result()
             except ConfigError as error:
                 sys.stderr.write(f"advocacy-bot: {error}\n")
                 return 2

@@ -13,6 +13,7 @@ from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -202,7 +203,16 @@ async def start_socket_mode(runtime: Runtime) -> AsyncSocketModeHandler:
     env = runtime.env
     if runtime.slack_app is None or env.SLACK_APP_TOKEN is None:
         raise ConfigError("--socket-mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN (xapp-...)")
-    handler = AsyncSocketModeHandler(runtime.slack_app, env.SLACK_APP_TOKEN.get_secret_value())
+    app_token = env.SLACK_APP_TOKEN.get_secret_value()
+    # slack_sdk retries a refused connection forever; ask once first so a revoked or wrong
+    # token stops start-up with a clear message instead of a silent retry loop.
+    try:
+        await runtime.slack_app.client.apps_connections_open(app_token=app_token)
+    except SlackApiError as error:
+        raise ConfigError(
+            f"Slack refused SLACK_APP_TOKEN for Socket Mode: {error.response.get('error')}"
+        ) from error
+    handler = AsyncSocketModeHandler(runtime.slack_app, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]
     return handler
 

@@ -16,6 +16,7 @@ from pydantic import (
     SecretStr,
     StringConstraints,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -35,7 +36,10 @@ class ConfigError(Exception):
 class Environment(BaseSettings):
     """Secrets and deployment settings, only ever from the environment."""
 
-    model_config = SettingsConfigDict(extra="ignore", case_sensitive=True)
+    # hide_input_in_errors: a rejected secret must never be echoed into logs or the terminal.
+    model_config = SettingsConfigDict(
+        extra="ignore", case_sensitive=True, hide_input_in_errors=True
+    )
 
     SLACK_BOT_TOKEN: SecretStr | None = None
     SLACK_SIGNING_SECRET: SecretStr | None = None
@@ -47,6 +51,15 @@ class Environment(BaseSettings):
     PORT: int = Field(default=3000, ge=1, le=65535)
     HOST: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every interface
     LOG_LEVEL: str = "INFO"
+
+    @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    @classmethod
+    def _token_kind(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        prefix = "xoxb-" if info.field_name == "SLACK_BOT_TOKEN" else "xapp-"
+        if value is not None and not value.get_secret_value().startswith(prefix):
+            # Say which kind is expected, never echo the value.
+            raise ValueError(f"must be a token starting with {prefix}")
+        return value
 
     @field_validator("SLACK_API_URL")
     @classmethod

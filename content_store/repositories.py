@@ -45,6 +45,7 @@ from bot.model import (
     UserProfile,
 )
 from bot.tracking import new_ref, new_token
+from content_store.engine import READ_ONLY
 from content_store.tables import (
     AmbassadorRow,
     AmbassadorTopicRow,
@@ -71,12 +72,22 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(
+            engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
         self.dialect = engine.dialect.name
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one committed-or-rolled-back transaction."""
+        """A session inside one committed-or-rolled-back write transaction."""
         async with self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only transaction; on SQLite it never waits for a writer's lock, so the
+        reads done before acknowledging Slack stay fast while a fan-out writes."""
+        async with self._read_sessions() as session, session.begin():
             yield session
 
     def insert(self, table: Any) -> Any:
@@ -181,7 +192,7 @@ class SqlAmbassadors:
         return _ambassador(row, identity, sorted(topics))
 
     async def get_by_user(self, user: PlatformUser) -> Ambassador | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await self._load(
                 session,
                 and_(
@@ -192,7 +203,7 @@ class SqlAmbassadors:
             )
 
     async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return await self._load(session, AmbassadorRow.id == ambassador_id)
 
     async def enrol(
@@ -316,12 +327,12 @@ class SqlContents:
             return _content(row, sorted(draft.topics))
 
     async def get(self, content_id: ContentId) -> Content | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(ContentRow, content_id)
             return _content(row, await self._topics(session, content_id)) if row else None
 
     async def list_recent(self, *, limit: int) -> Sequence[Content]:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 (
                     await session.execute(
@@ -382,7 +393,7 @@ class SqlContents:
         return int(result.rowcount or 0)
 
     async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             found = (
                 await session.execute(
                     select(TrackedLinkRow, ContentRow)
@@ -413,7 +424,7 @@ class SqlDeliveries:
         self._db = db
 
     async def pending(self, *, limit: int) -> Sequence[Delivery]:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 (
                     await session.execute(
@@ -429,7 +440,7 @@ class SqlDeliveries:
             return [_delivery(r) for r in rows]
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(DeliveryRow, delivery_id)
             return _delivery(row) if row else None
 
@@ -491,7 +502,7 @@ class SqlDeliveries:
             )
 
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = (
                 await session.execute(
                     select(DeliveryRow)
@@ -599,7 +610,7 @@ class SqlLedger:
             return RecordOutcome(recorded=True, points_awarded=awarded)
 
     async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (
                 (
                     await session.execute(
@@ -708,7 +719,7 @@ class SqlLedger:
             )
             .limit(limit)
         )
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             rows = (await session.execute(query)).all()
         ranks = competition_ranks([int(r.points) for r in rows])
         return [
@@ -729,14 +740,14 @@ class SqlLedger:
             .join(AmbassadorRow, AmbassadorRow.id == totals.c.ambassador_id)
             .where(AmbassadorRow.status == AmbassadorStatus.ACTIVE.value, totals.c.points > mine)
         )
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             return int((await session.execute(ahead)).scalar_one()) + 1
 
     async def points_of(
         self, *, ambassador_id: AmbassadorId, start: datetime | None, end: datetime | None
     ) -> tuple[int, int]:
         query = self._totals(start, end).where(PointsAwardRow.ambassador_id == ambassador_id)
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = (await session.execute(query)).first()
         return (int(row.points), int(row.shares)) if row else (0, 0)
 
@@ -761,7 +772,7 @@ class SqlBotMessages:
             )
 
     async def is_bot_message(self, message: MessageRef) -> bool:
-        async with self._db.transaction() as session:
+        async with self._db.reading() as session:
             row = await session.get(BotMessageRow, (message.channel_id, message.message_id))
             return row is not None
 

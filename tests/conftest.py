@@ -1,9 +1,9 @@
 """Shared fixtures: real databases (SQLite and PostgreSQL), never a mock of them.
 
 SQLite: the schema is migrated once into a template file, which each test copies.
-PostgreSQL (127.0.0.1:5432, database ``test``): migrated once per session, tables truncated
-before each test. Set ``ADVOCACY_SKIP_POSTGRES=1`` to skip it on a machine without one; CI
-never does.
+PostgreSQL (127.0.0.1:5432): a database of the session's own, created through the ``test``
+database, migrated once, its tables truncated before each test. Set
+``ADVOCACY_SKIP_POSTGRES=1`` to skip it on a machine without PostgreSQL; CI never does.
 """
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ import asyncio
 import concurrent.futures
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+import uuid
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
@@ -49,12 +52,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+def _in_thread(coroutine: Coroutine[Any, Any, None]) -> None:
+    """Run a coroutine to completion on its own loop, whether or not one is running here."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+async def _admin(statement: str) -> None:
+    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="session")
-def postgres_migrated() -> str:
+def postgres_migrated() -> Iterator[str]:
+    """A database of this test session's own, created from ``test`` and dropped after, so two
+    runs on one machine (a developer's and CI's) never truncate each other's tables."""
     if os.environ.get("ADVOCACY_SKIP_POSTGRES") == "1":
         pytest.skip("ADVOCACY_SKIP_POSTGRES=1")
-    upgrade(POSTGRES_URL)
-    return POSTGRES_URL
+    name = f"advocacy_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _in_thread(_admin(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        _in_thread(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture
@@ -75,8 +101,7 @@ async def _truncate(url: str) -> None:
 def postgres_url(postgres_migrated: str) -> str:
     # A plain fixture (its own short loop in a worker thread), so that parametrised
     # fixtures can resolve it with getfixturevalue whether or not a loop is running.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _truncate(postgres_migrated)).result()
+    _in_thread(_truncate(postgres_migrated))
     return postgres_migrated
 
 

@@ -161,3 +161,12 @@ async def test_serve_end_to_end_then_stop_on_sigterm(
         stderr = raw_stderr.decode()
         assert process.returncode == 0, stderr
         assert "xoxb-process" not in stderr and SECRET not in stderr
+
+
+def test_a_malformed_secret_is_refused_without_being_printed(tmp_path: Path) -> None:
+    env = project(tmp_path)
+    env["SLACK_BOT_TOKEN"] = "xapp-top-secret-value"
+    result = run(env, "check-config")
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr and "xoxb-" in result.stderr
+    assert "top-secret-value" not in result.stderr + result.stdout

@@ -8,9 +8,18 @@ Point the real ``slack_sdk`` client at it and nothing else changes::
         assert fake.last_message("U05BOB0002").text == "hi"
 
 Like Slack, an API error is HTTP 200 with ``{"ok": false, "error": ...}``; only rate limiting
-answers HTTP 429 (with a ``Retry-After`` header). The fake is also runnable standalone for
-benchmarks: ``python -m tests.fakes.slack_api --port 0 --rate 10 --burst 20`` prints its base
-URL on the first line of stdout and serves ``GET /_fake/stats`` (call counts per method).
+answers HTTP 429 (with a ``Retry-After`` header).
+
+It also speaks Socket Mode: ``apps.connections.open`` (app-level ``xapp-`` token) hands out a
+``ws://`` URL on this server; the WebSocket says ``hello``, then carries the envelopes a test
+sends with :meth:`FakeSlackApi.send_envelope` and records the client's acks::
+
+    envelope_id = await fake.send_envelope("slash_commands", {...}, accepts_response_payload=True)
+    assert (await fake.wait_for_ack(envelope_id)) == {"envelope_id": envelope_id}
+
+The fake is also runnable standalone for benchmarks:
+``python -m tests.fakes.slack_api --port 0 --rate 10 --burst 20`` prints its base URL on the
+first line of stdout and serves ``GET /_fake/stats`` (call counts per method).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ import json
 import signal
 import sys
 import time
+import uuid
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,7 +42,7 @@ from typing import Any, Self, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
+from aiohttp import WSCloseCode, WSMsgType, web
 
 TEAM_ID = "T0A1B2C3D"
 TEAM_DOMAIN = "acme"
@@ -41,6 +51,10 @@ API_APP_ID = "A05ADVOC01"
 BOT_USER_ID = "UBOT00001"
 BOT_ID = "BBOT00001"
 TOKEN_PREFIX = "xoxb-"
+APP_TOKEN_PREFIX = "xapp-"
+
+# Methods that take an app-level token instead of a bot token.
+_APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -254,9 +268,14 @@ class FakeSlackApi:
         self._user_failures: dict[str, tuple[str, frozenset[str]]] = {}
         self._injections: dict[str, deque[_Injection]] = defaultdict(deque)
         self._rate_limits: dict[str, _RateLimit] = {}
+        self.socket_acks: list[dict[str, Any]] = []
+        self._sockets: list[web.WebSocketResponse] = []
+        self._socket_tickets: set[str] = set()
+        self._socket_ids = itertools.count(1)  # apart from _ids: message ts stay the same
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
@@ -275,6 +294,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_get("/socket/{ticket}", self._handle_socket)
         app.router.add_get("/_fake/stats", self._handle_stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -283,6 +303,9 @@ class FakeSlackApi:
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
+        for socket in self._sockets:
+            if not socket.closed:
+                await socket.close(code=WSCloseCode.GOING_AWAY, message=b"fake stopping")
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -414,6 +437,7 @@ class FakeSlackApi:
         self.views.clear()
         self.home_views.clear()
         self._open_dms.clear()
+        self.socket_acks.clear()
 
     # ------------------------------------------------------------------ inspection
 
@@ -463,6 +487,83 @@ class FakeSlackApi:
             "responses": len(self.responses),
         }
 
+    # ------------------------------------------------------------------ Socket Mode
+
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode WebSocket connections clients have opened so far."""
+        return len(self._sockets)
+
+    async def send_envelope(
+        self,
+        type: str,
+        payload: dict[str, Any],
+        accepts_response_payload: bool = False,
+        timeout: float = 5.0,  # noqa: ASYNC109 - same style as wait_for
+    ) -> str:
+        """Send one envelope to the most recent open connection; return its ``envelope_id``.
+
+        ``type`` is ``events_api``, ``slash_commands`` or ``interactive``; ``payload`` is what
+        Slack would POST over HTTP (the slash command's fields, the interactivity payload, the
+        ``event_callback`` body). Waits up to ``timeout`` seconds for a client to connect.
+        """
+        socket = await self._wait_until(self._live_socket, timeout)
+        envelope_id = str(uuid.uuid4())
+        envelope: dict[str, Any] = {
+            "envelope_id": envelope_id,
+            "type": type,
+            "payload": payload,
+            "accepts_response_payload": accepts_response_payload,
+        }
+        if type == "events_api":
+            envelope.update(retry_attempt=0, retry_reason="")
+        await socket.send_json(envelope)
+        return envelope_id
+
+    async def wait_for_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """The client's acknowledgement of an envelope (``{"envelope_id": ..., "payload"?}``)."""
+
+        def ack() -> dict[str, Any] | None:
+            return next((m for m in self.socket_acks if m.get("envelope_id") == envelope_id), None)
+
+        return await self._wait_until(ack, timeout)
+
+    async def _wait_until(self, find: Callable[[], T | None], timeout: float) -> T:  # noqa: ASYNC109
+        found = await self.wait_for(find, timeout)
+        assert found is not None  # wait_for returns only a truthy value
+        return found
+
+    def _live_socket(self) -> web.WebSocketResponse | None:
+        return next((ws for ws in reversed(self._sockets) if not ws.closed), None)
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["ticket"] not in self._socket_tickets:
+            return web.json_response({"ok": False, "error": "invalid_ticket"}, status=404)
+        socket = web.WebSocketResponse()  # autoping: answers the SDK's pings with pongs
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": sum(not ws.closed for ws in self._sockets),
+                "debug_info": {
+                    "host": "applink-fake",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": API_APP_ID},
+            }
+        )
+        async for message in socket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                received = json.loads(message.data)
+            except ValueError:
+                received = {"raw": message.data}
+            self.socket_acks.append(received if isinstance(received, dict) else {"raw": received})
+        return socket
+
     # ------------------------------------------------------------------ HTTP plumbing
 
     async def _handle_api(self, request: web.Request) -> web.Response:
@@ -482,10 +583,9 @@ class FakeSlackApi:
         handler = self._handlers.get(method)
         if handler is None:
             return 200, {"ok": False, "error": "unknown_method"}, {}
-        if not token:
-            return 200, {"ok": False, "error": "not_authed"}, {}
-        if not str(token).startswith(TOKEN_PREFIX):
-            return 200, {"ok": False, "error": "invalid_auth"}, {}
+        auth_error = _token_error(method, token)
+        if auth_error is not None:
+            return 200, {"ok": False, "error": auth_error}, {}
         injected = self._take_injection(method)
         if injected is not None:
             return _injected_response(injected)
@@ -593,6 +693,11 @@ class FakeSlackApi:
         return stored
 
     # ------------------------------------------------------------------ method handlers
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        ticket = str(next(self._socket_ids))
+        self._socket_tickets.add(ticket)
+        return {"url": f"ws://{self.host}:{self.port}/socket/{ticket}"}
 
     def _auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -713,6 +818,22 @@ class FakeSlackApi:
         published = self._new_view(args, **extra)
         self.home_views[user_id] = published
         return {"view": published}
+
+
+def _token_error(method: str, token: Any) -> str | None:
+    """Slack's answer to a call without a usable token, or None.
+
+    App-level methods take only ``xapp-`` tokens (a bot or user token is
+    ``not_allowed_token_type``); every other method takes only bot tokens.
+    """
+    if not token:
+        return "not_authed"
+    token = str(token)
+    if method in _APP_LEVEL_METHODS:
+        if token.startswith(APP_TOKEN_PREFIX):
+            return None
+        return "not_allowed_token_type" if token.startswith("xox") else "invalid_auth"
+    return None if token.startswith(TOKEN_PREFIX) else "invalid_auth"
 
 
 def _bearer(authorization: str | None) -> str | None:

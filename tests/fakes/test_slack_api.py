@@ -14,6 +14,10 @@ from urllib.parse import parse_qs
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -198,6 +202,56 @@ async def test_bad_or_missing_token(fake: FakeSlackApi) -> None:
     with pytest.raises(SlackApiError) as exc_info:
         await none.auth_test()
     assert _error_of(exc_info) == "not_authed"
+
+
+async def test_apps_connections_open_takes_only_app_level_tokens(
+    fake: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    opened = await client.apps_connections_open(app_token="xapp-1-A05ADVOC01-1-abc")
+    assert opened["url"].startswith(f"ws://127.0.0.1:{fake.port}/socket/")
+    call = fake.calls_to("apps.connections.open")[0]
+    assert call.headers["authorization"] == "Bearer xapp-1-A05ADVOC01-1-abc"
+    for token, error in (("xoxb-test-token", "not_allowed_token_type"), ("nope", "invalid_auth")):
+        with pytest.raises(SlackApiError) as exc_info:
+            await client.apps_connections_open(app_token=token)
+        assert _error_of(exc_info) == error
+    app_level = AsyncWebClient(token="xapp-1-test", base_url=fake.base_url, retry_handlers=[])
+    with pytest.raises(SlackApiError) as exc_info:
+        await app_level.auth_test()
+    assert _error_of(exc_info) == "invalid_auth"
+
+
+async def test_socket_mode_round_trip_with_the_sdk_client(
+    fake: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    received: list[dict[str, Any]] = []
+
+    async def on_request(socket: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
+        await socket.send_socket_mode_response(
+            SocketModeResponse(request.envelope_id, payload={"seen": request.payload["n"]})
+        )
+
+    async def on_message(_: Any, message: dict[str, Any], raw: str | None) -> None:
+        received.append(message)
+
+    socket = SocketModeClient(app_token="xapp-1-test", web_client=client)
+    socket.socket_mode_request_listeners.append(on_request)
+    socket.message_listeners.append(on_message)
+    try:
+        await socket.connect()  # type: ignore[no-untyped-call]
+        hello = await fake.wait_for(lambda: received)
+        assert hello[0]["type"] == "hello"
+        envelope_id = await fake.send_envelope("events_api", {"n": 1}, timeout=1.0)
+        assert await fake.wait_for_ack(envelope_id) == {
+            "envelope_id": envelope_id,
+            "payload": {"seen": 1},
+        }
+        assert received[-1]["type"] == "events_api" and received[-1]["retry_attempt"] == 0
+        assert fake.socket_connections == 1
+    finally:
+        await socket.close()  # type: ignore[no-untyped-call]
+    with pytest.raises(TimeoutError):
+        await fake.send_envelope("events_api", {"n": 2}, timeout=0.05)
 
 
 async def test_unknown_method(client: AsyncWebClient) -> None:
