@@ -29,15 +29,11 @@ from advocacy_bot.settings import (
     load_config,
     load_guidelines,
 )
-from bot.ambassadors import AmbassadorService
 from bot.clock import SystemClock
-from bot.delivery import DeliveryService, SenderPolicy
-from bot.interactions import InteractionService
-from bot.leaderboard import LeaderboardService
+from bot.delivery import SenderPolicy
 from bot.model import Platform
 from bot.ports import ChatGateway, Clock, PageMetadataFetcher
-from bot.publishing import PublishingService
-from bot.services import Services
+from bot.services import Services, wire_services
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
 from messages.render import Templates
@@ -96,55 +92,21 @@ def build_runtime(
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
     )
-    delivery = DeliveryService(
-        deliveries=store.deliveries,
-        ambassadors=store.ambassadors,
-        contents=store.contents,
-        ledger=store.ledger,
+    services = wire_services(
+        store=store,
         gateways=gateways,
         programme=programme,
+        clock=clock,
+        fetcher=fetcher,
         public_url=env.ADVOCACY_PUBLIC_URL,
-        clock=clock,
-        policy=sender_policy,
-    )
-    leaderboard = LeaderboardService(
-        ledger=store.ledger,
-        ambassadors=store.ambassadors,
-        bot_messages=store.bot_messages,
-        jobs=store.jobs,
-        gateways=gateways,
-        channels={p: tuple(c) for p, c in config.leaderboard.channels.items()},
-        programme=programme,
-        clock=clock,
+        leaderboard_channels={p: tuple(c) for p, c in config.leaderboard.channels.items()},
         report_previous_week=config.leaderboard.week == "previous",
+        sender_policy=sender_policy,
     )
-    services = Services(
-        programme=programme,
-        clock=clock,
-        ambassadors=AmbassadorService(
-            ambassadors=store.ambassadors, ledger=store.ledger, programme=programme, clock=clock
-        ),
-        publishing=PublishingService(
-            contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
-        ),
-        delivery=delivery,
-        interactions=InteractionService(
-            deliveries=store.deliveries,
-            ambassadors=store.ambassadors,
-            contents=store.contents,
-            ledger=store.ledger,
-            bot_messages=store.bot_messages,
-            delivery_service=delivery,
-            gateways=gateways,
-            programme=programme,
-            clock=clock,
-        ),
-        leaderboard=leaderboard,
-    )
-    fanout = FanOutWorker(delivery)
+    fanout = FanOutWorker(services.delivery)
     board = config.leaderboard
     scheduler = build_scheduler(
-        leaderboard=leaderboard,
+        leaderboard=services.leaderboard,
         day=board.day,
         hour=board.hour,
         minute=board.minute,

@@ -1,16 +1,47 @@
-"""The domain's use cases, as the composition root wires them for the adapters."""
+"""The domain's use cases, and the one function that wires them over a set of ports."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.ambassadors import AmbassadorService
-from bot.delivery import DeliveryService
+from bot.delivery import DeliveryService, SenderPolicy, Sleep
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
-from bot.ports import Clock
+from bot.model import Platform
+from bot.ports import (
+    ActivityLedger,
+    AmbassadorRepository,
+    BotMessageLog,
+    ChatGateway,
+    Clock,
+    ContentRepository,
+    DeliveryRepository,
+    JobRunLedger,
+    PageMetadataFetcher,
+)
 from bot.programme import Programme
 from bot.publishing import PublishingService
+
+
+class StorePorts(Protocol):
+    """Every repository port, as one store (SQL in production, in memory in tests) offers."""
+
+    @property
+    def ambassadors(self) -> AmbassadorRepository: ...
+    @property
+    def contents(self) -> ContentRepository: ...
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+    @property
+    def ledger(self) -> ActivityLedger: ...
+    @property
+    def bot_messages(self) -> BotMessageLog: ...
+    @property
+    def jobs(self) -> JobRunLedger: ...
 
 
 @dataclass(frozen=True)
@@ -24,3 +55,64 @@ class Services:
     delivery: DeliveryService
     interactions: InteractionService
     leaderboard: LeaderboardService
+
+
+def wire_services(
+    *,
+    store: StorePorts,
+    gateways: Mapping[Platform, ChatGateway],
+    programme: Programme,
+    clock: Clock,
+    fetcher: PageMetadataFetcher,
+    public_url: str,
+    leaderboard_channels: Mapping[Platform, Sequence[str]],
+    report_previous_week: bool = True,
+    sender_policy: SenderPolicy | None = None,
+    sleep: Sleep = asyncio.sleep,
+) -> Services:
+    """Build every use case over the given ports (the composition root and the tests)."""
+    delivery = DeliveryService(
+        deliveries=store.deliveries,
+        ambassadors=store.ambassadors,
+        contents=store.contents,
+        ledger=store.ledger,
+        gateways=gateways,
+        programme=programme,
+        public_url=public_url,
+        clock=clock,
+        sleep=sleep,
+        policy=sender_policy,
+    )
+    return Services(
+        programme=programme,
+        clock=clock,
+        ambassadors=AmbassadorService(
+            ambassadors=store.ambassadors, ledger=store.ledger, programme=programme, clock=clock
+        ),
+        publishing=PublishingService(
+            contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
+        ),
+        delivery=delivery,
+        interactions=InteractionService(
+            deliveries=store.deliveries,
+            ambassadors=store.ambassadors,
+            contents=store.contents,
+            ledger=store.ledger,
+            bot_messages=store.bot_messages,
+            delivery_service=delivery,
+            gateways=gateways,
+            programme=programme,
+            clock=clock,
+        ),
+        leaderboard=LeaderboardService(
+            ledger=store.ledger,
+            ambassadors=store.ambassadors,
+            bot_messages=store.bot_messages,
+            jobs=store.jobs,
+            gateways=gateways,
+            channels=leaderboard_channels,
+            programme=programme,
+            clock=clock,
+            report_previous_week=report_previous_week,
+        ),
+    )

@@ -29,7 +29,7 @@ from bot.model import (
 from bot.ports import ChatGateway
 from bot.programme import Guidelines, PointsRules, Programme, Topic
 from bot.publishing import SubmitOutcome
-from bot.services import Services
+from bot.services import Services, wire_services
 from bot.views import SuggestionView
 from tests.bot.fakes import FakeChatGateway, MemoryPorts
 
@@ -134,6 +134,33 @@ class RecordingSleep:
         self.waits.append(seconds)
 
 
+def wire_domain(
+    ports: MemoryPorts,
+    gateways: dict[Platform, ChatGateway],
+    programme: Programme,
+    clock: FixedClock,
+    sleep: RecordingSleep,
+    *,
+    fetcher: RecordingFetcher | None = None,
+    policy: SenderPolicy | None = None,
+    channels: dict[Platform, tuple[str, ...]] | None = None,
+    report_previous_week: bool = True,
+) -> Services:
+    """The domain as the composition root wires it (``wire_services``), over the fakes."""
+    return wire_services(
+        store=ports,
+        gateways=gateways,
+        programme=programme,
+        clock=clock,
+        fetcher=fetcher or RecordingFetcher(),
+        public_url=PUBLIC_URL,
+        leaderboard_channels=channels if channels is not None else {Platform.SLACK: CHANNELS},
+        report_previous_week=report_previous_week,
+        sender_policy=policy,
+        sleep=sleep,
+    )
+
+
 def build_delivery(
     ports: MemoryPorts,
     gateways: dict[Platform, ChatGateway],
@@ -143,18 +170,7 @@ def build_delivery(
     policy: SenderPolicy | None = None,
 ) -> DeliveryService:
     """The delivery service as the composition root builds it, over the fakes."""
-    return DeliveryService(
-        deliveries=ports.deliveries,
-        ambassadors=ports.ambassadors,
-        contents=ports.contents,
-        ledger=ports.ledger,
-        gateways=gateways,
-        programme=programme,
-        public_url=PUBLIC_URL,
-        clock=clock,
-        sleep=sleep,
-        policy=policy,
-    )
+    return wire_domain(ports, gateways, programme, clock, sleep, policy=policy).delivery
 
 
 def build_leaderboard(
@@ -167,17 +183,15 @@ def build_leaderboard(
     report_previous_week: bool = True,
 ) -> LeaderboardService:
     """The leaderboard service as the composition root builds it, over the fakes."""
-    return LeaderboardService(
-        ledger=ports.ledger,
-        ambassadors=ports.ambassadors,
-        bot_messages=ports.bot_messages,
-        jobs=ports.jobs,
-        gateways=gateways,
-        channels=channels if channels is not None else {Platform.SLACK: CHANNELS},
-        programme=programme,
-        clock=clock,
+    return wire_domain(
+        ports,
+        gateways,
+        programme,
+        clock,
+        RecordingSleep(),
+        channels=channels,
         report_previous_week=report_previous_week,
-    )
+    ).leaderboard
 
 
 @dataclass

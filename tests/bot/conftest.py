@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ambassadors import AmbassadorService
 from bot.clock import FixedClock
-from bot.delivery import SenderPolicy
-from bot.interactions import InteractionService
 from bot.model import Platform
-from bot.ports import ChatGateway
 from bot.programme import Programme
-from bot.publishing import PublishingService
 from bot.services import Services
 from tests.bot.builders import (
     NOW,
     RecordingFetcher,
     RecordingSleep,
     World,
-    build_delivery,
-    build_leaderboard,
     make_programme,
+    wire_domain,
 )
 from tests.bot.fakes import FakeChatGateway, MemoryPorts
 
@@ -65,31 +59,7 @@ def services(
     fetcher: RecordingFetcher,
     sleep: RecordingSleep,
 ) -> Services:
-    gateways: dict[Platform, ChatGateway] = {Platform.SLACK: gateway}
-    delivery = build_delivery(ports, gateways, programme, clock, sleep, SenderPolicy())
-    return Services(
-        programme=programme,
-        clock=clock,
-        ambassadors=AmbassadorService(
-            ambassadors=ports.ambassadors, ledger=ports.ledger, programme=programme, clock=clock
-        ),
-        publishing=PublishingService(
-            contents=ports.contents, fetcher=fetcher, programme=programme, clock=clock
-        ),
-        delivery=delivery,
-        interactions=InteractionService(
-            deliveries=ports.deliveries,
-            ambassadors=ports.ambassadors,
-            contents=ports.contents,
-            ledger=ports.ledger,
-            bot_messages=ports.bot_messages,
-            delivery_service=delivery,
-            gateways=gateways,
-            programme=programme,
-            clock=clock,
-        ),
-        leaderboard=build_leaderboard(ports, gateways, programme, clock),
-    )
+    return wire_domain(ports, {Platform.SLACK: gateway}, programme, clock, sleep, fetcher=fetcher)
 
 
 @pytest.fixture
