@@ -365,3 +365,42 @@ async def test_health(slack_bot: SlackBot) -> None:
     response = await slack_bot.client.get("/healthz")
     assert response.status == 200
     assert await response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_interests_modal_is_prefilled_and_saves(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin"])
+    await slack_bot.command("interests", BOB)
+    opened = await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("views.open"))
+    view = opened[0].args["view"]
+    assert view["callback_id"] == "preferences"
+    assert '"value": "ai"' in json.dumps(view)  # the current choice is pre-selected
+    bad = await slack_bot.submit_view(BOB, "preferences", join_values([], ["x"], accept=False))
+    assert "topics" in errors_of(bad[1])
+    ok = await slack_bot.submit_view(
+        BOB, "preferences", join_values(["recruiting", "product"], ["x"], accept=False)
+    )
+    assert ok == (200, "")
+    await slack_bot.dms(BOB, 2)  # "preferences saved"
+    await slack_bot.until_scalar(
+        "SELECT count(*) FROM ambassador_topic WHERE topic IN ('recruiting', 'product')", 2
+    )
+    assert await slack_bot.scalar("SELECT count(*) FROM ambassador_topic") == 2
+
+
+async def test_draft_then_list_then_publish(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["recruiting"], ["linkedin"])
+    await slack_bot.command("post --draft https://acme.example/jobs/7 #recruiting Join us", ALICE)
+    saved = await slack_bot.replies_to(ALICE, 2)
+    assert "publish" in json.dumps(saved[-1])  # how to publish the draft
+    assert await slack_bot.scalar("SELECT status FROM content") == "draft"
+    assert await slack_bot.scalar("SELECT count(*) FROM delivery") == 0
+    await slack_bot.command("list", ALICE)
+    listed = await slack_bot.replies_to(ALICE, 3)
+    assert "acme.example/jobs/7" in json.dumps(listed[-1])
+    content_id = await slack_bot.scalar("SELECT id FROM content")
+    await slack_bot.command(f"publish {content_id}", ALICE)
+    await slack_bot.dms(BOB, 2)
+    await slack_bot.command(f"publish {content_id}", ALICE)  # twice: nothing new goes out
+    await slack_bot.replies_to(ALICE, 5)
+    assert await slack_bot.scalar("SELECT count(*) FROM delivery") == 1
+    assert len(slack_bot.fake.messages_in(dm_channel_id(BOB))) == 2
