@@ -13,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from advocacy_bot.main import build_runtime, create_web_app, start_socket_mode
+from advocacy_bot.observability import configure_logging
 from advocacy_bot.settings import ConfigError, Environment, load_config, load_guidelines
 from content_store.migrate import upgrade
 
@@ -44,10 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         sys.stderr.write(f"advocacy-bot: invalid environment:\n{error}\n")
         return 2
-    logging.basicConfig(
-        level=env.LOG_LEVEL.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(env.LOG_LEVEL, json=env.LOG_FORMAT == "json")
     try:
         config = load_config(env.ADVOCACY_CONFIG)
         load_guidelines(config, env.ADVOCACY_CONFIG)

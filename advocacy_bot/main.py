@@ -21,6 +21,7 @@ from adapters.slack.gateway import SlackGateway
 from adapters.slack.listeners import SlackDeps, register
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import health_handler, redirect_handler, slack_events_handler
+from advocacy_bot.observability import Metrics, metrics_handler, request_context_middleware
 from advocacy_bot.settings import (
     Config,
     ConfigError,
@@ -57,6 +58,7 @@ class Runtime:
     slack_app: AsyncApp | None
     slack_gateway: SlackGateway | None
     renderer: SlackRenderer
+    metrics: Metrics
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -134,7 +136,16 @@ def build_runtime(
             ),
         )
     return Runtime(
-        env, config, services, store, fanout, scheduler, slack_app, slack_gateway, renderer
+        env,
+        config,
+        services,
+        store,
+        fanout,
+        scheduler,
+        slack_app,
+        slack_gateway,
+        renderer,
+        Metrics(),
     )
 
 
@@ -152,6 +163,8 @@ def create_web_app(runtime: Runtime) -> web.Application:
         redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
+    app.middlewares.append(request_context_middleware(runtime.metrics))
+    app.router.add_get("/metrics", metrics_handler(runtime.metrics))
     app.cleanup_ctx.append(lambda _app: background(runtime))
     return app
 

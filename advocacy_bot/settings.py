@@ -51,6 +51,7 @@ class Environment(BaseSettings):
     PORT: int = Field(default=3000, ge=1, le=65535)
     HOST: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every interface
     LOG_LEVEL: str = "INFO"
+    LOG_FORMAT: Literal["json", "console"] = "json"
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod

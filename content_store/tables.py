@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -57,6 +58,16 @@ class AmbassadorRow(SQLModel, table=True):
     guidelines_accepted_at: datetime = _ts()
     joined_at: datetime = _ts()
     left_at: datetime | None = _ts(nullable=True)
+    # Delivery preferences, applied in the person's own time zone.
+    timezone: str | None = Field(default=None, max_length=64)
+    quiet_start: str | None = Field(default=None, max_length=5)  # "20:00"
+    quiet_end: str | None = Field(default=None, max_length=5)  # "08:00"
+    weekly_cap: int | None = None
+    delivery_mode: str = Field(
+        default="immediate", max_length=20, sa_column_kwargs={"server_default": "immediate"}
+    )
+    unreachable_at: datetime | None = _ts(nullable=True)  # the platform refused them for good
+    unreachable_reason: str | None = Field(default=None, max_length=64)
 
 
 class IdentityRow(SQLModel, table=True):
@@ -97,6 +108,10 @@ class ContentRow(SQLModel, table=True):
     created_by_user: str = Field(max_length=64)
     created_at: datetime = _ts(index=True)
     published_at: datetime | None = _ts(nullable=True)
+    # Bypasses digest mode; still respects quiet hours.
+    important: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    publish_at: datetime | None = _ts(nullable=True, index=True)  # scheduled publish
+    expires_at: datetime | None = _ts(nullable=True, index=True)
 
 
 class ContentTopicRow(SQLModel, table=True):
@@ -114,6 +129,8 @@ class DeliveryRow(SQLModel, table=True):
         UniqueConstraint("content_id", "ambassador_id"),
         Index("ix_delivery_status_id", "status", "id"),
         Index("ix_delivery_message", "channel_id", "message_id"),
+        # The sender's claim: due rows of one workspace, oldest first.
+        Index("ix_delivery_due", "workspace", "status", "next_attempt_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -126,6 +143,13 @@ class DeliveryRow(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     created_at: datetime = _ts()
     sent_at: datetime | None = _ts(nullable=True)
+    # The outbox queue: who sends it (platform:workspace), when, and who holds it now.
+    workspace: str = Field(default="", max_length=80, sa_column_kwargs={"server_default": ""})
+    attempts: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    next_attempt_at: datetime | None = _ts(nullable=True)
+    locked_by: str | None = Field(default=None, max_length=128)
+    locked_until: datetime | None = _ts(nullable=True)
+    reminded_at: datetime | None = _ts(nullable=True)
 
 
 class TrackedLinkRow(SQLModel, table=True):
@@ -221,3 +245,15 @@ class JobRunRow(SQLModel, table=True):
     slot: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     claimed_at: datetime = _ts()
+
+
+class SendLeaseRow(SQLModel, table=True):
+    """One sender per workspace at a time; ``epoch`` grows at each change of holder and
+    fences a holder that lost its lease (its claims and updates no longer match)."""
+
+    __tablename__ = "send_lease"
+
+    workspace: str = Field(primary_key=True, max_length=80)
+    holder: str = Field(max_length=128)
+    lease_until: datetime = _ts()
+    epoch: int = 1
