@@ -3,6 +3,7 @@ the gateways, the scheduler and the web application, and wires them together."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,26 +22,32 @@ from adapters.slack.gateway import SlackGateway
 from adapters.slack.listeners import SlackDeps, register
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import health_handler, redirect_handler, slack_events_handler
-from advocacy_bot.observability import Metrics, metrics_handler, request_context_middleware
+from advocacy_bot.observability import (
+    Metrics,
+    MetricsObserver,
+    metrics_handler,
+    request_context_middleware,
+)
 from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
     build_programme,
+    build_sender_settings,
     load_config,
     load_guidelines,
 )
 from bot.clock import SystemClock
-from bot.delivery import SenderPolicy
 from bot.model import Platform
 from bot.ports import ChatGateway, Clock, PageMetadataFetcher
+from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
 from messages.render import Templates
 from messages.slack import SlackRenderer
-from scheduler.fanout import FanOutWorker
-from scheduler.setup import build_scheduler, missed_slot, post_weekly_leaderboard
+from scheduler.fanout import SenderRunner
+from scheduler.setup import build_scheduler, holder_name, missed_slot, post_weekly_leaderboard
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +60,7 @@ class Runtime:
     config: Config
     services: Services
     store: SqlStore
-    fanout: FanOutWorker
+    fanout: SenderRunner
     scheduler: AsyncIOScheduler
     slack_app: AsyncApp | None
     slack_gateway: SlackGateway | None
@@ -72,14 +79,15 @@ def build_runtime(
     *,
     clock: Clock | None = None,
     fetcher: PageMetadataFetcher | None = None,
-    sender_policy: SenderPolicy | None = None,
+    sender_settings: SenderSettings | None = None,
 ) -> Runtime:
-    """Wire the process. Tests pass a clock, a fetcher and a faster sender policy."""
+    """Wire the process. Tests pass a clock, a fetcher and faster sender settings."""
     config, config_path = load_settings(env)
     programme = build_programme(config, load_guidelines(config, config_path))
     clock = clock or SystemClock()
     store = SqlStore(Database(create_engine(env.DATABASE_URL)))
     renderer = SlackRenderer(Templates())
+    metrics = Metrics()
 
     gateways: dict[Platform, ChatGateway] = {}
     slack_app: AsyncApp | None = None
@@ -103,9 +111,11 @@ def build_runtime(
         public_url=env.ADVOCACY_PUBLIC_URL,
         leaderboard_channels={p: tuple(c) for p, c in config.leaderboard.channels.items()},
         report_previous_week=config.leaderboard.week == "previous",
-        sender_policy=sender_policy,
+        holder=holder_name(),
+        sender_settings=sender_settings or build_sender_settings(config),
+        observer=MetricsObserver(metrics),
     )
-    fanout = FanOutWorker(services.delivery)
+    fanout = SenderRunner(services.sender)
     board = config.leaderboard
     scheduler = build_scheduler(
         leaderboard=services.leaderboard,
@@ -145,7 +155,7 @@ def build_runtime(
         slack_app,
         slack_gateway,
         renderer,
-        Metrics(),
+        metrics,
     )
 
 
@@ -201,6 +211,11 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         )
     runtime.fanout.start()
     runtime.scheduler.start()
+    # Queue depth for /metrics, refreshed in the background so a scrape never queries.
+    depth = asyncio.create_task(
+        runtime.metrics.queue_depth_cache.run(runtime.store.queue.counts, every_seconds=15),
+        name="queue-depth",
+    )
     board = runtime.config.leaderboard
     zone = ZoneInfo(board.timezone or runtime.config.programme.timezone)
     if missed_slot(
@@ -220,6 +235,7 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        depth.cancel()
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
         await runtime.store.db.engine.dispose()

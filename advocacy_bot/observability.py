@@ -295,6 +295,26 @@ class Metrics:
         return generate_latest(self.registry)
 
 
+class MetricsObserver:
+    """The sender's observer (``bot.ports.SenderObserver``) feeding these metrics."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    def sent(self, platform: str, seconds: float) -> None:
+        """A send succeeded."""
+        self._metrics.record_send(platform, "sent", seconds=seconds)
+
+    def outcome(self, platform: str, outcome: str) -> None:
+        """A send was retried, rate limited, failed or dead-lettered."""
+        if outcome in SEND_OUTCOMES:
+            self._metrics.record_send(platform, outcome)
+
+    def rate(self, platform: str, per_second: float) -> None:
+        """The limiter's rate of a platform."""
+        self._metrics.send_rate.labels(platform=platform).set(per_second)
+
+
 def metrics_handler(metrics: Metrics) -> Handler:
     """``GET /metrics``: the Prometheus text exposition of ``metrics``.
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,8 +23,10 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.limiter import RateLimit
 from bot.model import Network, Platform
 from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
+from bot.sender import SenderSettings
 
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -156,6 +159,23 @@ class CuratorsSection(_Strict):
     teams: list[str] = Field(default_factory=list)
 
 
+class RateSection(_Strict):
+    rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
+    burst: int = Field(ge=1, le=10_000)
+
+
+class DeliverySection(_Strict):
+    """The sender: pace per platform, concurrency and retries."""
+
+    slack: RateSection = RateSection(rate=4, burst=8)
+    teams: RateSection = RateSection(rate=25, burst=50)
+    in_flight: int = Field(default=5, ge=1, le=100)
+    max_attempts: int = Field(default=8, ge=1, le=50)
+    backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
+    backoff_max_seconds: float = Field(default=600.0, gt=0, le=86_400)
+    lease_seconds: int = Field(default=30, ge=5, le=600)
+
+
 class FetchSection(_Strict):
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     max_bytes: int = Field(default=1_000_000, ge=10_000, le=10_000_000)
@@ -172,6 +192,7 @@ class Config(_Strict):
     points: PointsSection = PointsSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
     fetch: FetchSection = FetchSection()
+    delivery: DeliverySection = DeliverySection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -225,6 +246,22 @@ def load_guidelines(config: Config, config_path: Path) -> Guidelines:
         raise ConfigError(f"guidelines.file: {path} is empty")
     version = config.guidelines.version or hashlib.sha256(text.encode()).hexdigest()[:12]
     return Guidelines(markdown=text, version=version)
+
+
+def build_sender_settings(config: Config) -> SenderSettings:
+    """The sender's pace and retries from config.yaml."""
+    section = config.delivery
+    return SenderSettings(
+        limits={
+            Platform.SLACK: RateLimit(section.slack.rate, section.slack.burst),
+            Platform.TEAMS: RateLimit(section.teams.rate, section.teams.burst),
+        },
+        in_flight=section.in_flight,
+        max_attempts=section.max_attempts,
+        backoff_base=section.backoff_base_seconds,
+        backoff_max=section.backoff_max_seconds,
+        lease_ttl=timedelta(seconds=section.lease_seconds),
+    )
 
 
 def build_programme(config: Config, guidelines: Guidelines) -> Programme:

@@ -8,7 +8,7 @@ here knows about Slack, Teams, SQL or templates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from enum import StrEnum
 from typing import NewType
 
@@ -58,11 +58,14 @@ class Audience(StrEnum):
 
 
 class DeliveryStatus(StrEnum):
-    """State of one suggestion DM to one ambassador."""
+    """State of one suggestion DM to one ambassador (the outbox queue's states)."""
 
-    PENDING = "pending"
+    PENDING = "pending"  # due at ``next_attempt_at``
+    CLAIMED = "claimed"  # a sender holds it until ``locked_until``
     SENT = "sent"
-    FAILED = "failed"
+    FAILED = "failed"  # permanently refused (unreachable person, left the programme...)
+    DEAD = "dead"  # transient failures until the attempts ran out
+    EXPIRED = "expired"  # the content expired before it could go out
 
 
 class InteractionKind(StrEnum):
@@ -110,6 +113,12 @@ class Ambassador:
     guidelines_version: str
     ref: str  # opaque reference used as utm_content, never the platform id
     joined_at: datetime
+    timezone: str | None = None  # IANA zone from the platform profile
+    quiet_start: time | None = None
+    quiet_end: time | None = None
+    weekly_cap: int | None = None
+    delivery_mode: str = "immediate"
+    unreachable: bool = False
 
     @property
     def is_active(self) -> bool:
@@ -167,6 +176,8 @@ class Content:
     created_by: PlatformUser
     created_at: datetime
     published_at: datetime | None = None
+    important: bool = False
+    expires_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -189,6 +200,13 @@ class Delivery:
     message: MessageRef | None = None
     error: str | None = None
     sent_at: datetime | None = None
+    attempts: int = 0
+    workspace: str = ""  # "<platform>:<workspace id>": one sender per workspace
+
+
+def workspace_key(user: PlatformUser) -> str:
+    """The queue's workspace of a person: platform and workspace (Slack team, Teams tenant)."""
+    return f"{user.platform.value}:{user.workspace_id}"
 
 
 @dataclass(frozen=True)

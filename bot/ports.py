@@ -11,8 +11,8 @@ transaction, so the domain never handles sessions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.model import (
@@ -23,6 +23,7 @@ from bot.model import (
     ContentId,
     Delivery,
     DeliveryId,
+    DeliveryStatus,
     Enrolment,
     Interaction,
     InteractionKind,
@@ -75,6 +76,12 @@ class AmbassadorRepository(Protocol):
         """Mark an ambassador as having left; their history stays."""
         ...
 
+    async def mark_unreachable(
+        self, *, ambassador_id: AmbassadorId, reason: str, now: datetime
+    ) -> None:
+        """The platform refused this person for good (deactivated, blocked the bot)."""
+        ...
+
 
 class ContentRepository(Protocol):
     """Content and its publication."""
@@ -106,11 +113,7 @@ class ContentRepository(Protocol):
 
 
 class DeliveryRepository(Protocol):
-    """Suggestion DMs: what is pending, what was sent where."""
-
-    async def pending(self, *, limit: int) -> Sequence[Delivery]:
-        """Return pending deliveries, oldest first."""
-        ...
+    """Suggestion DMs: their tracked links and where they were sent."""
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
         """Return a delivery by id."""
@@ -122,18 +125,88 @@ class DeliveryRepository(Protocol):
         """Return the delivery's tracked link per network, creating missing ones."""
         ...
 
-    async def mark_sent(
-        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
-    ) -> None:
-        """Record where the suggestion was delivered."""
-        ...
-
-    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
-        """Record that the suggestion could not be delivered, and why."""
-        ...
-
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         """Return the delivery whose DM is this message."""
+        ...
+
+
+class DeliveryQueue(Protocol):
+    """The outbox as a queue: leases per workspace, claims, and each claim's outcome.
+
+    Updates of a claimed row name the holder, so a sender that lost its lease (a paused or
+    partitioned process) cannot overwrite what the new holder did.
+    """
+
+    async def workspaces_due(self, *, now: datetime) -> Sequence[str]:
+        """Workspaces with deliveries due now (pending, or claimed by a lapsed holder)."""
+        ...
+
+    async def acquire_lease(
+        self, *, workspace: str, holder: str, now: datetime, ttl: timedelta
+    ) -> int | None:
+        """Take or renew the workspace's send lease; its epoch, or None if another holds it."""
+        ...
+
+    async def release_lease(self, *, workspace: str, holder: str) -> None:
+        """Give the lease up (shutdown), so another replica takes over at once."""
+        ...
+
+    async def claim(
+        self,
+        *,
+        workspace: str,
+        holder: str,
+        epoch: int,
+        now: datetime,
+        limit: int,
+        lock_for: timedelta,
+    ) -> Sequence[Delivery]:
+        """Claim up to ``limit`` due deliveries, oldest first, counting one attempt each.
+
+        Claims nothing unless ``holder`` still holds the lease at ``epoch``.
+        """
+        ...
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, holder: str, message: MessageRef, now: datetime
+    ) -> None:
+        """The platform took the message."""
+        ...
+
+    async def retry_later(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        not_before: datetime,
+        error: str | None,
+        count_attempt: bool,
+    ) -> None:
+        """Back to pending until ``not_before``; a deferral or a 429 gives the attempt back."""
+        ...
+
+    async def finish(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        status: DeliveryStatus,
+        error: str,
+        now: datetime,
+    ) -> None:
+        """A final state other than sent: failed, dead or expired."""
+        ...
+
+    async def release_claims(self, *, holder: str, delivery_ids: Sequence[DeliveryId]) -> int:
+        """Return claimed but unsent deliveries to the queue (graceful shutdown)."""
+        ...
+
+    async def counts(self) -> Mapping[str, int]:
+        """Deliveries per state, for status and metrics."""
+        ...
+
+    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
+        """Suggestions sent to a person since a moment (the weekly cap)."""
         ...
 
 
@@ -216,6 +289,22 @@ class JobRunLedger(Protocol):
 
     async def release(self, *, job: str, slot: str) -> None:
         """Give a claim back (the run failed as a whole), so a later run may retry the slot."""
+        ...
+
+
+class SenderObserver(Protocol):
+    """What the sender reports for metrics (the composition root adapts Prometheus)."""
+
+    def sent(self, platform: str, seconds: float) -> None:
+        """A send succeeded after ``seconds``."""
+        ...
+
+    def outcome(self, platform: str, outcome: str) -> None:
+        """A send ended otherwise: retried, rate_limited, failed or dead."""
+        ...
+
+    def rate(self, platform: str, per_second: float) -> None:
+        """The limiter's current rate for a platform."""
         ...
 
 

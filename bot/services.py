@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from bot.ambassadors import AmbassadorService
-from bot.delivery import DeliveryService, SenderPolicy, Sleep
+from bot.delivery import DeliveryService
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
+from bot.limiter import Monotonic, Sleep
 from bot.model import Platform
 from bot.ports import (
     ActivityLedger,
@@ -19,12 +21,15 @@ from bot.ports import (
     ChatGateway,
     Clock,
     ContentRepository,
+    DeliveryQueue,
     DeliveryRepository,
     JobRunLedger,
     PageMetadataFetcher,
+    SenderObserver,
 )
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.sender import Sender, SenderSettings
 
 
 class StorePorts(Protocol):
@@ -42,6 +47,8 @@ class StorePorts(Protocol):
     def bot_messages(self) -> BotMessageLog: ...
     @property
     def jobs(self) -> JobRunLedger: ...
+    @property
+    def queue(self) -> DeliveryQueue: ...
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class Services:
     ambassadors: AmbassadorService
     publishing: PublishingService
     delivery: DeliveryService
+    sender: Sender
     interactions: InteractionService
     leaderboard: LeaderboardService
 
@@ -66,22 +74,32 @@ def wire_services(
     fetcher: PageMetadataFetcher,
     public_url: str,
     leaderboard_channels: Mapping[Platform, Sequence[str]],
+    holder: str,
     report_previous_week: bool = True,
-    sender_policy: SenderPolicy | None = None,
+    sender_settings: SenderSettings | None = None,
     sleep: Sleep = asyncio.sleep,
+    monotonic: Monotonic = time.monotonic,
+    observer: SenderObserver | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     delivery = DeliveryService(
         deliveries=store.deliveries,
-        ambassadors=store.ambassadors,
-        contents=store.contents,
         ledger=store.ledger,
-        gateways=gateways,
         programme=programme,
         public_url=public_url,
+    )
+    sender = Sender(
+        queue=store.queue,
+        ambassadors=store.ambassadors,
+        contents=store.contents,
+        delivery=delivery,
+        gateways=gateways,
+        settings=sender_settings or SenderSettings(),
         clock=clock,
+        holder=holder,
         sleep=sleep,
-        policy=sender_policy,
+        monotonic=monotonic,
+        observer=observer,
     )
     return Services(
         programme=programme,
@@ -93,6 +111,7 @@ def wire_services(
             contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
         ),
         delivery=delivery,
+        sender=sender,
         interactions=InteractionService(
             deliveries=store.deliveries,
             ambassadors=store.ambassadors,

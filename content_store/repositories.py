@@ -7,12 +7,12 @@ support, so a retried event or a double click is a no-op rather than an error.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, delete, exists, func, literal, select, update
+from sqlalchemy import Integer, and_, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -59,6 +59,7 @@ from content_store.tables import (
     LinkVisitRow,
     PointsAwardRow,
     ReactionRow,
+    SendLeaseRow,
     TrackedLinkRow,
     UTCDateTime,
 )
@@ -118,7 +119,17 @@ def _ambassador(row: AmbassadorRow, identity: IdentityRow, topics: Sequence[str]
         guidelines_version=row.guidelines_version,
         ref=row.ref,
         joined_at=row.joined_at,
+        timezone=row.timezone,
+        quiet_start=_clock_time(row.quiet_start),
+        quiet_end=_clock_time(row.quiet_end),
+        weekly_cap=row.weekly_cap,
+        delivery_mode=row.delivery_mode,
+        unreachable=row.unreachable_at is not None,
     )
+
+
+def _clock_time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
 
 
 def _content(row: ContentRow, topics: Sequence[str]) -> Content:
@@ -139,6 +150,8 @@ def _content(row: ContentRow, topics: Sequence[str]) -> Content:
         ),
         created_at=row.created_at,
         published_at=row.published_at,
+        important=row.important,
+        expires_at=row.expires_at,
     )
 
 
@@ -156,6 +169,8 @@ def _delivery(row: DeliveryRow) -> Delivery:
         message=message,
         error=row.error,
         sent_at=row.sent_at,
+        attempts=row.attempts,
+        workspace=row.workspace,
     )
 
 
@@ -232,6 +247,8 @@ class SqlAmbassadors:
             row.display_name = profile.display_name[:200]
             row.email = profile.email
             row.locale = profile.locale
+            row.timezone = profile.timezone
+            row.unreachable_at = None  # joining again proves they can be reached
             row.status = AmbassadorStatus.ACTIVE.value
             row.guidelines_version = enrolment.guidelines_version
             row.guidelines_accepted_at = now
@@ -286,6 +303,16 @@ class SqlAmbassadors:
                 update(AmbassadorRow)
                 .where(AmbassadorRow.id == ambassador_id)
                 .values(status=AmbassadorStatus.LEFT.value, left_at=now)
+            )
+
+    async def mark_unreachable(
+        self, *, ambassador_id: AmbassadorId, reason: str, now: datetime
+    ) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(AmbassadorRow)
+                .where(AmbassadorRow.id == ambassador_id, AmbassadorRow.unreachable_at.is_(None))
+                .values(unreachable_at=now, unreachable_reason=reason[:64])
             )
 
 
@@ -362,7 +389,10 @@ class SqlContents:
     async def _expand(self, session: AsyncSession, content: ContentRow, now: datetime) -> int:
         """Write one pending delivery per matching ambassador: INSERT … SELECT, in the
         publish transaction (the outbox), so nothing goes out unless the publish commits."""
-        match: Any = AmbassadorRow.status == AmbassadorStatus.ACTIVE.value
+        match: Any = and_(
+            AmbassadorRow.status == AmbassadorStatus.ACTIVE.value,
+            AmbassadorRow.unreachable_at.is_(None),
+        )
         if content.audience == Audience.INTERESTED.value:
             match = and_(
                 match,
@@ -377,16 +407,38 @@ class SqlContents:
                 ),
             )
         variants = max(len(content.texts), 1)
-        rows = select(
-            literal(content.id, Integer),
-            AmbassadorRow.id,
-            literal(DeliveryStatus.PENDING.value),
-            AmbassadorRow.id % variants,
-            literal(now, UTCDateTime()),
-        ).where(match)
+        # The person's first identity says which workspace's sender sends it.
+        first_identity = (
+            select(func.min(IdentityRow.id))
+            .where(IdentityRow.ambassador_id == AmbassadorRow.id)
+            .correlate(AmbassadorRow)
+            .scalar_subquery()
+        )
+        rows = (
+            select(
+                literal(content.id, Integer),
+                AmbassadorRow.id,
+                literal(DeliveryStatus.PENDING.value),
+                AmbassadorRow.id % variants,
+                literal(now, UTCDateTime()),
+                literal(now, UTCDateTime()),
+                IdentityRow.platform + literal(":") + IdentityRow.workspace_id,
+            )
+            .join(IdentityRow, IdentityRow.id == first_identity)
+            .where(match)
+        )
+        columns = [
+            "content_id",
+            "ambassador_id",
+            "status",
+            "variant",
+            "created_at",
+            "next_attempt_at",
+            "workspace",
+        ]
         statement = (
             self._db.insert(DeliveryRow)
-            .from_select(["content_id", "ambassador_id", "status", "variant", "created_at"], rows)
+            .from_select(columns, rows)
             .on_conflict_do_nothing(index_elements=["content_id", "ambassador_id"])
         )
         result = await session.execute(statement)
@@ -422,22 +474,6 @@ class SqlDeliveries:
 
     def __init__(self, db: Database) -> None:
         self._db = db
-
-    async def pending(self, *, limit: int) -> Sequence[Delivery]:
-        async with self._db.reading() as session:
-            rows = (
-                (
-                    await session.execute(
-                        select(DeliveryRow)
-                        .where(DeliveryRow.status == DeliveryStatus.PENDING.value)
-                        .order_by(DeliveryRow.id)
-                        .limit(limit)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            return [_delivery(r) for r in rows]
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
         async with self._db.reading() as session:
@@ -480,27 +516,6 @@ class SqlDeliveries:
                 existing = {Network(r.network): _link(r) for r in rows.scalars()}
             return existing
 
-    async def mark_sent(
-        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
-    ) -> None:
-        await self._set(
-            delivery_id,
-            status=DeliveryStatus.SENT.value,
-            channel_id=message.channel_id,
-            message_id=message.message_id,
-            sent_at=now,
-            error=None,
-        )
-
-    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
-        await self._set(delivery_id, status=DeliveryStatus.FAILED.value, error=error[:200])
-
-    async def _set(self, delivery_id: DeliveryId, **values: Any) -> None:
-        async with self._db.transaction() as session:
-            await session.execute(
-                update(DeliveryRow).where(DeliveryRow.id == delivery_id).values(**values)
-            )
-
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         async with self._db.reading() as session:
             row = (
@@ -514,6 +529,200 @@ class SqlDeliveries:
                 )
             ).scalar_one_or_none()
             return _delivery(row) if row else None
+
+
+class SqlQueue:
+    """``DeliveryQueue`` on SQL. PostgreSQL claims with ``FOR UPDATE SKIP LOCKED``; on SQLite
+    the write lock taken at BEGIN (and the lease) make one claimant at a time."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    @staticmethod
+    def _due(now: datetime) -> Any:
+        return or_(
+            and_(
+                DeliveryRow.status == DeliveryStatus.PENDING.value,
+                DeliveryRow.next_attempt_at <= now,
+            ),
+            and_(
+                DeliveryRow.status == DeliveryStatus.CLAIMED.value, DeliveryRow.locked_until < now
+            ),
+        )
+
+    async def workspaces_due(self, *, now: datetime) -> Sequence[str]:
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(DeliveryRow.workspace).where(self._due(now)).distinct()
+            )
+            return sorted(rows.scalars().all())
+
+    async def acquire_lease(
+        self, *, workspace: str, holder: str, now: datetime, ttl: timedelta
+    ) -> int | None:
+        lease = SendLeaseRow.__table__
+        insert = self._db.insert(SendLeaseRow).values(
+            workspace=workspace, holder=holder, lease_until=now + ttl, epoch=1
+        )
+        statement = insert.on_conflict_do_update(
+            index_elements=["workspace"],
+            set_={
+                "holder": holder,
+                "lease_until": now + ttl,
+                # A new holder bumps the epoch: the fencing token of every claim it makes.
+                "epoch": case((lease.c.holder == holder, lease.c.epoch), else_=lease.c.epoch + 1),
+            },
+            where=or_(lease.c.holder == holder, lease.c.lease_until < now),
+        ).returning(lease.c.epoch)
+        async with self._db.transaction() as session:
+            return (await session.execute(statement)).scalar_one_or_none()
+
+    async def release_lease(self, *, workspace: str, holder: str) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(SendLeaseRow).where(
+                    SendLeaseRow.workspace == workspace, SendLeaseRow.holder == holder
+                )
+            )
+
+    async def claim(
+        self,
+        *,
+        workspace: str,
+        holder: str,
+        epoch: int,
+        now: datetime,
+        limit: int,
+        lock_for: timedelta,
+    ) -> Sequence[Delivery]:
+        due = (
+            select(DeliveryRow.id)
+            .where(DeliveryRow.workspace == workspace, self._due(now))
+            .order_by(DeliveryRow.next_attempt_at, DeliveryRow.id)
+            .limit(limit)
+        )
+        if self._db.dialect == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        still_holder = exists(
+            select(literal(1)).where(
+                SendLeaseRow.workspace == workspace,
+                SendLeaseRow.holder == holder,
+                SendLeaseRow.epoch == epoch,
+                SendLeaseRow.lease_until > now,
+            )
+        )
+        statement = (
+            update(DeliveryRow)
+            .where(DeliveryRow.id.in_(due.scalar_subquery()), still_holder)
+            .values(
+                status=DeliveryStatus.CLAIMED.value,
+                locked_by=holder,
+                locked_until=now + lock_for,
+                attempts=DeliveryRow.attempts + 1,
+            )
+            .returning(*DeliveryRow.__table__.c)
+        )
+        async with self._db.transaction() as session:
+            rows = (await session.execute(statement)).mappings().all()
+        claimed = [_delivery(DeliveryRow.model_validate(dict(r))) for r in rows]
+        return sorted(claimed, key=lambda d: d.id)
+
+    async def _update_claimed(self, delivery_id: DeliveryId, holder: str, **values: Any) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id == delivery_id,
+                    DeliveryRow.locked_by == holder,
+                    DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+                )
+                .values(locked_by=None, locked_until=None, **values)
+            )
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, holder: str, message: MessageRef, now: datetime
+    ) -> None:
+        await self._update_claimed(
+            delivery_id,
+            holder,
+            status=DeliveryStatus.SENT.value,
+            sent_at=now,
+            error=None,
+            channel_id=message.channel_id,
+            message_id=message.message_id,
+        )
+
+    async def retry_later(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        not_before: datetime,
+        error: str | None,
+        count_attempt: bool,
+    ) -> None:
+        attempts = DeliveryRow.attempts if count_attempt else DeliveryRow.attempts - 1
+        await self._update_claimed(
+            delivery_id,
+            holder,
+            status=DeliveryStatus.PENDING.value,
+            next_attempt_at=not_before,
+            attempts=attempts,
+            error=error[:200] if error else None,
+        )
+
+    async def finish(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        status: DeliveryStatus,
+        error: str,
+        now: datetime,
+    ) -> None:
+        await self._update_claimed(delivery_id, holder, status=status.value, error=error[:200])
+
+    async def release_claims(self, *, holder: str, delivery_ids: Sequence[DeliveryId]) -> int:
+        if not delivery_ids:
+            return 0
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.id.in_(list(delivery_ids)),
+                    DeliveryRow.locked_by == holder,
+                    DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+                )
+                .values(
+                    status=DeliveryStatus.PENDING.value,
+                    locked_by=None,
+                    locked_until=None,
+                    attempts=DeliveryRow.attempts - 1,
+                )
+            )
+            return int(result.rowcount or 0)
+
+    async def counts(self) -> Mapping[str, int]:
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(DeliveryRow.status, func.count()).group_by(DeliveryRow.status)
+            )
+            found = {status: int(count) for status, count in rows.all()}
+        return {state.value: found.get(state.value, 0) for state in DeliveryStatus}
+
+    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
+        async with self._db.reading() as session:
+            return int(
+                (
+                    await session.execute(
+                        select(func.count()).where(
+                            DeliveryRow.ambassador_id == ambassador_id,
+                            DeliveryRow.status == DeliveryStatus.SENT.value,
+                            DeliveryRow.sent_at >= since,
+                        )
+                    )
+                ).scalar_one()
+            )
 
 
 class SqlLedger:
@@ -808,6 +1017,7 @@ class SqlStore:
         self.ambassadors = SqlAmbassadors(db)
         self.contents = SqlContents(db)
         self.deliveries = SqlDeliveries(db)
+        self.queue = SqlQueue(db)
         self.ledger = SqlLedger(db)
         self.bot_messages = SqlBotMessages(db)
         self.jobs = SqlJobRuns(db)

@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlmodel import SQLModel
 
+import content_store.tables  # noqa: F401  (registers the tables)
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
 from content_store.repositories import Database, SqlStore
@@ -28,21 +30,8 @@ from content_store.repositories import Database, SqlStore
 POSTGRES_URL = os.environ.get(
     "ADVOCACY_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )
-TABLES = (
-    "link_visit",
-    "reaction",
-    "points_award",
-    "interaction",
-    "tracked_link",
-    "delivery",
-    "content_topic",
-    "content",
-    "ambassador_topic",
-    "identity",
-    "ambassador",
-    "bot_message",
-    "job_run",
-)
+# Every table of the schema (so a new table can never leak rows between tests).
+TABLES = tuple(SQLModel.metadata.tables)
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.content import RawPost
-from bot.delivery import DeliveryService, SenderPolicy
 from bot.leaderboard import LeaderboardService
 from bot.model import (
     Ambassador,
@@ -29,6 +28,7 @@ from bot.model import (
 from bot.ports import ChatGateway
 from bot.programme import Guidelines, PointsRules, Programme, Topic
 from bot.publishing import SubmitOutcome
+from bot.sender import Sender, SenderSettings
 from bot.services import Services, wire_services
 from bot.views import SuggestionView
 from tests.bot.fakes import FakeChatGateway, MemoryPorts
@@ -126,12 +126,18 @@ class RecordingFetcher:
 
 @dataclass
 class RecordingSleep:
-    """Stands in for ``asyncio.sleep``: records each wait, never waits."""
+    """Stands in for ``asyncio.sleep`` and the monotonic clock: records each wait and moves
+    its own time forward instead of waiting."""
 
     waits: list[float] = field(default_factory=list)
+    now: float = 1_000.0
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.now += seconds
+
+    def monotonic(self) -> float:
+        return self.now
 
 
 def wire_domain(
@@ -142,7 +148,7 @@ def wire_domain(
     sleep: RecordingSleep,
     *,
     fetcher: RecordingFetcher | None = None,
-    policy: SenderPolicy | None = None,
+    settings: SenderSettings | None = None,
     channels: dict[Platform, tuple[str, ...]] | None = None,
     report_previous_week: bool = True,
 ) -> Services:
@@ -156,8 +162,10 @@ def wire_domain(
         public_url=PUBLIC_URL,
         leaderboard_channels=channels if channels is not None else {Platform.SLACK: CHANNELS},
         report_previous_week=report_previous_week,
-        sender_policy=policy,
+        holder="test-replica",
+        sender_settings=settings,
         sleep=sleep,
+        monotonic=sleep.monotonic,
     )
 
 
@@ -167,10 +175,10 @@ def build_delivery(
     programme: Programme,
     clock: FixedClock,
     sleep: RecordingSleep,
-    policy: SenderPolicy | None = None,
-) -> DeliveryService:
-    """The delivery service as the composition root builds it, over the fakes."""
-    return wire_domain(ports, gateways, programme, clock, sleep, policy=policy).delivery
+    settings: SenderSettings | None = None,
+) -> Sender:
+    """The sender as the composition root builds it, over the fakes."""
+    return wire_domain(ports, gateways, programme, clock, sleep, settings=settings).sender
 
 
 def build_leaderboard(
@@ -257,10 +265,10 @@ class World:
     def gateways(self) -> dict[Platform, ChatGateway]:
         return {Platform.SLACK: self.gateway}
 
-    def sender(self, policy: SenderPolicy) -> DeliveryService:
-        """Another delivery service over the same ports, with its own policy."""
+    def sender(self, settings: SenderSettings) -> Sender:
+        """Another sender over the same ports, with its own settings."""
         return build_delivery(
-            self.ports, self.gateways, self.programme, self.clock, self.sleep, policy
+            self.ports, self.gateways, self.programme, self.clock, self.sleep, settings
         )
 
     def board(self, **settings: object) -> LeaderboardService:
@@ -284,5 +292,5 @@ class World:
         """Person ``n`` joins, the curator pushes an engineering post, and it is delivered."""
         ambassador = await self.join(n, **join)
         await self.push()
-        await self.services.delivery.send_pending()
+        await self.services.sender.drain_all()
         return ambassador, self.delivery_of(ambassador)

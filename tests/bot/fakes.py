@@ -7,9 +7,11 @@ one suite against both so they cannot drift apart.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot.errors import DeliveryFailed, RateLimited
 from bot.leaderboard import competition_ranks
@@ -38,6 +40,7 @@ from bot.model import (
     RecordOutcome,
     TrackedLink,
     UserProfile,
+    workspace_key,
 )
 from bot.tracking import new_ref, new_token
 from bot.views import LeaderboardView, SuggestionView
@@ -69,6 +72,12 @@ class InMemoryStore:
     visits: list[tuple[TrackedLink, bool]] = field(default_factory=list)
     bot_messages: set[MessageRef] = field(default_factory=set)
     job_runs: dict[tuple[str, str], str] = field(default_factory=dict)
+    # The queue's bookkeeping per delivery: (next_attempt_at, locked_by, locked_until).
+    queue_meta: dict[DeliveryId, tuple[datetime, str | None, datetime | None]] = field(
+        default_factory=dict
+    )
+    leases: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
+    unreachable: set[AmbassadorId] = field(default_factory=set)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -111,6 +120,13 @@ class MemoryAmbassadors:
         updated = replace(self.s.ambassadors_by_id[ambassador_id], topics=topics, networks=networks)
         self.s.ambassadors_by_id[ambassador_id] = updated
         return updated
+
+    async def mark_unreachable(
+        self, *, ambassador_id: AmbassadorId, reason: str, now: datetime
+    ) -> None:
+        self.s.ambassadors_by_id[ambassador_id] = replace(
+            self.s.ambassadors_by_id[ambassador_id], unreachable=True
+        )
 
     async def leave(self, *, ambassador_id: AmbassadorId, now: datetime) -> None:
         self.s.ambassadors_by_id[ambassador_id] = replace(
@@ -163,6 +179,8 @@ class MemoryContents:
                 ambassador.topics & set(content.topics)
             ):
                 continue
+            if ambassador.unreachable:
+                continue
             delivery_id = DeliveryId(next(self.s._ids))
             self.s.deliveries[delivery_id] = Delivery(
                 id=delivery_id,
@@ -170,7 +188,9 @@ class MemoryContents:
                 ambassador_id=ambassador.id,
                 status=DeliveryStatus.PENDING,
                 variant=ambassador.id % max(len(content.texts), 1),
+                workspace=workspace_key(ambassador.user),
             )
+            self.s.queue_meta[delivery_id] = (now, None, None)
             created += 1
         return PublishResult(content, created)
 
@@ -182,11 +202,6 @@ class MemoryContents:
 class MemoryDeliveries:
     def __init__(self, store: InMemoryStore) -> None:
         self.s = store
-
-    async def pending(self, *, limit: int) -> Sequence[Delivery]:
-        return [
-            d for _, d in sorted(self.s.deliveries.items()) if d.status is DeliveryStatus.PENDING
-        ][:limit]
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
         return self.s.deliveries.get(delivery_id)
@@ -204,24 +219,139 @@ class MemoryDeliveries:
                 mine[network] = link
         return mine
 
-    async def mark_sent(
-        self, *, delivery_id: DeliveryId, message: MessageRef, now: datetime
-    ) -> None:
-        self.s.deliveries[delivery_id] = replace(
-            self.s.deliveries[delivery_id],
-            status=DeliveryStatus.SENT,
-            message=message,
-            sent_at=now,
-            error=None,
-        )
-
-    async def mark_failed(self, *, delivery_id: DeliveryId, error: str, now: datetime) -> None:
-        self.s.deliveries[delivery_id] = replace(
-            self.s.deliveries[delivery_id], status=DeliveryStatus.FAILED, error=error
-        )
-
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         return next((d for d in self.s.deliveries.values() if d.message == message), None)
+
+
+class MemoryQueue:
+    """``DeliveryQueue`` over the fake store, with the same semantics as the SQL one."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    def _due(self, delivery: Delivery, now: datetime) -> bool:
+        next_at, _, locked_until = self.s.queue_meta[delivery.id]
+        if delivery.status is DeliveryStatus.PENDING:
+            return next_at <= now
+        return delivery.status is DeliveryStatus.CLAIMED and (locked_until or now) < now
+
+    async def workspaces_due(self, *, now: datetime) -> Sequence[str]:
+        return sorted({d.workspace for d in self.s.deliveries.values() if self._due(d, now)})
+
+    async def acquire_lease(
+        self, *, workspace: str, holder: str, now: datetime, ttl: timedelta
+    ) -> int | None:
+        current = self.s.leases.get(workspace)
+        if current is None:
+            epoch = 1
+        elif current[0] == holder:
+            epoch = current[2]
+        elif current[1] < now:
+            epoch = current[2] + 1
+        else:
+            return None
+        self.s.leases[workspace] = (holder, now + ttl, epoch)
+        return epoch
+
+    async def release_lease(self, *, workspace: str, holder: str) -> None:
+        if self.s.leases.get(workspace, ("",))[0] == holder:
+            del self.s.leases[workspace]
+
+    async def claim(
+        self,
+        *,
+        workspace: str,
+        holder: str,
+        epoch: int,
+        now: datetime,
+        limit: int,
+        lock_for: timedelta,
+    ) -> Sequence[Delivery]:
+        lease = self.s.leases.get(workspace)
+        if lease is None or lease[0] != holder or lease[2] != epoch or lease[1] <= now:
+            return []
+        due = sorted(
+            (
+                d
+                for d in self.s.deliveries.values()
+                if d.workspace == workspace and self._due(d, now)
+            ),
+            key=lambda d: (self.s.queue_meta[d.id][0], d.id),
+        )[:limit]
+        claimed = []
+        for delivery in due:
+            updated = replace(
+                delivery, status=DeliveryStatus.CLAIMED, attempts=delivery.attempts + 1
+            )
+            self.s.deliveries[delivery.id] = updated
+            next_at = self.s.queue_meta[delivery.id][0]
+            self.s.queue_meta[delivery.id] = (next_at, holder, now + lock_for)
+            claimed.append(updated)
+        return claimed
+
+    def _held(self, delivery_id: DeliveryId, holder: str) -> Delivery | None:
+        delivery = self.s.deliveries[delivery_id]
+        held = self.s.queue_meta[delivery_id][1] == holder
+        return delivery if held and delivery.status is DeliveryStatus.CLAIMED else None
+
+    def _settle(self, delivery: Delivery, next_at: datetime | None = None, **changes: Any) -> None:
+        self.s.deliveries[delivery.id] = replace(delivery, **changes)
+        self.s.queue_meta[delivery.id] = (next_at or self.s.queue_meta[delivery.id][0], None, None)
+
+    async def mark_sent(
+        self, *, delivery_id: DeliveryId, holder: str, message: MessageRef, now: datetime
+    ) -> None:
+        if held := self._held(delivery_id, holder):
+            self._settle(held, status=DeliveryStatus.SENT, message=message, sent_at=now, error=None)
+
+    async def retry_later(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        not_before: datetime,
+        error: str | None,
+        count_attempt: bool,
+    ) -> None:
+        if held := self._held(delivery_id, holder):
+            attempts = held.attempts if count_attempt else held.attempts - 1
+            self._settle(
+                held, not_before, status=DeliveryStatus.PENDING, error=error, attempts=attempts
+            )
+
+    async def finish(
+        self,
+        *,
+        delivery_id: DeliveryId,
+        holder: str,
+        status: DeliveryStatus,
+        error: str,
+        now: datetime,
+    ) -> None:
+        if held := self._held(delivery_id, holder):
+            self._settle(held, status=status, error=error)
+
+    async def release_claims(self, *, holder: str, delivery_ids: Sequence[DeliveryId]) -> int:
+        released = 0
+        for delivery_id in delivery_ids:
+            if held := self._held(delivery_id, holder):
+                self._settle(held, status=DeliveryStatus.PENDING, attempts=held.attempts - 1)
+                released += 1
+        return released
+
+    async def counts(self) -> Mapping[str, int]:
+        found = Counter(d.status.value for d in self.s.deliveries.values())
+        return {state.value: found.get(state.value, 0) for state in DeliveryStatus}
+
+    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
+        return sum(
+            1
+            for d in self.s.deliveries.values()
+            if d.ambassador_id == ambassador_id
+            and d.status is DeliveryStatus.SENT
+            and d.sent_at is not None
+            and d.sent_at >= since
+        )
 
 
 class MemoryLedger:
@@ -363,6 +493,7 @@ class MemoryPorts:
         self.ambassadors = MemoryAmbassadors(self.store)
         self.contents = MemoryContents(self.store)
         self.deliveries = MemoryDeliveries(self.store)
+        self.queue = MemoryQueue(self.store)
         self.ledger = MemoryLedger(self.store)
         self.bot_messages = MemoryBotMessages(self.store)
         self.jobs = MemoryJobRuns(self.store)

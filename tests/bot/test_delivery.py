@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 
-from bot.delivery import SenderPolicy
 from bot.errors import DeliveryFailed, RateLimited
 from bot.model import (
     Audience,
     DeliveryStatus,
-    FanOutReport,
     MessageRef,
     Network,
     Platform,
 )
+from bot.sender import DrainReport, SenderSettings
 from tests.bot.builders import (
     CONTENT_URL,
     NOW,
@@ -48,8 +48,8 @@ async def test_only_matching_ambassadors_get_exactly_one_suggestion(world: World
     await world.join(2, topics=("careers",))
     await world.join(3, topics=("careers", "engineering"))
     await world.push(topics=("engineering",))
-    assert await world.services.delivery.send_pending() == FanOutReport(sent=2)
-    assert await world.services.delivery.send_pending() == FanOutReport()
+    assert (await world.services.sender.drain_all()).sent == 2
+    assert (await world.services.sender.drain_all()).sent == 0
     assert [user for user, _ in world.gateway.sent] == [person(1), person(3)]
 
 
@@ -59,7 +59,7 @@ async def test_content_for_everyone_reaches_every_active_ambassador(world: World
     await world.join(3, topics=("events",))
     await world.services.ambassadors.leave(person(3))
     await world.push(topics=(), audience=Audience.EVERYONE)
-    await world.services.delivery.send_pending()
+    await world.services.sender.drain_all()
     assert [user for user, _ in world.gateway.sent] == [person(1), person(2)]
 
 
@@ -77,7 +77,7 @@ async def test_a_sent_suggestion_records_where_it_went(world: World) -> None:
 async def test_the_view_shows_the_content_and_the_chosen_text(world: World) -> None:
     await world.join(1, name="Ada Lovelace", locale="fr")
     await world.push(texts=("Hi {first_name}, read {title}",), hashtags="#launch")
-    await world.services.delivery.send_pending()
+    await world.services.sender.drain_all()
     (view,) = world.views_sent_to(1)
     assert (view.first_name, view.locale, view.title, view.summary, view.content_url) == (
         "Ada",
@@ -100,7 +100,7 @@ async def test_text_variants_rotate_between_ambassadors(world: World) -> None:
     for n in (1, 2, 3):
         await world.join(n)
     await world.push(texts=("First take", "Second take"))
-    await world.services.delivery.send_pending()
+    await world.services.sender.drain_all()
     texts = {
         d.variant: view.text
         for d, (_, view) in zip(world.deliveries(), world.gateway.sent, strict=True)
@@ -149,88 +149,96 @@ async def test_each_button_opens_its_network_with_its_own_tracked_link(world: Wo
 # --- failures -----------------------------------------------------------------------------
 
 
-async def test_rate_limited_waits_then_retries_the_same_person(world: World) -> None:
+async def drain(world: World, settings: SenderSettings | None = None) -> DrainReport:
+    sender = world.sender(settings) if settings else world.services.sender
+    return await sender.drain_all()
+
+
+async def test_a_429_blocks_the_whole_workspace_and_requeues_the_person(world: World) -> None:
     await three_engineers(world)
-    world.gateway.fail(person(2).user_id, RateLimited(7.5), RateLimited(2))
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(sent=3)
-    assert world.sleep.waits == [7.5, 2]
-    assert [user for user, _ in world.gateway.sent] == [person(1), person(2), person(3)]
-    assert statuses(world) == [(DeliveryStatus.SENT, None)] * 3
+    world.gateway.fail(person(2).user_id, RateLimited(7.5))
+    report = await drain(world)
+    assert (report.sent, report.rate_limited) == (2, 1)
+    # Person 3 waited out the block: nobody sent during the Retry-After.
+    assert 7.5 in world.sleep.waits
+    assert statuses(world)[1] == (DeliveryStatus.PENDING, "ratelimited")
+    assert world.deliveries()[1].attempts == 0  # a 429 does not use up an attempt
+    world.clock.advance(timedelta(seconds=8))
+    assert (await drain(world)).sent == 1
+    assert [user for user, _ in world.gateway.sent] == [person(1), person(3), person(2)]
 
 
 async def test_a_huge_retry_after_is_capped(world: World) -> None:
     await three_engineers(world)
     world.gateway.fail(person(1).user_id, RateLimited(3_600))
-    await world.services.delivery.send_pending()
-    assert world.sleep.waits == [120.0]
+    await drain(world)
+    assert max(world.sleep.waits) == 60.0
 
 
-async def test_endless_rate_limiting_pauses_the_pass_and_loses_nobody(world: World) -> None:
-    await three_engineers(world)
-    world.gateway.fail(person(2).user_id, *[RateLimited(1)] * 100)
-    sender = world.sender(SenderPolicy(rate_limit_waits=3))
-    report = await sender.send_pending()
-    assert report == FanOutReport(sent=1)
-    assert world.sleep.waits == [1, 1, 1]
-    # Person 2 and everyone after them stay pending for the next pass: nothing is dropped.
-    assert [d.status for d in world.deliveries()] == [
-        DeliveryStatus.SENT,
-        DeliveryStatus.PENDING,
-        DeliveryStatus.PENDING,
-    ]
-
-
-async def test_a_permanent_failure_is_recorded_and_the_others_still_get_theirs(
-    world: World,
-) -> None:
+async def test_a_permanent_refusal_marks_the_person_unreachable(world: World) -> None:
     await three_engineers(world)
     world.gateway.fail(person(2).user_id, ACCOUNT_INACTIVE)
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(sent=2, failed=1, errors={"account_inactive": 1})
-    assert statuses(world) == [
-        (DeliveryStatus.SENT, None),
-        (DeliveryStatus.FAILED, "account_inactive"),
-        (DeliveryStatus.SENT, None),
-    ]
-    assert world.sleep.waits == []
-    assert world.views_sent_to(2) == []
+    report = await drain(world)
+    assert (report.sent, report.failed) == (2, 1)
+    assert statuses(world)[1] == (DeliveryStatus.FAILED, "account_inactive")
+    gone = await world.ports.ambassadors.get_by_user(person(2))
+    assert gone is not None and gone.unreachable
+    second = await world.push()  # the next post skips them entirely
+    assert second.published is not None and second.published.deliveries_created == 2
 
 
-async def test_transient_failures_are_retried_with_backoff(world: World) -> None:
+async def test_a_permanent_refusal_that_is_not_about_the_person(world: World) -> None:
     await three_engineers(world)
-    world.gateway.fail(person(1).user_id, TIMEOUT, TIMEOUT, TIMEOUT)
-    assert await world.services.delivery.send_pending() == FanOutReport(sent=3)
-    assert world.sleep.waits == [1.0, 2.0, 4.0]
-    assert len(world.views_sent_to(1)) == 1
+    world.gateway.fail(person(2).user_id, DeliveryFailed("invalid_blocks", permanent=True))
+    await drain(world)
+    still = await world.ports.ambassadors.get_by_user(person(2))
+    assert still is not None and not still.unreachable
 
 
-async def test_the_retry_policy_is_configurable(world: World) -> None:
+async def test_transient_failures_come_back_after_a_jittered_backoff(world: World) -> None:
     await three_engineers(world)
     world.gateway.fail(person(1).user_id, TIMEOUT, TIMEOUT)
-    world.gateway.fail(person(2).user_id, RateLimited(90))
-    policy = SenderPolicy(transient_retries=1, backoff_seconds=0.5, max_retry_after=30)
-    report = await world.sender(policy).send_pending()
-    assert report == FanOutReport(sent=2, failed=1, errors={"service_unavailable": 1})
-    assert world.sleep.waits == [0.5, 30.0]
+    assert (await drain(world)).retried == 1
+    first = world.deliveries()[0]
+    assert (first.status, first.error, first.attempts) == (
+        DeliveryStatus.PENDING,
+        "service_unavailable",
+        1,
+    )
+    world.clock.advance(timedelta(seconds=2))  # backoff 2 s x (0.5 to 1) has passed
+    assert (await drain(world)).retried == 1
+    world.clock.advance(timedelta(seconds=4))
+    assert (await drain(world)).sent == 1
+    assert world.deliveries()[0].attempts == 3
 
 
-async def test_transient_failures_give_up_after_the_limit(world: World) -> None:
-    await three_engineers(world)
-    world.gateway.fail(person(1).user_id, TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT, TIMEOUT)
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(sent=2, failed=1, errors={"service_unavailable": 1})
-    assert world.sleep.waits == [1.0, 2.0, 4.0]
-    assert statuses(world)[0] == (DeliveryStatus.FAILED, "service_unavailable")
-    assert world.gateway.failures[person(1).user_id] == [TIMEOUT]  # four attempts, no more
+def test_backoff_grows_caps_and_jitters(world: World) -> None:
+    sender = world.sender(SenderSettings(backoff_base=2, backoff_max=60))
+    values = [sender.backoff(n) for n in range(1, 9)]
+    assert all(b <= 60 for b in values)
+    assert values[0] <= 2 and values[3] >= 8 * 0.5  # 2, 4, 8, 16 ... times 0.5-1
+    assert values[-1] >= 30  # capped at 60, at least half of it
+
+
+async def test_transient_failures_are_dead_lettered_after_the_limit(world: World) -> None:
+    await world.join(1)
+    await world.push()
+    world.gateway.fail(person(1).user_id, *[TIMEOUT] * 10)
+    settings = SenderSettings(max_attempts=3, backoff_base=1, backoff_max=1)
+    for _ in range(3):
+        await drain(world, settings)
+        world.clock.advance(timedelta(seconds=2))
+    assert statuses(world) == [(DeliveryStatus.DEAD, "service_unavailable")]
+    assert world.deliveries()[0].attempts == 3
+    assert (await drain(world, settings)).sent == 0  # nothing more is tried
 
 
 async def test_people_who_left_after_publishing_are_not_messaged(world: World) -> None:
     await three_engineers(world)
     await world.services.ambassadors.leave(person(1))
     await world.services.ambassadors.leave(person(3))
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(sent=1, failed=2, errors={"ambassador_left": 2})
+    report = await drain(world)
+    assert (report.sent, report.failed) == (1, 2)
     assert statuses(world) == [
         (DeliveryStatus.FAILED, "ambassador_left"),
         (DeliveryStatus.SENT, None),
@@ -243,21 +251,27 @@ async def test_a_person_on_a_platform_without_gateway(world: World) -> None:
     await world.join(1, platform=Platform.TEAMS)
     await world.join(2)
     await world.push()
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(sent=1, failed=1, errors={"platform_not_configured": 1})
+    report = await drain(world)
+    assert (report.sent, report.failed) == (1, 1)
+    assert ("failed", "platform_not_configured") in [
+        (d.status.value, d.error) for d in world.deliveries()
+    ]
 
 
 async def test_a_vanished_content(world: World) -> None:
     await world.join(1)
     content = (await world.push()).content
     del world.ports.store.contents[content.id]
-    report = await world.services.delivery.send_pending()
-    assert report == FanOutReport(failed=1, errors={"content_missing": 1})
+    report = await drain(world)
+    assert report.failed == 1
+    assert statuses(world) == [(DeliveryStatus.FAILED, "content_missing")]
     assert world.gateway.sent == []
 
 
-@pytest.mark.parametrize("batch", [1, 2, 100])
-async def test_the_report_counts_every_outcome_whatever_the_batch(world: World, batch: int) -> None:
+@pytest.mark.parametrize("in_flight", [1, 2, 5])
+async def test_every_outcome_is_counted_whatever_the_concurrency(
+    world: World, in_flight: int
+) -> None:
     for n in range(1, 6):
         await world.join(n)
     await world.push()
@@ -265,10 +279,6 @@ async def test_the_report_counts_every_outcome_whatever_the_batch(world: World, 
     world.gateway.fail(person(1).user_id, ACCOUNT_INACTIVE)
     world.gateway.fail(person(2).user_id, RateLimited(1))
     world.gateway.fail(person(3).user_id, DeliveryFailed("user_disabled", permanent=True))
-    report = await world.sender(SenderPolicy(batch=batch)).send_pending()
-    assert report == FanOutReport(
-        sent=2,
-        failed=3,
-        errors={"account_inactive": 1, "user_disabled": 1, "ambassador_left": 1},
-    )
-    assert await world.ports.deliveries.pending(limit=10) == []
+    report = await drain(world, SenderSettings(in_flight=in_flight))
+    assert (report.sent, report.failed, report.rate_limited) == (1, 3, 1)
+    assert (await world.ports.queue.counts())["claimed"] == 0

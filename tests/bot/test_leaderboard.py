@@ -164,7 +164,7 @@ async def team(world: World) -> dict[str, Ambassador]:
         for n, name in enumerate(("Ada", "Bob", "Cy", "Dee"), start=1)
     }
     await world.push()
-    await world.services.delivery.send_pending()
+    await world.services.sender.drain_all()
     await click(world, people["Ada"], Network.LINKEDIN)
     await world.services.interactions.confirm_share(
         people["Ada"].user, world.delivery_of(people["Ada"]).id

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from bot.model import (
     AmbassadorStatus,
@@ -23,29 +20,30 @@ from bot.model import (
     ReactionEvent,
     UserProfile,
 )
-from content_store.engine import create_engine
-from content_store.repositories import Database, SqlStore
-from tests.bot.fakes import MemoryPorts
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 CURATOR = PlatformUser(Platform.SLACK, "T1", "UCURATOR")
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store_url(request: pytest.FixtureRequest) -> str | None:
-    if request.param == "memory":
-        return None
-    return str(request.getfixturevalue(f"{request.param}_url"))
+HOLDER = "contract-test"
 
 
-@pytest.fixture
-async def ports(store_url: str | None) -> AsyncIterator[Any]:
-    if store_url is None:
-        yield MemoryPorts()
-        return
-    db = Database(create_engine(store_url))
-    yield SqlStore(db)
-    await db.engine.dispose()
+async def claim_all(ports: Any) -> list[Any]:
+    """Every due delivery, claimed (the way a sender sees them)."""
+    claimed: list[Any] = []
+    for workspace in await ports.queue.workspaces_due(now=NOW):
+        epoch = await ports.queue.acquire_lease(
+            workspace=workspace, holder=HOLDER, now=NOW, ttl=timedelta(seconds=30)
+        )
+        claimed += await ports.queue.claim(
+            workspace=workspace,
+            holder=HOLDER,
+            epoch=epoch,
+            now=NOW,
+            limit=1_000,
+            lock_for=timedelta(minutes=1),
+        )
+    return claimed
 
 
 def user(n: int) -> PlatformUser:
@@ -123,13 +121,13 @@ async def test_publish_matches_interests_once(ports: Any) -> None:
     result = await ports.contents.publish(content_id=item.id, now=NOW)
     assert result.deliveries_created == 2
     assert not result.already_published
-    pending = await ports.deliveries.pending(limit=10)
+    pending = await claim_all(ports)
     assert {d.ambassador_id for d in pending} == {a.id, c.id}
     assert all(d.variant == d.ambassador_id % 2 for d in pending)
     again = await ports.contents.publish(content_id=item.id, now=NOW)
     assert again.already_published
     assert again.deliveries_created == 0
-    assert len(await ports.deliveries.pending(limit=10)) == 2
+    assert (await ports.queue.counts())["claimed"] == 2
     assert b.id not in {d.ambassador_id for d in pending}
 
 
@@ -144,7 +142,7 @@ async def test_tracked_links_sent_and_failed(ports: Any) -> None:
     await enrol(ports, 1, {"ai"})
     item = await content(ports, ("ai",))
     await ports.contents.publish(content_id=item.id, now=NOW)
-    (delivery,) = await ports.deliveries.pending(limit=10)
+    (delivery,) = await claim_all(ports)
     links = await ports.deliveries.tracked_links(
         delivery=delivery, networks=[Network.LINKEDIN, Network.X]
     )
@@ -159,22 +157,18 @@ async def test_tracked_links_sent_and_failed(ports: Any) -> None:
     assert found[0].network is Network.X
     assert await ports.contents.content_url_for_token("nope-nope-nope") is None
     ref = MessageRef("D1", "1.1")
-    await ports.deliveries.mark_sent(delivery_id=delivery.id, message=ref, now=NOW)
+    await ports.queue.mark_sent(delivery_id=delivery.id, holder=HOLDER, message=ref, now=NOW)
     sent = await ports.deliveries.find_by_message(ref)
     assert sent.status is DeliveryStatus.SENT
     assert sent.message == ref
-    assert await ports.deliveries.pending(limit=10) == []
-    await ports.deliveries.mark_failed(delivery_id=delivery.id, error="account_inactive", now=NOW)
-    failed = await ports.deliveries.get(delivery.id)
-    assert failed.status is DeliveryStatus.FAILED
-    assert failed.error == "account_inactive"
+    assert await claim_all(ports) == []
 
 
 async def test_interactions_count_once_and_award_once(ports: Any) -> None:
     a = await enrol(ports, 1, {"ai"})
     item = await content(ports, ("ai",))
     await ports.contents.publish(content_id=item.id, now=NOW)
-    (delivery,) = await ports.deliveries.pending(limit=10)
+    (delivery,) = await claim_all(ports)
     args = {
         "ambassador_id": a.id,
         "content_id": item.id,

@@ -20,8 +20,9 @@ from sqlalchemy import text
 
 from advocacy_bot.main import Runtime, build_runtime, create_web_app
 from advocacy_bot.settings import Environment
-from bot.delivery import SenderPolicy
-from bot.model import PageMetadata
+from bot.limiter import RateLimit
+from bot.model import PageMetadata, Platform
+from bot.sender import SenderSettings
 from tests import factories
 from tests.fakes.slack_api import FakeSlackApi, dm_channel_id
 
@@ -32,6 +33,10 @@ BOB = "U05BOB0002"  # ambassador-to-be, French
 CAROL = "U06CAROL03"  # ambassador-to-be
 DAVE = "U07DAVE004"  # never joins
 CHANNEL = "C07AMBASS1"
+# The real sender, fast: no pacing to speak of, quick polls and backoff.
+FAST_SENDER = SenderSettings(
+    limits={Platform.SLACK: RateLimit(1_000, 1_000)}, idle_poll=0.05, backoff_base=0.01
+)
 
 CONFIG = """
 programme: {name: Acme Ambassadors, hashtag: "#AcmeAmbassadors", timezone: Europe/Paris}
@@ -199,7 +204,7 @@ async def slack_bot(
         runtime = build_runtime(
             make_env(database_url, fake.base_url),
             fetcher=fetcher,
-            sender_policy=SenderPolicy(backoff_seconds=0.01, max_retry_after=2.0),
+            sender_settings=FAST_SENDER,
         )
         app: web.Application = create_web_app(runtime)
         async with TestClient(TestServer(app)) as client:

@@ -272,16 +272,7 @@ async def test_reactions_are_recorded_once_despite_retries(slack_bot: SlackBot) 
     )
     await slack_bot.send(factories.event_callback(elsewhere, event_id="Ev0003", secret=SECRET))
 
-    async def settled() -> bool:
-        return await slack_bot.scalar("SELECT count(*) FROM reaction") == 2
-
-    import asyncio
-
-    for _ in range(200):
-        if await settled():
-            break
-        await asyncio.sleep(0.01)
-    assert await slack_bot.scalar("SELECT count(*) FROM reaction") == 2
+    await slack_bot.until_scalar("SELECT count(*) FROM reaction", 2)
     assert await slack_bot.scalar("SELECT count(*) FROM points_award WHERE kind='reaction'") == 1
 
 
@@ -305,14 +296,7 @@ async def test_leaderboard_command_and_weekly_post_once(slack_bot: SlackBot) -> 
         True, user_id=DAVE, reaction="tada", channel=CHANNEL, ts=posted[0].ts
     )
     await slack_bot.send(factories.event_callback(cheer, event_id="Ev0100", secret=SECRET))
-    await slack_bot.fake.wait_for(lambda: True)
-    for _ in range(200):
-        if await slack_bot.scalar("SELECT count(*) FROM reaction") == 1:
-            break
-        import asyncio
-
-        await asyncio.sleep(0.01)
-    assert await slack_bot.scalar("SELECT count(*) FROM reaction") == 1
+    await slack_bot.until_scalar("SELECT count(*) FROM reaction", 1)
 
 
 async def test_fan_out_goes_on_past_slack_errors(slack_bot: SlackBot) -> None:
@@ -322,12 +306,10 @@ async def test_fan_out_goes_on_past_slack_errors(slack_bot: SlackBot) -> None:
     slack_bot.fake.rate_limit_next("chat.postMessage", retry_after=1)
     await publish_ai_post(slack_bot)
     await slack_bot.dms(BOB, 2)
-    for _ in range(300):
-        if await slack_bot.scalar("SELECT count(*) FROM delivery WHERE status='pending'") == 0:
-            break
-        import asyncio
-
-        await asyncio.sleep(0.01)
+    # Both rows reach a final state: one sent after the 429's Retry-After, one refused.
+    await slack_bot.until_scalar(
+        "SELECT count(*) FROM delivery WHERE status IN ('sent', 'failed')", 2
+    )
     assert (
         await slack_bot.scalar("SELECT error FROM delivery WHERE status='failed'")
         == "account_inactive"

@@ -21,12 +21,12 @@ from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 
 from advocacy_bot.main import build_runtime, create_web_app, start_socket_mode
 from advocacy_bot.settings import ConfigError, Environment
-from bot.delivery import SenderPolicy
 from bot.model import ReactionEvent, RecordOutcome
 from tests import factories
 from tests.adapters.slack.conftest import (
     ALICE,
     BOB,
+    FAST_SENDER,
     SECRET,
     RecordingFetcher,
     SlackBot,
@@ -99,9 +99,7 @@ async def socket_bot(
         env = make_env(
             database_url, fake.base_url, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=None
         )
-        runtime = build_runtime(
-            env, fetcher=fetcher, sender_policy=SenderPolicy(backoff_seconds=0.01)
-        )
+        runtime = build_runtime(env, fetcher=fetcher, sender_settings=FAST_SENDER)
         # As ``serve --socket-mode`` does: the web app (and its background work), then the socket.
         async with TestClient(TestServer(create_web_app(runtime))) as client:
             handler = await start_socket_mode(runtime)

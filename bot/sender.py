@@ -1,0 +1,432 @@
+"""The sender: drains the outbox through each workspace's rate limit, in every replica.
+
+One replica at a time holds a workspace's *send lease*; it claims due deliveries a few at a
+time, paces them through the workspace's token bucket, and records each outcome:
+
+* sent: the platform took it;
+* 429: the whole bucket waits ``Retry-After``, the row goes back to the queue for then, and
+  the attempt is given back;
+* transient failure (5xx, timeout): back to the queue after a jittered exponential backoff;
+  after ``max_attempts`` it is dead-lettered (status ``dead``);
+* permanent refusal: status ``failed``; for refusals that mean the person cannot be reached
+  (``account_inactive``, ``user_not_found``, ``cannot_dm_bot``, Teams' 403
+  ``MessageWritesBlocked``) the person is marked unreachable and gets nothing more;
+* the person's own policy (quiet hours, weekly cap, expiry) defers, expires or skips it.
+
+At most ``in_flight`` sends are under way per process, so a crash (``kill -9``) can send at
+most that many twice: a claimed row whose lock lapses goes back to the queue, and only a row
+that reached the platform without being marked sent is sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.delivery import DeliveryService
+from bot.errors import DeliveryFailed, RateLimited
+from bot.limiter import Monotonic, RateLimit, Sleep, TokenBucket
+from bot.model import Ambassador, Content, Delivery, DeliveryId, DeliveryStatus, Platform
+from bot.policy import DeliveryMode, DeliveryPreferences, Verdict, decide, week_bounds
+from bot.ports import (
+    AmbassadorRepository,
+    ChatGateway,
+    Clock,
+    ContentRepository,
+    DeliveryQueue,
+    SenderObserver,
+)
+
+logger = logging.getLogger(__name__)
+
+# Refusals after which nothing will ever reach the person: mark them unreachable.
+UNREACHABLE = frozenset(
+    {
+        "user_not_found",
+        "account_inactive",
+        "cannot_dm_bot",
+        "user_disabled",
+        "MessageWritesBlocked",
+    }
+)
+MAX_BLOCK_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class SenderSettings:
+    """How the sender paces and retries (config.yaml ``delivery``)."""
+
+    limits: Mapping[Platform, RateLimit] = field(
+        default_factory=lambda: {Platform.SLACK: RateLimit(4, 8), Platform.TEAMS: RateLimit(25, 50)}
+    )
+    in_flight: int = 5
+    max_attempts: int = 8
+    backoff_base: float = 2.0
+    backoff_max: float = 600.0
+    lease_ttl: timedelta = timedelta(seconds=30)
+    lock_for: timedelta = timedelta(minutes=2)  # longer than any send plus a 429 wait
+    idle_poll: float = 1.0
+
+    def limit_for(self, workspace: str) -> RateLimit:
+        """The rate of a workspace's platform."""
+        platform = Platform(workspace.split(":", 1)[0])
+        return self.limits.get(platform, RateLimit(1, 1))
+
+
+@dataclass
+class DrainReport:
+    """What one drain of a workspace did."""
+
+    sent: int = 0
+    retried: int = 0
+    deferred: int = 0
+    failed: int = 0
+    dead: int = 0
+    expired: int = 0
+    rate_limited: int = 0
+
+
+class NullObserver:
+    """Observes nothing (tests, and before metrics are wired)."""
+
+    def sent(self, platform: str, seconds: float) -> None:
+        """A send succeeded."""
+
+    def outcome(self, platform: str, outcome: str) -> None:
+        """A send ended otherwise: retried, rate_limited, failed, dead."""
+
+    def rate(self, platform: str, per_second: float) -> None:
+        """The limiter's rate of a platform."""
+
+
+class Sender:
+    """The outbox sender of one process."""
+
+    def __init__(
+        self,
+        *,
+        queue: DeliveryQueue,
+        ambassadors: AmbassadorRepository,
+        contents: ContentRepository,
+        delivery: DeliveryService,
+        gateways: Mapping[Platform, ChatGateway],
+        settings: SenderSettings,
+        clock: Clock,
+        holder: str,
+        sleep: Sleep = asyncio.sleep,
+        monotonic: Monotonic = time.monotonic,
+        jitter: Callable[[], float] = random.random,
+        observer: SenderObserver | None = None,
+    ) -> None:
+        self._queue = queue
+        self._ambassadors = ambassadors
+        self._contents = contents
+        self._delivery = delivery
+        self._gateways = gateways
+        self._settings = settings
+        self._clock = clock
+        self.holder = holder
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._jitter = jitter
+        self._observer: SenderObserver = observer or NullObserver()
+        self._buckets: dict[str, TokenBucket] = {}
+        self._in_flight = asyncio.Semaphore(settings.in_flight)
+        self._claimed: set[DeliveryId] = set()
+        self._stopping = False
+
+    def bucket(self, workspace: str) -> TokenBucket:
+        """The workspace's token bucket (one per workspace, shared by all its sends)."""
+        if workspace not in self._buckets:
+            limit = self._settings.limit_for(workspace)
+            self._buckets[workspace] = TokenBucket(
+                limit, monotonic=self._monotonic, sleep=self._sleep
+            )
+            self._observer.rate(workspace.split(":", 1)[0], limit.rate)
+        return self._buckets[workspace]
+
+    def stop(self) -> None:
+        """Claim nothing more; sends under way finish."""
+        self._stopping = True
+
+    async def drain_all(self) -> DrainReport:
+        """Drain every workspace that has due work, once (tests and one-off runs)."""
+        total = DrainReport()
+        for workspace in await self._queue.workspaces_due(now=self._clock.now()):
+            report = await self.drain(workspace)
+            for name in vars(total):
+                setattr(total, name, getattr(total, name) + getattr(report, name))
+        return total
+
+    async def drain(self, workspace: str) -> DrainReport:
+        """Send a workspace's due deliveries while this process holds its lease."""
+        report = DrainReport()
+        settings = self._settings
+        epoch = await self._queue.acquire_lease(
+            workspace=workspace,
+            holder=self.holder,
+            now=self._clock.now(),
+            ttl=settings.lease_ttl,
+        )
+        if epoch is None:
+            return report  # another replica sends for this workspace
+        renewed = self._monotonic()
+        tasks: set[asyncio.Task[None]] = set()
+        try:
+            while not self._stopping:
+                if self._monotonic() - renewed > settings.lease_ttl.total_seconds() / 3:
+                    epoch = await self._queue.acquire_lease(
+                        workspace=workspace,
+                        holder=self.holder,
+                        now=self._clock.now(),
+                        ttl=settings.lease_ttl,
+                    )
+                    if epoch is None:
+                        logger.warning("lost the send lease of %s", workspace)
+                        break
+                    renewed = self._monotonic()
+                free = settings.in_flight - len(tasks)
+                batch = (
+                    await self._queue.claim(
+                        workspace=workspace,
+                        holder=self.holder,
+                        epoch=epoch,
+                        now=self._clock.now(),
+                        limit=max(free, 0),
+                        lock_for=settings.lock_for,
+                    )
+                    if free > 0
+                    else []
+                )
+                for delivery in batch:
+                    self._claimed.add(delivery.id)
+                    tasks.add(asyncio.create_task(self._process(workspace, delivery, report)))
+                if not tasks:
+                    break  # nothing due and nothing under way
+                if not batch or free - len(batch) <= 0:
+                    _, tasks = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+        return report
+
+    async def release(self) -> int:
+        """Shutdown: give back rows claimed but not yet sent."""
+        return await self._queue.release_claims(
+            holder=self.holder, delivery_ids=sorted(self._claimed)
+        )
+
+    async def release_leases(self) -> None:
+        """Shutdown: let another replica take every workspace at once."""
+        for workspace in list(self._buckets):
+            await self._queue.release_lease(workspace=workspace, holder=self.holder)
+
+    async def _process(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
+        try:
+            await self._process_one(workspace, delivery, report)
+        except Exception:
+            # A database hiccup or a bug: leave the row claimed; its lock lapses and it is
+            # retried, so nothing is lost.
+            logger.exception("delivery %d: unexpected error, will be retried", delivery.id)
+        finally:
+            self._claimed.discard(delivery.id)
+
+    async def _process_one(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
+        ambassador = await self._ambassadors.get(delivery.ambassador_id)
+        content = await self._contents.get(delivery.content_id)
+        reason = _unsendable(ambassador, content)
+        if reason is not None or ambassador is None or content is None:
+            await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
+            return
+        if not await self._allowed_by_policy(delivery, ambassador, content, report):
+            return
+        gateway = self._gateways.get(ambassador.user.platform)
+        if gateway is None:
+            await self._finish(delivery, DeliveryStatus.FAILED, "platform_not_configured", report)
+            return
+        view = await self._delivery.view_for(delivery, ambassador=ambassador, content=content)
+        platform = ambassador.user.platform.value
+        await self.bucket(workspace).acquire()
+        async with self._in_flight:
+            started = self._monotonic()
+            try:
+                message = await gateway.send_suggestion(ambassador.user, view)
+            except RateLimited as limited:
+                await self._rate_limited(workspace, delivery, limited, report)
+                return
+            except DeliveryFailed as failure:
+                await self._failed(delivery, ambassador, failure, report)
+                return
+            await self._queue.mark_sent(
+                delivery_id=delivery.id, holder=self.holder, message=message, now=self._clock.now()
+            )
+        report.sent += 1
+        self._observer.sent(platform, self._monotonic() - started)
+
+    async def _allowed_by_policy(
+        self, delivery: Delivery, ambassador: Ambassador, content: Content, report: DrainReport
+    ) -> bool:
+        now = self._clock.now()
+        prefs = preferences_of(ambassador)
+        week_start, _ = week_bounds(now, prefs.timezone)
+        sent = 0
+        if ambassador.weekly_cap is not None:
+            sent = await self._queue.sent_since(ambassador_id=ambassador.id, since=week_start)
+        decision = decide(
+            now=now,
+            prefs=prefs,
+            important=content.important,
+            expires_at=content.expires_at,
+            sent_this_week=sent,
+        )
+        if decision.verdict is Verdict.SEND:
+            return True
+        if decision.verdict is Verdict.EXPIRE:
+            await self._finish(delivery, DeliveryStatus.EXPIRED, decision.reason, report)
+        elif decision.verdict is Verdict.SKIP:
+            await self._finish(delivery, DeliveryStatus.FAILED, decision.reason, report)
+        else:  # DEFER, DIGEST: come back then (a digest slot is a deferral for now)
+            assert decision.not_before is not None  # noqa: S101 - Decision guarantees it
+            await self._queue.retry_later(
+                delivery_id=delivery.id,
+                holder=self.holder,
+                not_before=decision.not_before,
+                error=decision.reason,
+                count_attempt=False,
+            )
+            report.deferred += 1
+        return False
+
+    async def _rate_limited(
+        self, workspace: str, delivery: Delivery, limited: RateLimited, report: DrainReport
+    ) -> None:
+        wait = min(max(limited.retry_after, 0.0), MAX_BLOCK_SECONDS)
+        self.bucket(workspace).block(wait)
+        logger.warning("%s rate limited: the whole workspace waits %.1fs", workspace, wait)
+        await self._queue.retry_later(
+            delivery_id=delivery.id,
+            holder=self.holder,
+            not_before=self._clock.now() + timedelta(seconds=wait),
+            error="ratelimited",
+            count_attempt=False,
+        )
+        report.rate_limited += 1
+        self._observer.outcome(workspace.split(":", 1)[0], "rate_limited")
+
+    async def _failed(
+        self,
+        delivery: Delivery,
+        ambassador: Ambassador,
+        failure: DeliveryFailed,
+        report: DrainReport,
+    ) -> None:
+        platform = ambassador.user.platform.value
+        if failure.permanent:
+            if failure.code in UNREACHABLE:
+                await self._ambassadors.mark_unreachable(
+                    ambassador_id=ambassador.id, reason=failure.code, now=self._clock.now()
+                )
+            logger.warning("delivery %d refused for good: %s", delivery.id, failure.code)
+            await self._finish(delivery, DeliveryStatus.FAILED, failure.code, report)
+            return
+        if delivery.attempts >= self._settings.max_attempts:
+            logger.error(
+                "delivery %d dead after %d attempts: %s",
+                delivery.id,
+                delivery.attempts,
+                failure.code,
+            )
+            await self._finish(delivery, DeliveryStatus.DEAD, failure.code, report)
+            return
+        delay = self.backoff(delivery.attempts)
+        await self._queue.retry_later(
+            delivery_id=delivery.id,
+            holder=self.holder,
+            not_before=self._clock.now() + timedelta(seconds=delay),
+            error=failure.code,
+            count_attempt=True,
+        )
+        report.retried += 1
+        self._observer.outcome(platform, "retried")
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before the next try: exponential in the attempts, capped, with jitter
+        (between half and all of it) so many failed sends do not come back together."""
+        base = min(
+            self._settings.backoff_base * 2.0 ** max(attempts - 1, 0), self._settings.backoff_max
+        )
+        return float(base * (0.5 + self._jitter() / 2))
+
+    async def _finish(
+        self, delivery: Delivery, status: DeliveryStatus, reason: str, report: DrainReport
+    ) -> None:
+        await self._queue.finish(
+            delivery_id=delivery.id,
+            holder=self.holder,
+            status=status,
+            error=reason,
+            now=self._clock.now(),
+        )
+        if status is DeliveryStatus.EXPIRED:
+            report.expired += 1
+        elif status is DeliveryStatus.DEAD:
+            report.dead += 1
+            self._observer.outcome(delivery.workspace.split(":", 1)[0], "dead")
+        else:
+            report.failed += 1
+            self._observer.outcome(delivery.workspace.split(":", 1)[0], "failed")
+
+    async def run(self, wake: asyncio.Event) -> None:
+        """Drain every due workspace, concurrently, until stopped; wake on ``wake`` or poll."""
+        running: dict[str, asyncio.Task[DrainReport]] = {}
+        try:
+            while not self._stopping:
+                try:
+                    due = await self._queue.workspaces_due(now=self._clock.now())
+                except Exception:
+                    logger.exception("could not read the queue; retrying")
+                    due = []
+                for workspace in due:
+                    if workspace not in running or running[workspace].done():
+                        running[workspace] = asyncio.create_task(self.drain(workspace))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), timeout=self._settings.idle_poll)
+                wake.clear()
+        finally:
+            self._stopping = True
+            if running:
+                await asyncio.gather(*running.values(), return_exceptions=True)
+
+
+def _unsendable(ambassador: Ambassador | None, content: Content | None) -> str | None:
+    if ambassador is None or not ambassador.is_active:
+        return "ambassador_left"
+    if ambassador.unreachable:
+        return "unreachable"
+    if content is None:
+        return "content_missing"
+    return None
+
+
+def preferences_of(ambassador: Ambassador) -> DeliveryPreferences:
+    """The person's delivery preferences, in their own zone (UTC when unknown)."""
+    try:
+        zone = ZoneInfo(ambassador.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return DeliveryPreferences(
+        timezone=zone,
+        quiet_start=ambassador.quiet_start,
+        quiet_end=ambassador.quiet_end,
+        weekly_cap=ambassador.weekly_cap,
+        # Digest DMs are not built yet. Holding someone for a digest that never goes out would
+        # defer their suggestions for ever, so until then everyone is sent immediately.
+        mode=DeliveryMode.IMMEDIATE,
+    )
