@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -34,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     commands.add_parser("check-config", help="validate config.yaml and the environment")
+    commands.add_parser("status", help="the delivery queue, rates and next jobs, as JSON")
     return parser
 
 
@@ -55,12 +57,32 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         sys.stdout.write("configuration OK\n")
         return 0
-    if args.command == "migrate" or not args.no_migrate:
+    if args.command == "migrate" or (args.command == "serve" and not args.no_migrate):
         upgrade(env.DATABASE_URL)
         logger.info("database schema is up to date")
     if args.command == "migrate":
         return 0
+    if args.command == "status":
+        return asyncio.run(_status(env))
     return asyncio.run(_serve(env, socket_mode=args.socket_mode))
+
+
+async def _status(env: Environment) -> int:
+    runtime = build_runtime(env)
+    try:
+        view = await runtime.status.snapshot(runtime.config.programme.default_language)
+    finally:
+        await runtime.store.db.engine.dispose()
+    report = {
+        "deliveries": dict(view.counts),
+        "sent_last_hour": view.sent_last_hour,
+        "rates_per_second": dict(view.rates),
+        "next_jobs": {
+            job.name: job.next_run.isoformat() if job.next_run else None for job in view.jobs
+        },
+    }
+    sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    return 0
 
 
 async def _serve(env: Environment, *, socket_mode: bool) -> int:

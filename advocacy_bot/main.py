@@ -7,6 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -38,16 +39,25 @@ from advocacy_bot.settings import (
     load_guidelines,
 )
 from bot.clock import SystemClock
+from bot.jobs import ScheduledWork
 from bot.model import Platform
 from bot.ports import ChatGateway, Clock, PageMetadataFetcher
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
+from bot.status import StatusService
+from bot.views import ScheduledJob
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
 from messages.render import Templates
 from messages.slack import SlackRenderer
 from scheduler.fanout import SenderRunner
-from scheduler.setup import build_scheduler, holder_name, missed_slot, post_weekly_leaderboard
+from scheduler.setup import (
+    build_scheduler,
+    holder_name,
+    missed_slot,
+    periodic_jobs,
+    post_weekly_leaderboard,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +67,7 @@ class Runtime:
     """Everything built for one process, with what must be started and stopped."""
 
     env: Environment
+    status: StatusService
     config: Config
     services: Services
     store: SqlStore
@@ -116,6 +127,15 @@ def build_runtime(
         observer=MetricsObserver(metrics),
     )
     fanout = SenderRunner(services.sender)
+    work = ScheduledWork(
+        contents=store.contents,
+        deliveries=store.deliveries,
+        ambassadors=store.ambassadors,
+        delivery=services.delivery,
+        gateways=gateways,
+        clock=clock,
+        wake_sender=fanout.wake,
+    )
     board = config.leaderboard
     scheduler = build_scheduler(
         leaderboard=services.leaderboard,
@@ -123,6 +143,17 @@ def build_runtime(
         hour=board.hour,
         minute=board.minute,
         timezone=ZoneInfo(board.timezone or config.programme.timezone),
+        periodic=periodic_jobs(work),
+        jobs=store.jobs,
+        clock=clock,
+        observe=lambda job, outcome: metrics.record_scheduler_run(job, outcome),  # type: ignore[arg-type]
+    )
+    status = StatusService(
+        queue=store.queue,
+        settings=services.sender.settings,
+        programme=programme,
+        clock=clock,
+        next_jobs=lambda: next_jobs(scheduler),
     )
     if slack_gateway is not None and env.SLACK_BOT_TOKEN is not None:
         interactive_client = AsyncWebClient(
@@ -142,11 +173,16 @@ def build_runtime(
         register(
             slack_app,
             SlackDeps(
-                services=services, renderer=renderer, gateway=slack_gateway, wake_sender=fanout.wake
+                services=services,
+                renderer=renderer,
+                gateway=slack_gateway,
+                wake_sender=fanout.wake,
+                status=status,
             ),
         )
     return Runtime(
         env,
+        status,
         config,
         services,
         store,
@@ -157,6 +193,18 @@ def build_runtime(
         renderer,
         metrics,
     )
+
+
+def next_jobs(scheduler: AsyncIOScheduler) -> list[ScheduledJob]:
+    """The scheduler's jobs and their next run (from the trigger when not started)."""
+    now = datetime.now(UTC)
+    jobs = []
+    for job in sorted(scheduler.get_jobs(), key=lambda j: j.id):
+        upcoming = getattr(job, "next_run_time", None)
+        if upcoming is None:
+            upcoming = job.trigger.get_next_fire_time(None, now)
+        jobs.append(ScheduledJob(job.id, upcoming))
+    return jobs
 
 
 def create_web_app(runtime: Runtime) -> web.Application:

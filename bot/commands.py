@@ -4,7 +4,9 @@ Syntax (documented in ``/advocacy help`` and the README)::
 
     help | join | interests | leave | me | leaderboard
     post                                  open the form (curators)
-    post [--draft] [--everyone] <url> [#topic ...] [suggested text]
+    post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00]
+         [--expires 2026-12-01T18:00] <url> [#topic ...] [suggested text]
+    status                                the delivery queue (curators)
     list                                  recent content (curators)
     publish <id>                          publish a draft (curators)
 """
@@ -33,6 +35,9 @@ class PostInline:
     text: str | None
     draft: bool
     everyone: bool
+    important: bool = False
+    at: str | None = None  # local date and time, as typed (parsed with the programme's zone)
+    expires: str | None = None
 
 
 @dataclass(frozen=True)
@@ -44,7 +49,17 @@ class Publish:
 
 Command = Simple | PostInline | Publish
 
-SIMPLE_COMMANDS = ("help", "join", "interests", "leave", "me", "leaderboard", "list", "post")
+SIMPLE_COMMANDS = (
+    "help",
+    "join",
+    "interests",
+    "leave",
+    "me",
+    "leaderboard",
+    "list",
+    "post",
+    "status",
+)
 ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish")
 MAX_COMMAND_LENGTH = 4_000
 
@@ -87,13 +102,18 @@ def _parse_publish(rest: str) -> Publish:
 
 def _parse_post(rest: str) -> PostInline:
     tokens = rest.split()
-    draft = everyone = False
+    draft = everyone = important = False
+    values: dict[str, str] = {}
     while tokens and tokens[0].startswith("--"):
         flag = tokens.pop(0).lower()
         if flag == "--draft":
             draft = True
         elif flag in ("--everyone", "--all"):
             everyone = True
+        elif flag == "--important":
+            important = True
+        elif flag in ("--at", "--expires") and tokens:
+            values[flag] = tokens.pop(0)
         else:
             raise InvalidInput("unknown_flag", field="flag", flag=flag[:30])
     if not tokens:
@@ -105,4 +125,13 @@ def _parse_post(rest: str) -> PostInline:
     while tokens and tokens[0].startswith("#") and len(tokens[0]) > 1:
         topics.append(tokens.pop(0)[1:])
     text = " ".join(tokens).strip() or None
-    return PostInline(url=url, topics=tuple(topics), text=text, draft=draft, everyone=everyone)
+    return PostInline(
+        url=url,
+        topics=tuple(topics),
+        text=text,
+        draft=draft,
+        everyone=everyone,
+        important=important,
+        at=values.get("--at"),
+        expires=values.get("--expires"),
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from bot.errors import InvalidInput
 from bot.model import Audience, ContentDraft, PageMetadata
@@ -27,6 +29,9 @@ class RawPost:
     hashtags: str | None = None
     audience: Audience = Audience.INTERESTED
     publish_now: bool = True
+    publish_at: datetime | None = None
+    expires_at: datetime | None = None
+    important: bool = False
 
 
 def validate_url(url: str | None, *, limit: int) -> str:
@@ -89,7 +94,35 @@ def validate_post(raw: RawPost, programme: Programme) -> ContentDraft:
         hashtags=parse_hashtags(raw.hashtags or "", programme),
         audience=raw.audience,
         publish_now=raw.publish_now,
+        publish_at=raw.publish_at,
+        expires_at=raw.expires_at,
+        important=raw.important,
     )
+
+
+def check_schedule(draft: ContentDraft, now: datetime) -> None:
+    """A scheduled time lies ahead, and expiry comes after the content goes out."""
+    grace = timedelta(minutes=1)  # the form took a moment to fill in
+    if draft.publish_at is not None and draft.publish_at < now - grace:
+        raise InvalidInput("publish_at_past", field="publish_at")
+    goes_out = draft.publish_at or now
+    if draft.expires_at is not None and draft.expires_at <= goes_out:
+        raise InvalidInput("expires_before_publish", field="expires_at")
+
+
+def parse_local_datetime(value: str, zone: ZoneInfo) -> datetime:
+    """``2026-11-25T09:00`` (or with a space) in the programme's zone, as UTC.
+
+    Raises:
+        InvalidInput: the text is not a date and time.
+    """
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace(" ", "T"))
+    except ValueError:
+        raise InvalidInput("bad_datetime", field="publish_at", value=value[:40]) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=zone)
+    return parsed.astimezone(UTC)
 
 
 def parse_hashtags(raw: str, programme: Programme) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ class ContentStatus(StrEnum):
     """Lifecycle of a piece of content."""
 
     DRAFT = "draft"
+    SCHEDULED = "scheduled"  # published by the scheduler at ``publish_at``
     PUBLISHED = "published"
+    EXPIRED = "expired"  # past ``expires_at``: no more suggestions, DMs say so
 
 
 class Audience(StrEnum):
@@ -157,6 +159,9 @@ class ContentDraft:
     hashtags: tuple[str, ...]
     audience: Audience
     publish_now: bool
+    publish_at: datetime | None = None
+    expires_at: datetime | None = None
+    important: bool = False
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,7 @@ class Content:
     published_at: datetime | None = None
     important: bool = False
     expires_at: datetime | None = None
+    publish_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from bot.model import (
     TrackedLink,
     UserProfile,
 )
-from bot.views import LeaderboardView, SuggestionView
+from bot.views import LeaderboardView, ReminderView, SuggestionView
 
 
 class Clock(Protocol):
@@ -107,6 +107,19 @@ class ContentRepository(Protocol):
         """
         ...
 
+    async def due_for_publish(self, *, now: datetime) -> Sequence[ContentId]:
+        """Scheduled content whose time has come."""
+        ...
+
+    async def due_for_expiry(self, *, now: datetime) -> Sequence[ContentId]:
+        """Published or scheduled content past its expiry, not yet marked expired."""
+        ...
+
+    async def expire(self, *, content_id: ContentId, now: datetime) -> Sequence[Delivery]:
+        """Mark content expired and its unsent deliveries expired, in one transaction;
+        return the deliveries already sent, whose DMs should say so."""
+        ...
+
     async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
         """Resolve a tracked-link token to its link and content, or None if unknown."""
         ...
@@ -127,6 +140,14 @@ class DeliveryRepository(Protocol):
 
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         """Return the delivery whose DM is this message."""
+        ...
+
+    async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
+        """Sent deliveries of published content, never reminded and never acted on."""
+        ...
+
+    async def mark_reminded(self, *, delivery_id: DeliveryId, now: datetime) -> bool:
+        """Take the delivery's one reminder; False if it was already taken (exactly once)."""
         ...
 
 
@@ -205,8 +226,8 @@ class DeliveryQueue(Protocol):
         """Deliveries per state, for status and metrics."""
         ...
 
-    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
-        """Suggestions sent to a person since a moment (the weekly cap)."""
+    async def sent_since(self, *, ambassador_id: AmbassadorId | None, since: datetime) -> int:
+        """Suggestions sent since a moment, to one person (the weekly cap) or to all."""
         ...
 
 
@@ -328,6 +349,10 @@ class ChatGateway(Protocol):
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         """Update a suggestion DM in place."""
+        ...
+
+    async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
+        """Post the one reminder in the thread of a suggestion DM."""
         ...
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.content import RawPost, fill_from_page, validate_post
+from bot.content import RawPost, check_schedule, fill_from_page, validate_post
 from bot.errors import ContentNotFound, NotACurator
 from bot.model import Content, ContentDraft, ContentId, PageMetadata, PlatformUser, PublishResult
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
@@ -57,7 +57,9 @@ class PublishingService:
     def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
         """Check a submission; fast, no I/O, so forms can show errors inline."""
         self.require_curator(user)
-        return validate_post(raw, self._programme)
+        draft = validate_post(raw, self._programme)
+        check_schedule(draft, self._clock.now())
+        return draft
 
     async def submit(self, user: PlatformUser, draft: ContentDraft) -> SubmitOutcome:
         """Fill missing fields from the page, store the content and publish it if asked."""
@@ -74,7 +76,9 @@ class PublishingService:
             now=self._clock.now(),
         )
         published = None
-        if draft.publish_now:
+        if draft.publish_at is not None and draft.publish_at > self._clock.now():
+            return SubmitOutcome(content, None, filled.shortened, page_read)  # scheduled
+        if draft.publish_now or draft.publish_at is not None:
             published = await self._contents.publish(content_id=content.id, now=self._clock.now())
             content = published.content
         return SubmitOutcome(content, published, filled.shortened, page_read)

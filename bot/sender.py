@@ -142,6 +142,11 @@ class Sender:
         self._claimed: set[DeliveryId] = set()
         self._stopping = False
 
+    @property
+    def settings(self) -> SenderSettings:
+        """How this sender paces and retries."""
+        return self._settings
+
     def bucket(self, workspace: str) -> TokenBucket:
         """The workspace's token bucket (one per workspace, shared by all its sends)."""
         if workspace not in self._buckets:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from bot.model import DeliveryId, LeaderboardEntry, Network
 
@@ -47,6 +47,7 @@ class SuggestionView:
     skipped: bool = False
     points_earned: int = 0
     last_award: int = 0  # points of the action that caused this update, shown as "+N"
+    expired: bool = False  # the content expired: no more sharing, buttons removed
 
     @property
     def clicked_networks(self) -> tuple[Network, ...]:
@@ -147,3 +148,32 @@ class ContentListItem:
     url: str
     status: str
     topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReminderView:
+    """The one gentle reminder, posted in the thread of the suggestion DM."""
+
+    locale: str
+    first_name: str
+    title: str
+    expires_on: date | None = None  # the last day to share, when the content expires
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """A scheduled job and when it runs next."""
+
+    name: str
+    next_run: datetime | None
+
+
+@dataclass(frozen=True)
+class StatusView:
+    """``/advocacy status`` and ``advocacy-bot status``: the delivery queue at a glance."""
+
+    locale: str
+    counts: Mapping[str, int]  # deliveries per state: pending, claimed, sent, failed, dead...
+    rates: Mapping[str, float]  # configured sends per second per platform
+    sent_last_hour: int
+    jobs: tuple[ScheduledJob, ...]

@@ -152,6 +152,7 @@ def _content(row: ContentRow, topics: Sequence[str]) -> Content:
         published_at=row.published_at,
         important=row.important,
         expires_at=row.expires_at,
+        publish_at=row.publish_at,
     )
 
 
@@ -339,7 +340,14 @@ class SqlContents:
                 summary=page.summary or draft.summary or "",
                 image_url=page.image_url or draft.image_url,
                 audience=draft.audience.value,
-                status=ContentStatus.DRAFT.value,
+                status=(
+                    ContentStatus.SCHEDULED
+                    if draft.publish_at and draft.publish_at > now
+                    else ContentStatus.DRAFT
+                ).value,
+                publish_at=draft.publish_at,
+                expires_at=draft.expires_at,
+                important=draft.important,
                 texts=list(draft.texts),
                 hashtags=list(draft.hashtags),
                 created_by_platform=created_by.platform.value,
@@ -378,7 +386,7 @@ class SqlContents:
                 query = query.with_for_update()
             row = (await session.execute(query)).scalar_one()
             topics = await self._topics(session, content_id)
-            if row.status == ContentStatus.PUBLISHED.value:
+            if row.status in (ContentStatus.PUBLISHED.value, ContentStatus.EXPIRED.value):
                 return PublishResult(_content(row, topics), 0, already_published=True)
             row.status = ContentStatus.PUBLISHED.value
             row.published_at = now
@@ -443,6 +451,53 @@ class SqlContents:
         )
         result = await session.execute(statement)
         return int(result.rowcount or 0)
+
+    async def due_for_publish(self, *, now: datetime) -> Sequence[ContentId]:
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(ContentRow.id)
+                .where(
+                    ContentRow.status == ContentStatus.SCHEDULED.value, ContentRow.publish_at <= now
+                )
+                .order_by(ContentRow.publish_at)
+            )
+            return [ContentId(i) for i in rows.scalars().all()]
+
+    async def due_for_expiry(self, *, now: datetime) -> Sequence[ContentId]:
+        live = (ContentStatus.PUBLISHED.value, ContentStatus.SCHEDULED.value)
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(ContentRow.id)
+                .where(ContentRow.status.in_(live), ContentRow.expires_at <= now)
+                .order_by(ContentRow.expires_at)
+            )
+            return [ContentId(i) for i in rows.scalars().all()]
+
+    async def expire(self, *, content_id: ContentId, now: datetime) -> Sequence[Delivery]:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(ContentRow)
+                .where(ContentRow.id == content_id)
+                .values(status=ContentStatus.EXPIRED.value)
+            )
+            # Unsent ones never go out (a claimed row's sender also checks expiry).
+            await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.content_id == content_id,
+                    DeliveryRow.status == DeliveryStatus.PENDING.value,
+                )
+                .values(status=DeliveryStatus.EXPIRED.value, error="expired")
+            )
+            sent = await session.execute(
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.content_id == content_id,
+                    DeliveryRow.status == DeliveryStatus.SENT.value,
+                )
+                .order_by(DeliveryRow.id)
+            )
+            return [_delivery(r) for r in sent.scalars().all()]
 
     async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
         async with self._db.reading() as session:
@@ -515,6 +570,34 @@ class SqlDeliveries:
                 )
                 existing = {Network(r.network): _link(r) for r in rows.scalars()}
             return existing
+
+    async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
+        acted = exists(select(literal(1)).where(InteractionRow.delivery_id == DeliveryRow.id))
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(DeliveryRow)
+                .join(ContentRow, ContentRow.id == DeliveryRow.content_id)
+                .where(
+                    DeliveryRow.status == DeliveryStatus.SENT.value,
+                    DeliveryRow.reminded_at.is_(None),
+                    DeliveryRow.sent_at <= sent_before,
+                    ContentRow.status == ContentStatus.PUBLISHED.value,
+                    ~acted,
+                )
+                .order_by(DeliveryRow.sent_at)
+                .limit(limit)
+            )
+            return [_delivery(r) for r in rows.scalars().all()]
+
+    async def mark_reminded(self, *, delivery_id: DeliveryId, now: datetime) -> bool:
+        async with self._db.transaction() as session:
+            taken = await session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == delivery_id, DeliveryRow.reminded_at.is_(None))
+                .values(reminded_at=now)
+                .returning(DeliveryRow.id)
+            )
+            return taken.first() is not None
 
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         async with self._db.reading() as session:
@@ -710,19 +793,14 @@ class SqlQueue:
             found = {status: int(count) for status, count in rows.all()}
         return {state.value: found.get(state.value, 0) for state in DeliveryStatus}
 
-    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
+    async def sent_since(self, *, ambassador_id: AmbassadorId | None, since: datetime) -> int:
+        query = select(func.count()).where(
+            DeliveryRow.status == DeliveryStatus.SENT.value, DeliveryRow.sent_at >= since
+        )
+        if ambassador_id is not None:
+            query = query.where(DeliveryRow.ambassador_id == ambassador_id)
         async with self._db.reading() as session:
-            return int(
-                (
-                    await session.execute(
-                        select(func.count()).where(
-                            DeliveryRow.ambassador_id == ambassador_id,
-                            DeliveryRow.status == DeliveryStatus.SENT.value,
-                            DeliveryRow.sent_at >= since,
-                        )
-                    )
-                ).scalar_one()
-            )
+            return int((await session.execute(query)).scalar_one())
 
 
 class SqlLedger:

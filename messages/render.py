@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -94,6 +95,12 @@ def pack_lines(lines: Iterable[object], limit: int = 3_000) -> list[str]:
 def tojson(value: object) -> str:
     """JSON for a value inside a ``.json.j2`` template (unicode kept readable)."""
     return json.dumps(value, ensure_ascii=False)
+
+
+def utc_minute(value: datetime) -> str:
+    """A moment as ``YYYY-MM-DD HH:MM UTC`` (a naive datetime is taken to be UTC already)."""
+    moment = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def strip_markup(mrkdwn: str) -> str:
@@ -261,6 +268,7 @@ class Templates:
         env.filters["tojson"] = tojson
         env.filters["truncate_to"] = truncate_to
         env.filters["pack_lines"] = pack_lines
+        env.filters["utc_minute"] = utc_minute
         env.filters["join_list"] = self._join_list
         env.filters["network_name"] = self._network_name
         env.filters["code"] = _code

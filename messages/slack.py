@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from bot.model import DeliveryStatus
 from bot.share import takes_text
 from bot.views import (
     ContentListView,
@@ -24,6 +25,8 @@ from bot.views import (
     Notice,
     PostForm,
     ProfileView,
+    ReminderView,
+    StatusView,
     SuggestionView,
 )
 from messages import slack_ids
@@ -35,6 +38,7 @@ MAX_SECTION_TEXT = 3_000
 MAX_LIST_LINES = 100  # leaderboard / content list lines
 MAX_LIST_SECTIONS = 40  # ... packed into at most this many sections (≤ 50 blocks in all)
 MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post modal
+MAX_STATUS_SECTIONS = 10  # status: field sections, and job sections, each (≤ 50 blocks in all)
 NOTICE_TEXT_LIMIT = 150  # modal field errors stay short
 
 # Guidelines sections in the join modal: 40 x 3,000 characters keeps the view far below
@@ -64,10 +68,30 @@ class SlackRenderer:
     # --- messages -------------------------------------------------------------------------
 
     def suggestion(self, view: SuggestionView) -> SlackMessage:
-        """A suggestion DM in its current state (fresh, clicked, confirmed or skipped)."""
+        """A suggestion DM in its current state (fresh, clicked, confirmed, skipped or
+        expired: an expired one keeps its text and points but loses every button)."""
         link_only = [b.network.value for b in view.buttons if not takes_text(b.network)]
         return self._message(
             "slack/suggestion.json.j2", view.locale, view=view, link_only=link_only
+        )
+
+    def reminder(self, view: ReminderView) -> SlackMessage:
+        """The one gentle reminder, to post in the thread of the suggestion DM."""
+        return self._message("slack/reminder.json.j2", view.locale, view=view)
+
+    def status(self, view: StatusView) -> SlackMessage:
+        """The delivery queue at a glance: counts per state, recent sends, rates, next jobs."""
+        order = [state.value for state in DeliveryStatus]
+        counts = sorted(
+            view.counts.items(),
+            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+        )
+        return self._message(
+            "slack/status.json.j2",
+            view.locale,
+            view=view,
+            counts=counts,
+            max_sections=MAX_STATUS_SECTIONS,
         )
 
     def leaderboard(self, view: LeaderboardView) -> SlackMessage:

@@ -16,7 +16,11 @@ Modals (``callback_id``) and their inputs (``block_id`` / ``action_id``):
   The join modal's ``private_metadata`` is the guidelines version.
 * ``POST_VIEW``: ``url``, ``title``, ``summary``, ``topics``, ``text_1`` .. ``text_N``
   (action ``text``), ``hashtags``, ``audience`` (``interested`` / ``everyone``),
-  ``publish`` (one option ``PUBLISH_NOW``).
+  ``publish`` (one option ``PUBLISH_NOW``), then three optional inputs:
+  ``publish_at`` and ``expires_at`` (``datetimepicker`` elements: their view state is
+  ``{"type": "datetimepicker", "selected_date_time": <unix seconds>}``, with
+  ``selected_date_time`` missing or ``null`` when left empty) and ``important`` (checkboxes,
+  one option ``IMPORTANT_YES``; view state ``selected_options``).
 """
 
 from __future__ import annotations
@@ -61,6 +65,13 @@ AUDIENCE_ACTION: Final = "audience"
 PUBLISH_BLOCK: Final = "publish"
 PUBLISH_ACTION: Final = "publish"
 PUBLISH_NOW: Final = "now"
+PUBLISH_AT_BLOCK: Final = "publish_at"  # datetimepicker: when to send (empty: now)
+PUBLISH_AT_ACTION: Final = "publish_at"
+EXPIRES_BLOCK: Final = "expires_at"  # datetimepicker: when the content stops being offered
+EXPIRES_ACTION: Final = "expires_at"
+IMPORTANT_BLOCK: Final = "important"  # checkboxes: bypass digests and the weekly cap
+IMPORTANT_ACTION: Final = "important"
+IMPORTANT_YES: Final = "yes"
 
 
 def share_action_id(network: str) -> str:

@@ -11,13 +11,18 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from datetime import datetime, time, timedelta
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
+from bot.ports import Clock, JobRunLedger
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +40,72 @@ async def post_weekly_leaderboard(leaderboard: LeaderboardService) -> None:
     logger.info("weekly leaderboard job: posted to %d channel(s)", posted)
 
 
+RunObserver = Callable[[str, str], None]  # (job, outcome: ran | skipped_claimed | failed)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """A job that runs every ``every``; each slot of that length runs once across replicas."""
+
+    name: str
+    every: timedelta
+    body: Callable[[], Awaitable[object]]
+
+
+def slot_of(moment: datetime, every: timedelta) -> str:
+    """The slot a moment falls in: the start of its ``every``-long bucket, in UTC."""
+    seconds = int(every.total_seconds())
+    start = int(moment.timestamp()) // seconds * seconds
+    return datetime.fromtimestamp(start, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+async def run_claimed(
+    job: PeriodicJob, *, jobs: JobRunLedger, clock: Clock, holder: str, observe: RunObserver
+) -> bool:
+    """Run ``job`` for the current slot unless another replica already claimed it."""
+    now = clock.now()
+    if not await jobs.claim(job=job.name, slot=slot_of(now, job.every), holder=holder, now=now):
+        observe(job.name, "skipped_claimed")
+        return False
+    try:
+        await job.body()
+    except Exception:
+        # The claim stays: the work is idempotent and row-based, so the next slot picks
+        # up whatever this one did not finish.
+        logger.exception("scheduled job %s failed", job.name)
+        observe(job.name, "failed")
+        return False
+    observe(job.name, "ran")
+    return True
+
+
+def periodic_jobs(work: ScheduledWork) -> tuple[PeriodicJob, ...]:
+    """The programme's periodic jobs."""
+    return (
+        PeriodicJob("publish_scheduled", timedelta(minutes=1), work.publish_scheduled),
+        PeriodicJob("expire_content", timedelta(minutes=5), work.expire_content),
+        PeriodicJob("send_reminders", timedelta(minutes=15), work.send_reminders),
+    )
+
+
 def build_scheduler(
-    *, leaderboard: LeaderboardService, day: str, hour: int, minute: int, timezone: ZoneInfo
+    *,
+    leaderboard: LeaderboardService,
+    day: str,
+    hour: int,
+    minute: int,
+    timezone: ZoneInfo,
+    periodic: tuple[PeriodicJob, ...] = (),
+    jobs: JobRunLedger | None = None,
+    clock: Clock | None = None,
+    observe: RunObserver | None = None,
 ) -> AsyncIOScheduler:
-    """A scheduler with the weekly leaderboard job (not started)."""
+    """A scheduler with the weekly leaderboard and the periodic jobs (not started).
+
+    Periodic jobs fire in every replica; ``run_claimed`` lets one run per slot. Misfires:
+    they coalesce, and since each run handles every row that is due (content to publish
+    or expire, reminders), a run after downtime catches up on the missed slots at once.
+    """
     scheduler = AsyncIOScheduler(timezone=timezone)
     scheduler.add_job(
         post_weekly_leaderboard,
@@ -50,6 +117,25 @@ def build_scheduler(
         coalesce=True,
         max_instances=1,
     )
+    if periodic and jobs is not None and clock is not None:
+        holder = holder_name()
+        for job in periodic:
+            scheduler.add_job(
+                run_claimed,
+                IntervalTrigger(seconds=job.every.total_seconds(), timezone=timezone),
+                args=[job],
+                kwargs={
+                    "jobs": jobs,
+                    "clock": clock,
+                    "holder": holder,
+                    "observe": observe or (lambda _job, _outcome: None),
+                },
+                id=job.name,
+                replace_existing=True,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=int(job.every.total_seconds()),
+            )
     return scheduler
 
 

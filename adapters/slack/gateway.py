@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.translate import to_profile
 from bot.errors import DeliveryFailed, RateLimited
 from bot.model import MessageRef, PlatformUser, UserProfile
-from bot.views import LeaderboardView, SuggestionView
+from bot.views import LeaderboardView, ReminderView, SuggestionView
 from messages.slack import SlackMessage, SlackRenderer
 
 logger = logging.getLogger(__name__)
@@ -78,6 +78,17 @@ class SlackGateway:
             self._client.chat_update,
             channel=message.channel_id,
             ts=message.message_id,
+            text=rendered.text,
+            blocks=rendered.blocks,
+        )
+
+    async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
+        # In the thread of the suggestion: the buttons are right above it.
+        rendered = self._renderer.reminder(view)
+        await self._call(
+            self._client.chat_postMessage,
+            channel=message.channel_id,
+            thread_ts=message.message_id,
             text=rendered.text,
             blocks=rendered.blocks,
         )

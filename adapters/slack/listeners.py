@@ -12,6 +12,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 
@@ -26,11 +27,12 @@ from adapters.slack.translate import (
     to_user_from_interaction,
 )
 from bot.commands import PostInline, Publish, parse_command
-from bot.content import RawPost
+from bot.content import RawPost, parse_local_datetime
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
-from bot.model import Audience, PlatformUser
+from bot.model import Audience, ContentStatus, PlatformUser
 from bot.publishing import SubmitOutcome
 from bot.services import Services
+from bot.status import StatusService
 from bot.views import HelpView, Notice
 from messages import slack_ids as ids
 from messages.slack import SlackMessage, SlackRenderer
@@ -47,6 +49,8 @@ POST_FIELDS = {
     "topics": ids.TOPICS_BLOCK,
     "hashtags": ids.HASHTAGS_BLOCK,
     "texts": ids.text_block_id(1),
+    "publish_at": ids.PUBLISH_AT_BLOCK,
+    "expires_at": ids.EXPIRES_BLOCK,
 }
 JOIN_FIELDS = {
     "accept": ids.ACCEPT_BLOCK,
@@ -63,6 +67,7 @@ class SlackDeps:
     renderer: SlackRenderer
     gateway: SlackGateway
     wake_sender: Callable[[], None]
+    status: StatusService
     command: str = "/advocacy"
 
 
@@ -183,6 +188,8 @@ class SlackListeners:
             await reply(r.leaderboard(await s.leaderboard.weekly(locale=locale, viewer=user)))
         elif command.name == "list":
             await reply(r.content_list(await s.publishing.list_recent(user, locale)))
+        elif command.name == "status":
+            await reply(r.status(await self.d.status.for_curator(user, locale)))
         elif command.name == "post":
             post_form = s.publishing.post_form(user, locale)
             await client.views_open(trigger_id=trigger_id, view=r.post_modal(post_form))
@@ -204,12 +211,16 @@ class SlackListeners:
     async def _post_inline(
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
     ) -> None:
+        zone = self.s.programme.timezone
         raw = RawPost(
             url=command.url,
             topics=command.topics,
             texts=[command.text] if command.text else [],
             audience=Audience.EVERYONE if command.everyone else Audience.INTERESTED,
             publish_now=not command.draft,
+            important=command.important,
+            publish_at=parse_local_datetime(command.at, zone) if command.at else None,
+            expires_at=parse_local_datetime(command.expires, zone) if command.expires else None,
         )
         draft = self.s.publishing.validate(user, raw)
         await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
@@ -219,7 +230,7 @@ class SlackListeners:
         outcome = await self.s.publishing.submit(user, draft)
         if outcome.published is not None:
             self.d.wake_sender()
-        await reply(self.r.notice(_saved_notice(outcome), locale))
+        await reply(self.r.notice(_saved_notice(outcome, self.s.programme.timezone), locale))
 
     # ---- modals ----------------------------------------------------------------------
 
@@ -370,7 +381,13 @@ def _post_block(field: str | None) -> str:
     return POST_FIELDS.get(field or "url", ids.URL_BLOCK)
 
 
-def _saved_notice(outcome: SubmitOutcome) -> Notice:
+def _saved_notice(outcome: SubmitOutcome, zone: ZoneInfo) -> Notice:
+    publish_at = outcome.content.publish_at
+    when = (
+        f"{publish_at.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+        if publish_at and outcome.content.status is ContentStatus.SCHEDULED
+        else None
+    )
     return Notice(
         "content_saved",
         {
@@ -380,6 +397,7 @@ def _saved_notice(outcome: SubmitOutcome) -> Notice:
             "deliveries": outcome.published.deliveries_created if outcome.published else 0,
             "shortened": list(outcome.shortened),
             "page_read": outcome.page_read,
+            "when": when,
         },
     )
 

@@ -119,6 +119,14 @@ def _selected(values: Mapping[str, Any], block_id: str, action_id: str) -> list[
     ]
 
 
+def _moment(values: Mapping[str, Any], block_id: str, action_id: str) -> datetime | None:
+    """A datetimepicker's choice (unix seconds), as an aware UTC datetime."""
+    seconds = _element(values, block_id, action_id).get("selected_date_time")
+    if isinstance(seconds, int | float) and not isinstance(seconds, bool) and seconds > 0:
+        return datetime.fromtimestamp(seconds, UTC)
+    return None
+
+
 def to_raw_post(body: Payload) -> RawPost:
     """The post modal's fields."""
     values = _state(body)
@@ -141,6 +149,9 @@ def to_raw_post(body: Payload) -> RawPost:
         if audience == [Audience.EVERYONE.value]
         else Audience.INTERESTED,
         publish_now=ids.PUBLISH_NOW in _selected(values, ids.PUBLISH_BLOCK, ids.PUBLISH_ACTION),
+        publish_at=_moment(values, ids.PUBLISH_AT_BLOCK, ids.PUBLISH_AT_ACTION),
+        expires_at=_moment(values, ids.EXPIRES_BLOCK, ids.EXPIRES_ACTION),
+        important=ids.IMPORTANT_YES in _selected(values, ids.IMPORTANT_BLOCK, ids.IMPORTANT_ACTION),
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import socket
@@ -170,3 +171,17 @@ def test_a_malformed_secret_is_refused_without_being_printed(tmp_path: Path) -> 
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr and "xoxb-" in result.stderr
     assert "top-secret-value" not in result.stderr + result.stdout
+
+
+def test_status_reports_the_queue_as_json(tmp_path: Path) -> None:
+    env = project(tmp_path)
+    assert run(env, "migrate").returncode == 0
+    result = run(env, "status")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["deliveries"]["pending"] == 0
+    assert report["rates_per_second"]["slack"] > 0
+    assert {"weekly_leaderboard", "publish_scheduled", "expire_content", "send_reminders"} <= set(
+        report["next_jobs"]
+    )
+    assert all(report["next_jobs"].values())

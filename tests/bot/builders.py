@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.content import RawPost
+from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.model import (
     Ambassador,
@@ -213,6 +214,7 @@ class World:
     fetcher: RecordingFetcher
     sleep: RecordingSleep
     services: Services
+    woken: list[bool] = field(default_factory=list)  # wake-ups of the sender by jobs
 
     async def join(
         self,
@@ -246,6 +248,9 @@ class World:
         title: str | None = "Our launch",
         summary: str | None = "What we built",
         url: str = CONTENT_URL,
+        publish_at: datetime | None = None,
+        expires_at: datetime | None = None,
+        important: bool = False,
     ) -> SubmitOutcome:
         """The curator validates and submits a post."""
         raw = RawPost(
@@ -257,6 +262,9 @@ class World:
             hashtags=hashtags,
             audience=audience,
             publish_now=publish_now,
+            publish_at=publish_at,
+            expires_at=expires_at,
+            important=important,
         )
         draft = self.services.publishing.validate(CURATOR, raw)
         return await self.services.publishing.submit(CURATOR, draft)
@@ -269,6 +277,20 @@ class World:
         """Another sender over the same ports, with its own settings."""
         return build_delivery(
             self.ports, self.gateways, self.programme, self.clock, self.sleep, settings
+        )
+
+    def work(self, remind_after: timedelta = timedelta(hours=24)) -> ScheduledWork:
+        """The scheduled jobs over the same ports."""
+        woken: list[bool] = self.woken
+        return ScheduledWork(
+            contents=self.ports.contents,
+            deliveries=self.ports.deliveries,
+            ambassadors=self.ports.ambassadors,
+            delivery=self.services.delivery,
+            gateways=self.gateways,
+            clock=self.clock,
+            wake_sender=lambda: woken.append(True),
+            remind_after=remind_after,
         )
 
     def board(self, **settings: object) -> LeaderboardService:

@@ -43,7 +43,7 @@ from bot.model import (
     workspace_key,
 )
 from bot.tracking import new_ref, new_token
-from bot.views import LeaderboardView, SuggestionView
+from bot.views import LeaderboardView, ReminderView, SuggestionView
 
 SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
 
@@ -78,6 +78,7 @@ class InMemoryStore:
     )
     leases: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
     unreachable: set[AmbassadorId] = field(default_factory=set)
+    reminded: dict[DeliveryId, datetime] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -151,9 +152,14 @@ class MemoryContents:
             texts=draft.texts,
             hashtags=draft.hashtags,
             audience=draft.audience,
-            status=ContentStatus.DRAFT,
+            status=ContentStatus.SCHEDULED
+            if draft.publish_at and draft.publish_at > now
+            else ContentStatus.DRAFT,
             created_by=created_by,
             created_at=now,
+            important=draft.important,
+            expires_at=draft.expires_at,
+            publish_at=draft.publish_at,
         )
         self.s.contents[content.id] = content
         return content
@@ -166,7 +172,7 @@ class MemoryContents:
 
     async def publish(self, *, content_id: ContentId, now: datetime) -> PublishResult:
         content = self.s.contents[content_id]
-        if content.status is ContentStatus.PUBLISHED:
+        if content.status in (ContentStatus.PUBLISHED, ContentStatus.EXPIRED):
             return PublishResult(content, 0, already_published=True)
         content = replace(content, status=ContentStatus.PUBLISHED, published_at=now)
         self.s.contents[content_id] = content
@@ -193,6 +199,37 @@ class MemoryContents:
             self.s.queue_meta[delivery_id] = (now, None, None)
             created += 1
         return PublishResult(content, created)
+
+    async def due_for_publish(self, *, now: datetime) -> Sequence[ContentId]:
+        return [
+            c.id
+            for c in sorted(self.s.contents.values(), key=lambda c: c.publish_at or now)
+            if c.status is ContentStatus.SCHEDULED and c.publish_at and c.publish_at <= now
+        ]
+
+    async def due_for_expiry(self, *, now: datetime) -> Sequence[ContentId]:
+        live = (ContentStatus.PUBLISHED, ContentStatus.SCHEDULED)
+        return [
+            c.id
+            for c in self.s.contents.values()
+            if c.status in live and c.expires_at is not None and c.expires_at <= now
+        ]
+
+    async def expire(self, *, content_id: ContentId, now: datetime) -> Sequence[Delivery]:
+        self.s.contents[content_id] = replace(
+            self.s.contents[content_id], status=ContentStatus.EXPIRED
+        )
+        sent = []
+        for delivery in sorted(self.s.deliveries.values(), key=lambda d: d.id):
+            if delivery.content_id != content_id:
+                continue
+            if delivery.status is DeliveryStatus.PENDING:
+                self.s.deliveries[delivery.id] = replace(
+                    delivery, status=DeliveryStatus.EXPIRED, error="expired"
+                )
+            elif delivery.status is DeliveryStatus.SENT:
+                sent.append(delivery)
+        return sent
 
     async def content_url_for_token(self, token: str) -> tuple[TrackedLink, Content] | None:
         link = self.s.links.get(token)
@@ -221,6 +258,28 @@ class MemoryDeliveries:
 
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         return next((d for d in self.s.deliveries.values() if d.message == message), None)
+
+    async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
+        acted = {d for d, _ in self.s.interactions.values()}
+        return sorted(
+            (
+                d
+                for d in self.s.deliveries.values()
+                if d.status is DeliveryStatus.SENT
+                and d.sent_at is not None
+                and d.sent_at <= sent_before
+                and d.id not in self.s.reminded
+                and d.id not in acted
+                and self.s.contents[d.content_id].status is ContentStatus.PUBLISHED
+            ),
+            key=lambda d: d.sent_at or sent_before,
+        )[:limit]
+
+    async def mark_reminded(self, *, delivery_id: DeliveryId, now: datetime) -> bool:
+        if delivery_id in self.s.reminded:
+            return False
+        self.s.reminded[delivery_id] = now
+        return True
 
 
 class MemoryQueue:
@@ -343,11 +402,11 @@ class MemoryQueue:
         found = Counter(d.status.value for d in self.s.deliveries.values())
         return {state.value: found.get(state.value, 0) for state in DeliveryStatus}
 
-    async def sent_since(self, *, ambassador_id: AmbassadorId, since: datetime) -> int:
+    async def sent_since(self, *, ambassador_id: AmbassadorId | None, since: datetime) -> int:
         return sum(
             1
             for d in self.s.deliveries.values()
-            if d.ambassador_id == ambassador_id
+            if ambassador_id in (None, d.ambassador_id)
             and d.status is DeliveryStatus.SENT
             and d.sent_at is not None
             and d.sent_at >= since
@@ -506,6 +565,7 @@ class FakeChatGateway:
     sent: list[tuple[PlatformUser, SuggestionView]] = field(default_factory=list)
     updated: list[tuple[MessageRef, SuggestionView]] = field(default_factory=list)
     boards: list[tuple[str, LeaderboardView]] = field(default_factory=list)
+    reminders: list[tuple[MessageRef, ReminderView]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
 
     def fail(self, user_or_channel: str, *errors: Exception) -> None:
@@ -524,6 +584,10 @@ class FakeChatGateway:
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         self.updated.append((message, view))
+
+    async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
+        self._maybe_fail(message.channel_id)
+        self.reminders.append((message, view))
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         self._maybe_fail(channel_id)

@@ -19,7 +19,10 @@ sends with :meth:`FakeSlackApi.send_envelope` and records the client's acks::
 
 The fake is also runnable standalone for benchmarks:
 ``python -m tests.fakes.slack_api --port 0 --rate 10 --burst 20`` prints its base URL on the
-first line of stdout and serves ``GET /_fake/stats`` (call counts per method).
+first line of stdout and serves ``GET /_fake/stats`` (call counts per method) and
+``GET /_fake/calls?method=chat.postMessage`` (one compact record per call, 429s included, in
+arrival order: ``method``, ``channel`` as sent, resolved ``dm``, ``status``, ``ok``, ``error``,
+``ts`` of the posted message and the arrival ``time``; see :meth:`FakeSlackApi.call_log`).
 """
 
 from __future__ import annotations
@@ -296,6 +299,7 @@ class FakeSlackApi:
         app.router.add_post("/response/{name}", self._handle_response_url)
         app.router.add_get("/socket/{ticket}", self._handle_socket)
         app.router.add_get("/_fake/stats", self._handle_stats)
+        app.router.add_get("/_fake/calls", self._handle_calls)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
@@ -487,6 +491,33 @@ class FakeSlackApi:
             "responses": len(self.responses),
         }
 
+    def call_log(self, method: str | None = None) -> list[dict[str, Any]]:
+        """Every call (accepted and rate-limited) to ``method`` (or to any method), in arrival
+        order, as small JSON-ready records: enough to count messages per person without the
+        message bodies (``GET /_fake/calls?method=...`` serves the same)."""
+        calls = [
+            call
+            for call in itertools.chain(self.calls, self.rejected_calls)
+            if method is None or call.method == method
+        ]
+        calls.sort(key=lambda call: call.timestamp)
+        records: list[dict[str, Any]] = []
+        for call in calls:
+            channel = str(call.args.get("channel", ""))
+            records.append(
+                {
+                    "method": call.method,
+                    "channel": channel,
+                    "dm": _resolve_channel(channel),
+                    "status": call.status,
+                    "ok": call.ok,
+                    "error": call.response.get("error"),
+                    "ts": call.response.get("ts"),
+                    "time": call.timestamp,
+                }
+            )
+        return records
+
     # ------------------------------------------------------------------ Socket Mode
 
     @property
@@ -623,6 +654,10 @@ class FakeSlackApi:
 
     async def _handle_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats())
+
+    async def _handle_calls(self, request: web.Request) -> web.Response:
+        log = self.call_log(request.query.get("method") or None)
+        return web.json_response({"count": len(log), "calls": log})
 
     # ------------------------------------------------------------------ helpers for handlers
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -27,12 +27,22 @@ from bot.views import (
     Notice,
     PostForm,
     ProfileView,
+    ReminderView,
+    ScheduledJob,
     ShareButton,
+    StatusView,
     SuggestionView,
     TopicChoice,
 )
 from messages import slack_ids
-from messages.render import Templates, pack_lines, slack_escape, to_plain, truncate_to
+from messages.render import (
+    Templates,
+    pack_lines,
+    slack_escape,
+    to_plain,
+    truncate_to,
+    utc_minute,
+)
 from messages.slack import SlackMessage, SlackRenderer, guidelines_sections
 
 LOCALES = ("en", "fr")
@@ -40,6 +50,11 @@ HOSTILE = "<@U123> & <!channel>"
 HOSTILE_ESCAPED = "&lt;@U123&gt; &amp; &lt;!channel&gt;"
 APOSTROPHE = "\u2019"  # the catalogs' typographic apostrophe
 INFO = "\u2139\ufe0f"  # the information emoji
+NBSP = "\u00a0"
+EXPIRED_LINES = {
+    "en": "⌛ This content has expired. Thanks for your interest!",
+    "fr": f"⌛ Ce contenu a expiré. Merci de votre intérêt{NBSP}!",
+}
 LIMITS = {
     "url": 2_000,
     "title": 150,
@@ -105,6 +120,9 @@ NOTICES: dict[str, dict[str, object]] = {
     "published": {"title": "Our launch", "content_id": 12, "deliveries": 37, "already": False},
     "unknown_user": {},
     "slack_only_in_dm": {},
+    "publish_at_past": {},
+    "expires_before_publish": {},
+    "bad_datetime": {"value": "next tuesday-ish"},
 }
 
 
@@ -273,6 +291,7 @@ def _literal_text(snippet: str) -> str:
 def test_french_typography(templates: Templates) -> None:
     for key in templates.catalog.keys("fr"):
         literal = re.sub(r"&\w+;", "", _literal_text(templates.catalog.source("fr", key)))
+        literal = re.sub(r"T\d\d:\d\d", "", literal)  # ISO times in examples: 2026-11-25T09:00
         assert not re.search(r" [:!?;»]|« ", literal), f"use a no-break space in fr {key}"
         assert "'" not in literal, f"use the typographic apostrophe in fr {key}"
         assert '"' not in literal, f"use « » quotes in fr {key}"
@@ -338,6 +357,64 @@ def test_content_saved_variants(
     for locale in LOCALES:
         check_message(renderer.notice(Notice("content_saved", params), locale))
     assert expected in renderer.notice_text(Notice("content_saved", params), "en", limit=None)
+
+
+@pytest.mark.parametrize(
+    ("locale", "when", "expected"),
+    [
+        ("en", "2026-11-25 09:00 Europe/Paris", "is scheduled: it goes out on 2026-11-25 09:00"),
+        ("en", None, "is scheduled: it goes out at the time you picked."),
+        ("fr", "2026-11-25 09:00 Europe/Paris", f"programmé{NBSP}: il partira le 2026-11-25 09:00"),
+        ("fr", None, f"programmé{NBSP}: il partira à l{APOSTROPHE}heure choisie."),
+    ],
+)
+def test_content_saved_scheduled(
+    renderer: SlackRenderer, locale: str, when: str | None, expected: str
+) -> None:
+    params = {
+        "title": "Launch <day>",
+        "content_id": 12,
+        "status": "scheduled",
+        "deliveries": 0,
+        "shortened": [],
+        "page_read": True,
+        "when": when,
+    }
+    message = renderer.notice(Notice("content_saved", params), locale)
+    check_message(message)
+    assert "Launch &lt;day&gt;" in message.blocks[0]["text"]["text"]
+    assert expected in renderer.notice_text(Notice("content_saved", params), locale, limit=None)
+    # a draft or a publication without ``when`` still renders (the old parameters)
+    del params["when"]
+    check_message(renderer.notice(Notice("content_saved", params | {"status": "draft"}), locale))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_datetime_notices(renderer: SlackRenderer, locale: str) -> None:
+    texts = {
+        key: renderer.notice_text(Notice(key, params), locale, limit=None)
+        for key, params in (
+            ("publish_at_past", {}),
+            ("expires_before_publish", {}),
+            ("bad_datetime", {"value": "<!here> " + "9" * 200}),
+            ("unknown_flag", {"flag": "--later"}),
+        )
+    }
+    assert "2026-11-25T09:00" in texts["bad_datetime"]
+    assert "<!here> 999" in texts["bad_datetime"]
+    assert len(texts["bad_datetime"]) < 160  # a pasted essay is cut
+    assert all(f in texts["unknown_flag"] for f in ("--important", "--at", "--expires"))
+    message = renderer.notice(Notice("bad_datetime", {"value": HOSTILE}), locale)
+    check_message(message)
+    assert_escaped(message.blocks)
+    if locale == "en":
+        assert texts["publish_at_past"] == (
+            "That time has already passed: pick a moment in the future, "
+            "or leave it empty to send now."
+        )
+        assert texts["expires_before_publish"] == (
+            "The expiry must come after the time it goes out."
+        )
 
 
 def test_notice_escapes_user_values(renderer: SlackRenderer) -> None:
@@ -546,6 +623,248 @@ def test_suggestion_escapes_user_and_page_text(renderer: SlackRenderer, locale: 
         assert "<@U123>" not in json.dumps(block, ensure_ascii=False)
 
 
+# --- expired suggestion, reminder ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"clicked": (Network.X,), "points_earned": 5, "last_award": 5},
+        {"confirmed": True, "points_earned": 20, "last_award": 10},
+        {"skipped": True, "points_earned": 5},
+        {"image_url": None, "summary": "", "text": ""},
+        {"networks": ()},
+    ],
+    ids=lambda c: ",".join(c) or "fresh",
+)
+def test_expired_suggestion_has_no_buttons(
+    renderer: SlackRenderer, locale: str, changes: dict[str, Any]
+) -> None:
+    message = renderer.suggestion(suggestion(locale, expired=True, **changes))
+    check_message(message)
+    assert not any(b["type"] == "actions" for b in message.blocks)
+    assert not any(
+        node.get("type") == "button" for node in walk(message.blocks) if isinstance(node, dict)
+    )
+    last = message.blocks[-1]
+    assert last["type"] == "context"
+    assert last["elements"][0]["text"] == EXPIRED_LINES[locale]
+    assert message.blocks[0]["type"] == "header"  # the message still reads well
+    texts = "\n".join(strings(message.blocks))
+    assert "paris-office" in texts  # the link to the content stays
+    assert "only the link" not in texts and "que le lien" not in texts  # no share windows
+    points = changes.get("points_earned", 0)
+    if points:
+        assert f"{points} point" in texts
+
+
+def test_expired_suggestion_keeps_text_and_points(renderer: SlackRenderer) -> None:
+    fresh = renderer.suggestion(suggestion("en", points_earned=5, clicked=(Network.X,)))
+    expired = renderer.suggestion(suggestion("en", points_earned=5, expired=True))
+    assert [b["type"] for b in expired.blocks] == [
+        "header",
+        "section",
+        "section",
+        "context",
+        "context",
+    ]
+    assert expired.blocks[:3] == fresh.blocks[:3]
+    assert expired.blocks[3]["elements"][0]["text"] == "You earned 5 points for this post."
+    assert "I shared it" not in json.dumps(expired.blocks)
+    assert expired.text == fresh.text
+
+    confirmed = renderer.suggestion(
+        suggestion("en", confirmed=True, points_earned=25, last_award=10, expired=True)
+    )
+    assert [b["elements"][0]["text"] for b in confirmed.blocks[-2:]] == [
+        "✅ Shared — thank you! *+10 points* · 25 points for this post",
+        EXPIRED_LINES["en"],
+    ]
+    french = renderer.suggestion(suggestion("fr", skipped=True, points_earned=1, expired=True))
+    assert french.blocks[-2]["elements"][0]["text"] == (
+        "Passé, pas de souci. Vous gardez vos 1 point pour ce contenu."
+    )
+    assert french.blocks[-1]["elements"][0]["text"] == EXPIRED_LINES["fr"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("expires_on", [None, date(2026, 12, 1)])
+@pytest.mark.parametrize(("first_name", "title"), [("Marie", "Our launch"), ("", "  ")])
+def test_reminder_renders(
+    renderer: SlackRenderer,
+    locale: str,
+    expires_on: date | None,
+    first_name: str,
+    title: str,
+) -> None:
+    message = renderer.reminder(ReminderView(locale, first_name, title, expires_on))
+    check_message(message)
+    assert len(message.blocks) == 1  # a one-liner in the thread
+    text = message.blocks[0]["text"]["text"]
+    assert "\n" not in text
+    day = {"en": "December 1", "fr": "1er décembre"}[locale]
+    assert (day in text) is (expires_on is not None)
+    assert (day in message.text) is (expires_on is not None)
+    assert ("Marie" in text) is bool(first_name)
+    assert "“”" not in text and f"«{NBSP}{NBSP}»" not in text
+
+
+def test_reminder_copy(renderer: SlackRenderer) -> None:
+    english = renderer.reminder(ReminderView("en", "Marie", "Our launch", date(2026, 11, 25)))
+    assert english.blocks[0]["text"]["text"] == (
+        "👋 Marie, still time to share “Our launch”? It only takes a tap above. "
+        "Last day: November 25."
+    )
+    # The notification stands on its own: no "above" in it.
+    assert english.text == "Still time to share “Our launch”? Last day: November 25."
+    french = renderer.reminder(ReminderView("fr", "", "Notre lancement"))
+    assert french.blocks[0]["text"]["text"] == (
+        f"👋 Vous avez encore le temps de partager «{NBSP}Notre lancement{NBSP}»{NBSP}: "
+        "un clic ci-dessus suffit."
+    )
+    assert french.text == f"Vous avez encore le temps de partager «{NBSP}Notre lancement{NBSP}»."
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_reminder_escapes_and_cuts_the_title(renderer: SlackRenderer, locale: str) -> None:
+    message = renderer.reminder(ReminderView(locale, HOSTILE, HOSTILE * 20, date(2026, 1, 1)))
+    check_message(message)
+    assert_escaped(message.blocks)
+    assert "<@U123>" not in message.text
+    assert len(message.text) < 400
+
+
+# --- delivery status -------------------------------------------------------------------------
+
+JOBS = (
+    ScheduledJob(
+        "weekly_leaderboard", datetime(2026, 11, 23, 10, 0, tzinfo=timezone(timedelta(hours=1)))
+    ),
+    ScheduledJob("publish_scheduled", datetime(2026, 11, 20, 14, 5, tzinfo=UTC)),
+    ScheduledJob("expire_content", None),
+    ScheduledJob("send_reminders", datetime(2026, 11, 20, 15, 0)),
+    ScheduledJob("rebuild_index", None),
+)
+COUNTS = {"sent": 1200, "pending": 12, "claimed": 3, "failed": 1, "dead": 2, "expired": 4}
+
+
+def status_view(locale: str, **changes: Any) -> StatusView:
+    fields: dict[str, Any] = {
+        "locale": locale,
+        "counts": COUNTS,
+        "rates": {"slack": 4.0, "teams": 0.5},
+        "sent_last_hour": 37,
+        "jobs": JOBS,
+    }
+    fields.update(changes)
+    return StatusView(**fields)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"counts": {}, "rates": {}, "jobs": (), "sent_last_hour": 0},
+        {"counts": {"pending": 1, "mystery": 2, HOSTILE: 3}},
+        {"counts": {f"state_{i}": i for i in range(40)}},
+        {"jobs": tuple(ScheduledJob(f"job_{i}_" + "x" * 100, None) for i in range(300))},
+        {"rates": {"slack": 1, "teams": 1.5, "matrix": 0.25}},
+    ],
+    ids=["full", "empty", "unknown_states", "many_states", "many_jobs", "odd_rates"],
+)
+def test_status_renders(renderer: SlackRenderer, locale: str, changes: dict[str, Any]) -> None:
+    message = renderer.status(status_view(locale, **changes))
+    check_message(message)
+    assert message.blocks[0]["type"] == "header"
+    for block in message.blocks:
+        assert len(block.get("fields", ())) <= 10
+        assert all(len(f["text"]) <= 2000 for f in block.get("fields", ()))
+
+
+def test_status_escapes_unknown_names(renderer: SlackRenderer) -> None:
+    for locale in LOCALES:
+        view = status_view(
+            locale,
+            counts={HOSTILE: 1},
+            rates={HOSTILE: 2.0},
+            jobs=(ScheduledJob(HOSTILE, None),),
+        )
+        message = renderer.status(view)
+        check_message(message)
+        assert_escaped(message.blocks)
+
+
+def _status_text(message: SlackMessage) -> str:
+    return "\n".join(strings(message.blocks))
+
+
+def test_status_content_english(renderer: SlackRenderer) -> None:
+    message = renderer.status(status_view("en"))
+    assert message.text == "Delivery status: 37 sent in the last hour"
+    assert message.blocks[0]["text"]["text"] == "Delivery status"
+    fields = [f["text"] for f in message.blocks[1]["fields"]]
+    assert fields == [
+        "*Pending*\n12",
+        "*Sending*\n3",
+        "*Sent*\n1200",
+        "*Failed*\n1",
+        "*Gave up after retries*\n2",
+        "*Expired*\n4",
+        "*Sent in the last hour*\n37",
+        "*Configured rate*\nSlack: 4 messages/s\nMicrosoft Teams: 0.5 messages/s",
+    ]
+    jobs = message.blocks[2]["text"]["text"].split("\n")
+    assert jobs == [
+        "*Next jobs*",
+        "• Weekly leaderboard: 2026-11-23 09:00 UTC",
+        "• Scheduled posts: 2026-11-20 14:05 UTC",
+        "• Content expiry: not scheduled",
+        "• Reminders: 2026-11-20 15:00 UTC",
+        "• rebuild_index: not scheduled",
+    ]
+
+
+def test_status_content_french(renderer: SlackRenderer) -> None:
+    rates = {"slack": 1.0, "teams": 1.5}
+    message = renderer.status(status_view("fr", counts={"pending": 0, "sent": 2}, rates=rates))
+    assert message.text == f"État des envois{NBSP}: 37 envois dans la dernière heure"
+    text = _status_text(message)
+    assert "*En attente*\n0" in text
+    assert "*Envoyés*\n2" in text
+    assert f"Slack{NBSP}: 1 message/s\nMicrosoft Teams{NBSP}: 1,5 message/s" in text
+    assert f"• Classement de la semaine{NBSP}: 2026-11-23 09:00 UTC" in text
+    assert f"• Expiration des contenus{NBSP}: aucune exécution prévue" in text
+    assert f"• Rappels{NBSP}: 2026-11-20 15:00 UTC" in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_status_when_empty(renderer: SlackRenderer, locale: str) -> None:
+    view = status_view(locale, counts={}, rates={}, jobs=(), sent_last_hour=0)
+    message = renderer.status(view)
+    check_message(message)
+    kinds = [b["type"] for b in message.blocks]
+    assert kinds == ["header", "section", "section", "context"]
+
+
+def test_every_state_and_job_has_a_label(templates: Templates) -> None:
+    states = ("pending", "claimed", "sent", "failed", "dead", "expired")
+    jobs = ("weekly_leaderboard", "publish_scheduled", "expire_content", "send_reminders")
+    for locale in LOCALES:
+        keys = templates.catalog.keys(locale)
+        assert all(f"delivery_state.{s}" in keys for s in states)
+        assert all(f"job.{j}" in keys for j in jobs)
+        assert all(f"platform.{p}" in keys for p in ("slack", "teams"))
+
+
+def test_utc_minute() -> None:
+    paris = timezone(timedelta(hours=1))
+    assert utc_minute(datetime(2026, 11, 25, 9, 0, 59, tzinfo=paris)) == "2026-11-25 08:00 UTC"
+    assert utc_minute(datetime(2026, 1, 2, 3, 4)) == "2026-01-02 03:04 UTC"
+
+
 # --- leaderboard ---------------------------------------------------------------------------
 
 
@@ -616,9 +935,22 @@ def test_help_renders(
     text = "\n".join(strings(message.blocks))
     for command in ("join", "interests", "me", "leaderboard", "leave", "help"):
         assert f"`/advocacy {command}" in text
-    curator_commands = ("`/advocacy post`", "`/advocacy list`", "`/advocacy publish")
+    curator_commands = (
+        "`/advocacy post`",
+        "`/advocacy list`",
+        "`/advocacy publish",
+        "`/advocacy status`",
+    )
     assert all((c in text) is curator for c in curator_commands)
     assert ("--draft" in text) is curator
+    line = (
+        "`/advocacy post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00] "
+        "[--expires 2026-12-01T18:00] &lt;url&gt;"
+    )
+    assert (line in text) is curator
+    if curator:
+        assert ("time zone" if locale == "en" else "fuseau horaire") in text
+        assert ("next jobs" if locale == "en" else "prochaines tâches") in text
     assert "`open_source`" in text
 
 
@@ -759,6 +1091,9 @@ def test_post_modal(renderer: SlackRenderer, locale: str, topics: int, max_texts
         "hashtags",
         "audience",
         "publish",
+        "publish_at",
+        "expires_at",
+        "important",
     ]
     assert list(inputs) == expected
     actions = {block_id: b["element"]["action_id"] for block_id, b in inputs.items()}
@@ -777,6 +1112,49 @@ def test_post_modal(renderer: SlackRenderer, locale: str, topics: int, max_texts
     assert audience["initial_option"]["value"] == "interested"
     publish = inputs["publish"]["element"]
     assert [o["value"] for o in publish["initial_options"]] == ["now"]
+    for block_id in ("publish_at", "expires_at"):
+        assert inputs[block_id]["optional"] is True
+        assert inputs[block_id]["element"] == {"type": "datetimepicker", "action_id": block_id}
+        assert inputs[block_id]["hint"]["text"]
+    important = inputs["important"]
+    assert important["optional"] is True
+    assert important["element"]["type"] == "checkboxes"
+    assert "initial_options" not in important["element"]  # off unless the curator ticks it
+    (option,) = important["element"]["options"]
+    assert option["value"] == slack_ids.IMPORTANT_YES
+    assert len(option["text"]["text"]) <= 75
+    assert len(option["description"]["text"]) <= 75
+
+
+def test_post_modal_new_ids() -> None:
+    assert (slack_ids.PUBLISH_AT_BLOCK, slack_ids.PUBLISH_AT_ACTION) == ("publish_at", "publish_at")
+    assert (slack_ids.EXPIRES_BLOCK, slack_ids.EXPIRES_ACTION) == ("expires_at", "expires_at")
+    assert (slack_ids.IMPORTANT_BLOCK, slack_ids.IMPORTANT_ACTION) == ("important", "important")
+    assert slack_ids.IMPORTANT_YES == "yes"
+
+
+def test_post_modal_copy(renderer: SlackRenderer) -> None:
+    english = input_blocks(renderer.post_modal(PostForm("en", topic_choices(3), 3, LIMITS)))
+    assert english["publish_at"]["label"]["text"] == "Schedule for later"
+    assert "Leave empty to send it now" in english["publish_at"]["hint"]["text"]
+    assert "time zone" in english["publish_at"]["hint"]["text"]
+    assert english["expires_at"]["label"]["text"] == "Expires"
+    assert "share buttons disappear" in english["expires_at"]["hint"]["text"]
+    option = english["important"]["element"]["options"][0]
+    assert option["text"]["text"] == "Important"
+    assert "digests" in option["description"]["text"]
+    assert "weekly limit" in option["description"]["text"]
+    assert "Quiet hours still apply" in english["important"]["hint"]["text"]
+    french = input_blocks(renderer.post_modal(PostForm("fr", topic_choices(3), 3, LIMITS)))
+    assert "fuseau horaire" in french["publish_at"]["hint"]["text"]
+    assert "récapitulatif" in french["important"]["element"]["options"][0]["description"]["text"]
+
+
+def test_post_modal_stays_within_100_blocks(renderer: SlackRenderer) -> None:
+    view = renderer.post_modal(PostForm("fr", topic_choices(12), 50, LIMITS))
+    check_view(view)
+    assert len(view["blocks"]) <= 100
+    assert list(input_blocks(view))[-3:] == ["publish_at", "expires_at", "important"]
 
 
 # --- web ------------------------------------------------------------------------------------------
