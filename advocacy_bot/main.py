@@ -257,6 +257,7 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
             "SLACK_BOT_TOKEN is not set: Slack is disabled (tracked links and "
             "health still work). See README, 'Configuration'."
         )
+    runtime.store.db.group.start()  # clicks, reactions and visits share their commits
     runtime.fanout.start()
     runtime.scheduler.start()
     # Queue depth for /metrics, refreshed in the background so a scrape never queries.
@@ -286,4 +287,5 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         depth.cancel()
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
+        await runtime.store.db.group.stop()
         await runtime.store.db.engine.dispose()

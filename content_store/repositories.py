@@ -7,10 +7,10 @@ support, so a retried event or a double click is a no-op rather than an error.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Integer, and_, case, delete, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -46,6 +46,7 @@ from bot.model import (
 )
 from bot.tracking import new_ref, new_token
 from content_store.engine import READ_ONLY
+from content_store.group_commit import GroupCommit
 from content_store.tables import (
     AmbassadorRow,
     AmbassadorTopicRow,
@@ -64,6 +65,7 @@ from content_store.tables import (
     UTCDateTime,
 )
 
+T = TypeVar("T")
 SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
 
 
@@ -77,6 +79,7 @@ class Database:
             engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self.dialect = engine.dialect.name
+        self.group = GroupCommit(self.transaction)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -90,6 +93,15 @@ class Database:
         reads done before acknowledging Slack stay fast while a fan-out writes."""
         async with self._read_sessions() as session, session.begin():
             yield session
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """A small write that may share its commit with others (``GroupCommit``) when the
+        group writer runs, else in a transaction of its own."""
+        if self.group.running:
+            return await self.group.submit(work)
+        async with self.transaction() as session:
+            result: T = await work(session)
+        return result
 
     def insert(self, table: Any) -> Any:
         """A dialect INSERT that knows ``on_conflict_do_nothing``."""
@@ -859,7 +871,7 @@ class SqlLedger:
         points: int,
         now: datetime,
     ) -> RecordOutcome:
-        async with self._db.transaction() as session:
+        async def write(session: AsyncSession) -> RecordOutcome:
             inserted = await session.execute(
                 self._db.insert(InteractionRow)
                 .values(
@@ -896,6 +908,8 @@ class SqlLedger:
                 )
             return RecordOutcome(recorded=True, points_awarded=awarded)
 
+        return await self._db.write(write)
+
     async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
         async with self._db.reading() as session:
             rows = (
@@ -927,7 +941,7 @@ class SqlLedger:
         content_id: ContentId | None,
         points: int,
     ) -> RecordOutcome:
-        async with self._db.transaction() as session:
+        async def write(session: AsyncSession) -> RecordOutcome:
             inserted = await session.execute(
                 self._db.insert(ReactionRow)
                 .values(
@@ -962,8 +976,10 @@ class SqlLedger:
                 )
             return RecordOutcome(recorded=True, points_awarded=awarded)
 
+        return await self._db.write(write)
+
     async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
-        async with self._db.transaction() as session:
+        async def write(session: AsyncSession) -> None:
             session.add(
                 LinkVisitRow(
                     token=link.token,
@@ -974,6 +990,8 @@ class SqlLedger:
                     visited_at=now,
                 )
             )
+
+        await self._db.write(write)
 
     def _totals(self, start: datetime | None, end: datetime | None) -> Any:
         shares = func.count(
