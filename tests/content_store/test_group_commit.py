@@ -93,5 +93,3 @@ async def test_without_the_writer_each_write_commits_alone(sql_store: SqlStore) 
     )
     assert outcome.recorded
     assert sql_store.db.group.batches == 0
-
-
