@@ -239,7 +239,9 @@ class Sender:
         except Exception:
             # A database hiccup or a bug: leave the row claimed; its lock lapses and it is
             # retried, so nothing is lost.
-            logger.exception("delivery %d: unexpected error, will be retried", delivery.id)
+            logger.exception(
+                "delivery %d: unexpected error, will be retried", delivery.id, extra=_ids(delivery)
+            )
         finally:
             self._claimed.discard(delivery.id)
 
@@ -338,7 +340,9 @@ class Sender:
                 await self._ambassadors.mark_unreachable(
                     ambassador_id=ambassador.id, reason=failure.code, now=self._clock.now()
                 )
-            logger.warning("delivery %d refused for good: %s", delivery.id, failure.code)
+            logger.warning(
+                "delivery %d refused for good: %s", delivery.id, failure.code, extra=_ids(delivery)
+            )
             await self._finish(delivery, DeliveryStatus.FAILED, failure.code, report)
             return
         if delivery.attempts >= self._settings.max_attempts:
@@ -347,6 +351,7 @@ class Sender:
                 delivery.id,
                 delivery.attempts,
                 failure.code,
+                extra=_ids(delivery),
             )
             await self._finish(delivery, DeliveryStatus.DEAD, failure.code, report)
             return
@@ -408,6 +413,11 @@ class Sender:
             self._stopping = True
             if running:
                 await asyncio.gather(*running.values(), return_exceptions=True)
+
+
+def _ids(delivery: Delivery) -> dict[str, object]:
+    """Fields that structured (JSON) logs carry for a delivery."""
+    return {"delivery_id": delivery.id, "workspace": delivery.workspace}
 
 
 def _unsendable(ambassador: Ambassador | None, content: Content | None) -> str | None:

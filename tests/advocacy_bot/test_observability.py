@@ -28,7 +28,9 @@ from advocacy_bot.observability import (
     request_context_middleware,
 )
 from advocacy_bot.settings import Environment
+from bot.errors import DeliveryFailed
 from tests.adapters.slack.conftest import CONFIG
+from tests.bot.builders import person
 
 EXPECTED_TYPES = {
     "advocacy_sends_total": "counter",
@@ -394,3 +396,17 @@ def test_json_quiets_the_access_log_and_refuses_unknown_levels() -> None:
     assert logging.getLogger("aiohttp.access").level == logging.WARNING
     with pytest.raises(ValueError, match="unknown log level"):
         configure_logging("LOUD", json=True, stream=io.StringIO())
+
+
+@pytest.mark.usefixtures("restore_logging")
+async def test_the_senders_log_lines_carry_the_delivery_id(world: Any) -> None:
+    stream = io.StringIO()
+    configure_logging("info", json=True, stream=stream)
+    await world.join(1)
+    await world.push()
+    world.gateway.fail(person(1).user_id, DeliveryFailed("account_inactive", permanent=True))
+    await world.services.sender.drain_all()
+    refused = [line for line in json_lines(stream) if "refused for good" in line["event"]]
+    assert refused
+    assert refused[0]["delivery_id"] == world.deliveries()[0].id
+    assert refused[0]["workspace"] == "slack:T1"
