@@ -30,6 +30,7 @@ from bot.ports import (
 )
 from bot.programme import Programme
 from bot.tracking import destination, is_probably_bot, is_well_formed_token
+from bot.views import DigestView
 
 logger = logging.getLogger(__name__)
 
@@ -123,10 +124,36 @@ class InteractionService:
         gateway = self._gateways.get(ambassador.user.platform)
         if delivery.message is None or content is None or gateway is None:
             return
-        view = await self._delivery_service.view_for(
-            delivery, ambassador=ambassador, content=content, last_award=award
+        shown = await self._deliveries.all_in_message(delivery.message)
+        if len(shown) <= 1:
+            view = await self._delivery_service.view_for(
+                delivery, ambassador=ambassador, content=content, last_award=award
+            )
+            await gateway.update_suggestion(delivery.message, view)
+            return
+        # A digest: redraw every item, the one just used with its "+N".
+        items = []
+        for item in shown:
+            item_content = (
+                content if item.id == delivery.id else await self._contents.get(item.content_id)
+            )
+            if item_content is not None:
+                items.append(
+                    await self._delivery_service.view_for(
+                        item,
+                        ambassador=ambassador,
+                        content=item_content,
+                        last_award=award if item.id == delivery.id else 0,
+                    )
+                )
+        await gateway.update_digest(
+            delivery.message,
+            DigestView(
+                locale=ambassador.locale,
+                first_name=items[0].first_name,
+                items=tuple(items),
+            ),
         )
-        await gateway.update_suggestion(delivery.message, view)
 
     async def reaction(self, event: ReactionEvent) -> RecordOutcome:
         """An emoji reaction on one of the bot's messages (others are ignored)."""

@@ -38,7 +38,7 @@ from bot.model import (
     TrackedLink,
     UserProfile,
 )
-from bot.views import LeaderboardView, ReminderView, SuggestionView
+from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
 
 
 class Clock(Protocol):
@@ -142,6 +142,10 @@ class DeliveryRepository(Protocol):
         """Return the delivery whose DM is this message."""
         ...
 
+    async def all_in_message(self, message: MessageRef) -> Sequence[Delivery]:
+        """Every delivery shown in one DM: one for a suggestion, several for a digest."""
+        ...
+
     async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
         """Sent deliveries of published content, never reminded and never acted on."""
         ...
@@ -186,6 +190,13 @@ class DeliveryQueue(Protocol):
 
         Claims nothing unless ``holder`` still holds the lease at ``epoch``.
         """
+        ...
+
+    async def claim_digest(
+        self, *, ambassador_id: AmbassadorId, holder: str, now: datetime, lock_for: timedelta
+    ) -> Sequence[Delivery]:
+        """Claim every suggestion held for a person's digest that is due now (including
+        those this holder already claimed), oldest first."""
         ...
 
     async def mark_sent(
@@ -349,6 +360,14 @@ class ChatGateway(Protocol):
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         """Update a suggestion DM in place."""
+        ...
+
+    async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
+        """DM several suggestions at once. Raises like ``send_suggestion``."""
+        ...
+
+    async def update_digest(self, message: MessageRef, view: DigestView) -> None:
+        """Update a digest DM in place."""
         ...
 
     async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:

@@ -33,8 +33,24 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.delivery import DeliveryService
 from bot.errors import DeliveryFailed, RateLimited
 from bot.limiter import Monotonic, RateLimit, Sleep, TokenBucket
-from bot.model import Ambassador, Content, Delivery, DeliveryId, DeliveryStatus, Platform
-from bot.policy import DeliveryMode, DeliveryPreferences, Verdict, decide, week_bounds
+from bot.model import (
+    Ambassador,
+    AmbassadorId,
+    Content,
+    Delivery,
+    DeliveryId,
+    DeliveryStatus,
+    Platform,
+)
+from bot.policy import (
+    DeliveryMode,
+    DeliveryPreferences,
+    Verdict,
+    decide,
+    digest_items,
+    next_digest_slot,
+    week_bounds,
+)
 from bot.ports import (
     AmbassadorRepository,
     ChatGateway,
@@ -43,6 +59,7 @@ from bot.ports import (
     DeliveryQueue,
     SenderObserver,
 )
+from bot.views import DigestView
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +74,8 @@ UNREACHABLE = frozenset(
     }
 )
 MAX_BLOCK_SECONDS = 60.0
+DIGEST = "digest"  # the mark of a delivery held for the person's digest
+DIGEST_ITEMS = 8  # suggestions per digest DM (Slack: 50 blocks a message)
 
 
 @dataclass(frozen=True)
@@ -140,6 +159,7 @@ class Sender:
         self._buckets: dict[str, TokenBucket] = {}
         self._in_flight = asyncio.Semaphore(settings.in_flight)
         self._claimed: set[DeliveryId] = set()
+        self._digest_locks: dict[AmbassadorId, asyncio.Lock] = {}
         self._stopping = False
 
     @property
@@ -252,6 +272,9 @@ class Sender:
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
             return
+        if delivery.error == DIGEST:  # held for the person's digest, and its slot has come
+            await self._send_digest(workspace, ambassador, report)
+            return
         if not await self._allowed_by_policy(delivery, ambassador, content, report):
             return
         gateway = self._gateways.get(ambassador.user.platform)
@@ -299,17 +322,115 @@ class Sender:
             await self._finish(delivery, DeliveryStatus.EXPIRED, decision.reason, report)
         elif decision.verdict is Verdict.SKIP:
             await self._finish(delivery, DeliveryStatus.FAILED, decision.reason, report)
-        else:  # DEFER, DIGEST: come back then (a digest slot is a deferral for now)
+        else:  # DEFER until the quiet hours or the week end; DIGEST until the digest slot
             assert decision.not_before is not None  # noqa: S101 - Decision guarantees it
             await self._queue.retry_later(
                 delivery_id=delivery.id,
                 holder=self.holder,
                 not_before=decision.not_before,
-                error=decision.reason,
+                error=DIGEST if decision.verdict is Verdict.DIGEST else decision.reason,
                 count_attempt=False,
             )
             report.deferred += 1
         return False
+
+    async def _send_digest(
+        self, workspace: str, ambassador: Ambassador, report: DrainReport
+    ) -> None:
+        """One DM with everything held for this person's digest (one task at a time per
+        person, so two held rows in one batch make one digest, not two)."""
+        lock = self._digest_locks.setdefault(ambassador.id, asyncio.Lock())
+        async with lock:
+            now = self._clock.now()
+            held = await self._queue.claim_digest(
+                ambassador_id=ambassador.id,
+                holder=self.holder,
+                now=now,
+                lock_for=self._settings.lock_for,
+            )
+            if not held:
+                return  # an earlier task of this batch sent them
+            fresh: list[tuple[Delivery, Content]] = []
+            for delivery in held:
+                content = await self._contents.get(delivery.content_id)
+                if content is None or (content.expires_at and content.expires_at <= now):
+                    await self._finish(delivery, DeliveryStatus.EXPIRED, "expired", report)
+                else:
+                    fresh.append((delivery, content))
+            shown, left = digest_items(fresh, DIGEST_ITEMS)
+            gateway = self._gateways.get(ambassador.user.platform)
+            if not shown or gateway is None:
+                return
+            views = tuple(
+                [
+                    await self._delivery.view_for(d, ambassador=ambassador, content=c)
+                    for d, c in shown
+                ]
+            )
+            view = DigestView(
+                locale=ambassador.locale,
+                first_name=views[0].first_name,
+                items=views,
+                remaining=left,
+            )
+            await self.bucket(workspace).acquire()
+            async with self._in_flight:
+                try:
+                    message = await gateway.send_digest(ambassador.user, view)
+                except (RateLimited, DeliveryFailed) as error:
+                    await self._digest_failed(workspace, ambassador, fresh, error, report)
+                    return
+            for delivery, _ in shown:
+                await self._queue.mark_sent(
+                    delivery_id=delivery.id,
+                    holder=self.holder,
+                    message=message,
+                    now=self._clock.now(),
+                )
+                report.sent += 1
+            next_slot = next_digest_slot(now + timedelta(minutes=1), preferences_of(ambassador))
+            for delivery, _ in fresh[len(shown) :]:
+                await self._queue.retry_later(
+                    delivery_id=delivery.id,
+                    holder=self.holder,
+                    not_before=next_slot,
+                    error=DIGEST,
+                    count_attempt=False,
+                )
+
+    async def _digest_failed(
+        self,
+        workspace: str,
+        ambassador: Ambassador,
+        held: list[tuple[Delivery, Content]],
+        error: RateLimited | DeliveryFailed,
+        report: DrainReport,
+    ) -> None:
+        """A digest that did not go out stays a digest: back to the queue with its mark."""
+        if isinstance(error, DeliveryFailed) and error.permanent:
+            for delivery, _ in held:
+                await self._failed(delivery, ambassador, error, report)
+            return
+        if isinstance(error, RateLimited):
+            wait = min(max(error.retry_after, 0.0), MAX_BLOCK_SECONDS)
+            self.bucket(workspace).block(wait)
+            report.rate_limited += 1
+        else:
+            attempts = max(d.attempts for d, _ in held)
+            if attempts >= self._settings.max_attempts:
+                for delivery, _ in held:
+                    await self._finish(delivery, DeliveryStatus.DEAD, error.code, report)
+                return
+            wait = self.backoff(attempts)
+            report.retried += 1
+        for delivery, _ in held:
+            await self._queue.retry_later(
+                delivery_id=delivery.id,
+                holder=self.holder,
+                not_before=self._clock.now() + timedelta(seconds=wait),
+                error=DIGEST,
+                count_attempt=isinstance(error, DeliveryFailed),
+            )
 
     async def _rate_limited(
         self, workspace: str, delivery: Delivery, limited: RateLimited, report: DrainReport
@@ -441,7 +562,12 @@ def preferences_of(ambassador: Ambassador) -> DeliveryPreferences:
         quiet_start=ambassador.quiet_start,
         quiet_end=ambassador.quiet_end,
         weekly_cap=ambassador.weekly_cap,
-        # Digest DMs are not built yet. Holding someone for a digest that never goes out would
-        # defer their suggestions for ever, so until then everyone is sent immediately.
-        mode=DeliveryMode.IMMEDIATE,
+        mode=_mode(ambassador.delivery_mode),
     )
+
+
+def _mode(value: str) -> DeliveryMode:
+    try:
+        return DeliveryMode(value)
+    except ValueError:
+        return DeliveryMode.IMMEDIATE

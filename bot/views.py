@@ -177,3 +177,14 @@ class StatusView:
     rates: Mapping[str, float]  # configured sends per second per platform
     sent_last_hour: int
     jobs: tuple[ScheduledJob, ...]
+
+
+@dataclass(frozen=True)
+class DigestView:
+    """One DM listing several pending suggestions (people who chose a daily or weekly
+    digest). Each item keeps its own buttons and state, like a suggestion DM."""
+
+    locale: str
+    first_name: str
+    items: tuple[SuggestionView, ...]
+    remaining: int = 0  # suggestions left for the next digest (this one was full)

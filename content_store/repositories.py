@@ -66,6 +66,7 @@ from content_store.tables import (
 )
 
 T = TypeVar("T")
+DIGEST = "digest"  # the error mark of a suggestion held for the person's digest
 SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
 
 
@@ -583,6 +584,18 @@ class SqlDeliveries:
                 existing = {Network(r.network): _link(r) for r in rows.scalars()}
             return existing
 
+    async def all_in_message(self, message: MessageRef) -> Sequence[Delivery]:
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(DeliveryRow)
+                .where(
+                    DeliveryRow.channel_id == message.channel_id,
+                    DeliveryRow.message_id == message.message_id,
+                )
+                .order_by(DeliveryRow.id)
+            )
+            return [_delivery(r) for r in rows.scalars().all()]
+
     async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
         acted = exists(select(literal(1)).where(InteractionRow.delivery_id == DeliveryRow.id))
         async with self._db.reading() as session:
@@ -714,6 +727,33 @@ class SqlQueue:
                 locked_by=holder,
                 locked_until=now + lock_for,
                 attempts=DeliveryRow.attempts + 1,
+            )
+            .returning(*DeliveryRow.__table__.c)
+        )
+        async with self._db.transaction() as session:
+            rows = (await session.execute(statement)).mappings().all()
+        claimed = [_delivery(DeliveryRow.model_validate(dict(r))) for r in rows]
+        return sorted(claimed, key=lambda d: d.id)
+
+    async def claim_digest(
+        self, *, ambassador_id: AmbassadorId, holder: str, now: datetime, lock_for: timedelta
+    ) -> Sequence[Delivery]:
+        mine_or_free = or_(
+            DeliveryRow.status == DeliveryStatus.PENDING.value,
+            and_(
+                DeliveryRow.status == DeliveryStatus.CLAIMED.value, DeliveryRow.locked_by == holder
+            ),
+        )
+        statement = (
+            update(DeliveryRow)
+            .where(
+                DeliveryRow.ambassador_id == ambassador_id,
+                DeliveryRow.error == DIGEST,
+                DeliveryRow.next_attempt_at <= now,
+                mine_or_free,
+            )
+            .values(
+                status=DeliveryStatus.CLAIMED.value, locked_by=holder, locked_until=now + lock_for
             )
             .returning(*DeliveryRow.__table__.c)
         )

@@ -12,6 +12,7 @@ header 150, section 3,000, button text 75, option text 75, modal title/submit/cl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from bot.model import DeliveryStatus
 from bot.share import takes_text
 from bot.views import (
     ContentListView,
+    DigestView,
     EnrolmentForm,
     HelpView,
     LeaderboardView,
@@ -70,10 +72,32 @@ class SlackRenderer:
     def suggestion(self, view: SuggestionView) -> SlackMessage:
         """A suggestion DM in its current state (fresh, clicked, confirmed, skipped or
         expired: an expired one keeps its text and points but loses every button)."""
-        link_only = [b.network.value for b in view.buttons if not takes_text(b.network)]
+        link_only = _link_only([view])
         return self._message(
             "slack/suggestion.json.j2", view.locale, view=view, link_only=link_only
         )
+
+    def digest(self, view: DigestView) -> SlackMessage:
+        """A digest DM: several suggestions, each with the buttons (same action ids and
+        values as :meth:`suggestion`) or the state line it would have on its own.
+
+        Raises ``ValueError`` for a digest without items, or one that would need more than
+        50 blocks (the caller sends at most 8 items: at most 44 blocks).
+        """
+        if not view.items:
+            raise ValueError("a digest lists at least one suggestion")
+        data = self._render(
+            "slack/digest.json.j2",
+            view.locale,
+            {"view": view, "link_only": _link_only(view.items)},
+        )
+        blocks: list[dict[str, Any]] = data["blocks"]
+        if len(blocks) > MAX_MESSAGE_BLOCKS:
+            raise ValueError(
+                f"a digest of {len(view.items)} suggestions needs {len(blocks)} blocks, "
+                f"more than the {MAX_MESSAGE_BLOCKS} a message may have"
+            )
+        return SlackMessage(text=str(data["text"]), blocks=blocks)
 
     def reminder(self, view: ReminderView) -> SlackMessage:
         """The one gentle reminder, to post in the thread of the suggestion DM."""
@@ -177,6 +201,13 @@ class SlackRenderer:
         data = self._render(name, locale, context)
         data["blocks"] = data["blocks"][:MAX_VIEW_BLOCKS]
         return data
+
+
+def _link_only(views: Iterable[SuggestionView]) -> list[str]:
+    """The networks whose share button takes only the link (the text has to be pasted by
+    hand) in any of ``views`` not yet expired, each once, in button order."""
+    networks = (b.network for v in views if not v.expired for b in v.buttons)
+    return [n.value for n in dict.fromkeys(networks) if not takes_text(n)]
 
 
 def guidelines_sections(

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.translate import to_profile
 from bot.errors import DeliveryFailed, RateLimited
 from bot.model import MessageRef, PlatformUser, UserProfile
-from bot.views import LeaderboardView, ReminderView, SuggestionView
+from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
 from messages.slack import SlackMessage, SlackRenderer
 
 logger = logging.getLogger(__name__)
@@ -73,7 +73,16 @@ class SlackGateway:
             )
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
-        rendered = self._renderer.suggestion(view)
+        await self._update(message, self._renderer.suggestion(view))
+
+    async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
+        return await self._post(user.user_id, self._renderer.digest(view))
+
+    async def update_digest(self, message: MessageRef, view: DigestView) -> None:
+        await self._update(message, self._renderer.digest(view))
+
+    async def _update(self, message: MessageRef, rendered: SlackMessage) -> None:
+        # chat.update needs the DM's channel id (D...), which the send returned.
         await self._call(
             self._client.chat_update,
             channel=message.channel_id,

@@ -43,7 +43,7 @@ from bot.model import (
     workspace_key,
 )
 from bot.tracking import new_ref, new_token
-from bot.views import LeaderboardView, ReminderView, SuggestionView
+from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
 
 SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
 
@@ -259,6 +259,11 @@ class MemoryDeliveries:
     async def find_by_message(self, message: MessageRef) -> Delivery | None:
         return next((d for d in self.s.deliveries.values() if d.message == message), None)
 
+    async def all_in_message(self, message: MessageRef) -> Sequence[Delivery]:
+        return sorted(
+            (d for d in self.s.deliveries.values() if d.message == message), key=lambda d: d.id
+        )
+
     async def reminder_candidates(self, *, sent_before: datetime, limit: int) -> Sequence[Delivery]:
         acted = {d for d, _ in self.s.interactions.values()}
         return sorted(
@@ -346,6 +351,26 @@ class MemoryQueue:
             next_at = self.s.queue_meta[delivery.id][0]
             self.s.queue_meta[delivery.id] = (next_at, holder, now + lock_for)
             claimed.append(updated)
+        return claimed
+
+    async def claim_digest(
+        self, *, ambassador_id: AmbassadorId, holder: str, now: datetime, lock_for: timedelta
+    ) -> Sequence[Delivery]:
+        claimed = []
+        for delivery in sorted(self.s.deliveries.values(), key=lambda d: d.id):
+            next_at, locked_by, _ = self.s.queue_meta[delivery.id]
+            free = delivery.status is DeliveryStatus.PENDING
+            mine = delivery.status is DeliveryStatus.CLAIMED and locked_by == holder
+            if (
+                delivery.ambassador_id == ambassador_id
+                and delivery.error == "digest"
+                and next_at <= now
+                and (free or mine)
+            ):
+                updated = replace(delivery, status=DeliveryStatus.CLAIMED)
+                self.s.deliveries[delivery.id] = updated
+                self.s.queue_meta[delivery.id] = (next_at, holder, now + lock_for)
+                claimed.append(updated)
         return claimed
 
     def _held(self, delivery_id: DeliveryId, holder: str) -> Delivery | None:
@@ -566,6 +591,8 @@ class FakeChatGateway:
     updated: list[tuple[MessageRef, SuggestionView]] = field(default_factory=list)
     boards: list[tuple[str, LeaderboardView]] = field(default_factory=list)
     reminders: list[tuple[MessageRef, ReminderView]] = field(default_factory=list)
+    digests: list[tuple[PlatformUser, DigestView]] = field(default_factory=list)
+    digest_updates: list[tuple[MessageRef, DigestView]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
 
     def fail(self, user_or_channel: str, *errors: Exception) -> None:
@@ -584,6 +611,14 @@ class FakeChatGateway:
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         self.updated.append((message, view))
+
+    async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
+        self._maybe_fail(user.user_id)
+        self.digests.append((user, view))
+        return MessageRef(f"D{user.user_id}", f"{len(self.digests)}.000300")
+
+    async def update_digest(self, message: MessageRef, view: DigestView) -> None:
+        self.digest_updates.append((message, view))
 
     async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
         self._maybe_fail(message.channel_id)

@@ -20,6 +20,7 @@ from bot.share import share_intent_url
 from bot.views import (
     ContentListItem,
     ContentListView,
+    DigestView,
     EnrolmentForm,
     HelpView,
     LeaderboardView,
@@ -734,6 +735,270 @@ def test_reminder_escapes_and_cuts_the_title(renderer: SlackRenderer, locale: st
     assert_escaped(message.blocks)
     assert "<@U123>" not in message.text
     assert len(message.text) < 400
+
+
+# --- digest ----------------------------------------------------------------------------------
+
+# Item states, cycled through by the digests below: fresh, clicked, confirmed, skipped, expired
+# (with and without points, after a confirmation), without share buttons, link-less networks.
+DIGEST_STATES: tuple[dict[str, Any], ...] = (
+    {},
+    {"clicked": (Network.X, Network.LINKEDIN), "points_earned": 10, "last_award": 5},
+    {"confirmed": True, "points_earned": 20, "last_award": 10},
+    {"skipped": True, "points_earned": 5},
+    {"expired": True},
+    {"expired": True, "confirmed": True, "points_earned": 15, "last_award": 0},
+    {"networks": ()},
+    {"networks": (Network.X, Network.BLUESKY), "clicked": (Network.BLUESKY,), "first_name": ""},
+)
+REMAINING_LINES = {
+    "en": ("3 more in your next digest", "1 more in your next digest"),
+    "fr": (
+        "Encore 3 contenus dans votre prochain récapitulatif",
+        "Encore 1 contenu dans votre prochain récapitulatif",
+    ),
+}
+
+
+def digest_items(locale: str, count: int, **changes: Any) -> tuple[SuggestionView, ...]:
+    title = changes.pop("title", "news")
+    return tuple(
+        suggestion(
+            locale,
+            delivery_id=DeliveryId(100 + index),
+            title=f"Post {index}: {title}",
+            **{**DIGEST_STATES[index % len(DIGEST_STATES)], **changes},
+        )
+        for index in range(count)
+    )
+
+
+def is_open(item: SuggestionView) -> bool:
+    return not (item.confirmed or item.skipped or item.expired)
+
+
+def buttons_of(blocks: list[dict[str, Any]], delivery_id: int) -> list[dict[str, Any]]:
+    """Every button of one delivery, in order (its values start with the delivery id)."""
+    return [
+        element
+        for block in blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["value"].split(":")[0] == str(delivery_id)
+    ]
+
+
+def digest_parts(blocks: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The blocks of each item: from its divider to the next one (or the closing line)."""
+    parts: list[list[dict[str, Any]]] = []
+    for block in blocks:
+        if block["type"] == "divider":
+            parts.append([])
+        elif parts:
+            parts[-1].append(block)
+    return parts
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("count", [1, 3, 8])
+@pytest.mark.parametrize("remaining", [0, 3])
+def test_digest_renders(renderer: SlackRenderer, locale: str, count: int, remaining: int) -> None:
+    items = digest_items(locale, count)
+    message = renderer.digest(DigestView(locale, "Marie", items, remaining))
+    check_message(message)  # Block.parse_all + to_dict round trip, ≤ 50 blocks
+    assert len(message.blocks) <= 50
+    assert message.blocks[0]["type"] == "header"
+    assert sum(b["type"] == "divider" for b in message.blocks) == count
+    parts = digest_parts(message.blocks)
+    if remaining:  # the closing line is not part of the last item
+        parts[-1].pop()
+    for item, part in zip(items, parts, strict=True):
+        # The same share buttons, action ids and values as the suggestion DM of the item.
+        single = renderer.suggestion(item)
+        assert buttons_of(message.blocks, item.delivery_id) == buttons_of(
+            single.blocks, item.delivery_id
+        )
+        assert buttons_of(part, item.delivery_id) == buttons_of(single.blocks, item.delivery_id)
+        assert part[0]["type"] == "section"
+        assert len(part) <= 5
+        ids = [b["action_id"] for b in buttons_of(part, item.delivery_id)]
+        shares = [] if item.expired else [f"share:{b.network.value}" for b in item.buttons]
+        answers = [slack_ids.CONFIRM_ACTION, slack_ids.SKIP_ACTION] if is_open(item) else []
+        assert ids == shares + answers
+        for button in buttons_of(part, item.delivery_id):
+            if button["action_id"].startswith(slack_ids.SHARE_ACTION_PREFIX):
+                network = button["action_id"].removeprefix(slack_ids.SHARE_ACTION_PREFIX)
+                assert button["value"] == f"{item.delivery_id}:{network}"
+                assert slack_ids.SHARE_ACTION_PATTERN.match(button["action_id"])
+                clicked = Network(network) in item.clicked_networks
+                assert button["text"]["text"].endswith(" ✓") is clicked
+            else:
+                assert button["value"] == str(item.delivery_id)
+        # The state line says what the suggestion DM says, line for line.
+        single_lines = [
+            b["elements"][0]["text"]
+            for b in single.blocks
+            if b["type"] == "context" and not b["elements"][0]["text"].startswith(INFO)
+        ]
+        digest_lines = [e["text"] for b in part if b["type"] == "context" for e in b["elements"]]
+        assert digest_lines == single_lines
+    closing = message.blocks[-1]
+    if remaining:
+        assert closing["type"] == "context"
+        assert closing["elements"][0]["text"] == REMAINING_LINES[locale][0]
+    else:
+        assert not any(REMAINING_LINES[locale][0] in s for s in strings(message.blocks))
+
+
+def test_digest_copy(renderer: SlackRenderer) -> None:
+    english = renderer.digest(DigestView("en", "Marie", digest_items("en", 3)))
+    assert english.text == "Your digest: 3 posts to share"
+    assert english.blocks[0]["text"]["text"] == "📬 Your digest: 3 posts to share"
+    assert english.blocks[1]["text"]["text"].startswith(f"Hi Marie! Here{APOSTROPHE}s the latest")
+    assert english.blocks[2]["elements"][0]["text"].startswith(
+        f"{INFO} LinkedIn, Facebook and XING take only the link"
+    )
+    section = english.blocks[4]["text"]["text"]
+    assert section == (
+        "*<https://example.com/blog/paris-office|Post 0: news>*\n"
+        "Forty people, a rooftop and a lot of coffee: meet the team."
+    )
+    assert english.blocks[5]["text"]["text"] == (
+        "```\nWe just opened our Paris office 🎉 Come and say hi! #hiring\n```"
+    )
+    one = renderer.digest(DigestView("en", "", digest_items("en", 1), remaining=1))
+    assert one.text == "Your digest: 1 post to share"
+    assert one.blocks[1]["text"]["text"].startswith(f"Hi! Here{APOSTROPHE}s the latest")
+    assert one.blocks[-1]["elements"][0]["text"] == REMAINING_LINES["en"][1]
+
+    french = renderer.digest(DigestView("fr", "Marie", digest_items("fr", 3), remaining=1))
+    assert french.text == f"Votre récapitulatif{NBSP}: 3 contenus à partager"
+    assert (
+        french.blocks[0]["text"]["text"] == f"📬 Votre récapitulatif{NBSP}: 3 contenus à partager"
+    )
+    assert french.blocks[1]["text"]["text"].startswith(f"Bonjour Marie{NBSP}! Voici")
+    assert french.blocks[-1]["elements"][0]["text"] == REMAINING_LINES["fr"][1]
+    single = renderer.digest(DigestView("fr", "", digest_items("fr", 1)))
+    assert single.text == f"Votre récapitulatif{NBSP}: 1 contenu à partager"
+    assert single.blocks[1]["text"]["text"].startswith(f"Bonjour{NBSP}! Voici")
+
+
+def test_digest_item_states(renderer: SlackRenderer) -> None:
+    items = digest_items("en", 6)
+    parts = digest_parts(renderer.digest(DigestView("en", "Marie", items)).blocks)
+
+    def lines(part: list[dict[str, Any]]) -> list[str]:
+        return [e["text"] for b in part if b["type"] == "context" for e in b["elements"]]
+
+    assert [b["type"] for b in parts[0]] == ["section", "section", "actions"]  # fresh
+    assert lines(parts[1]) == [
+        "*+5 points!* 10 points for this post so far. Once your post is live, tap *I shared it*."
+    ]
+    assert lines(parts[2]) == ["✅ Shared — thank you! *+10 points* · 20 points for this post"]
+    assert [b["action_id"] for b in parts[2][2]["elements"]] == [
+        f"share:{n.value}" for n in Network
+    ]  # shared: the share buttons stay, "I shared it" and "Skip" go
+    assert lines(parts[3]) == ["Skipped — no worries. You still earned 5 points for this post."]
+    assert lines(parts[4]) == [EXPIRED_LINES["en"]]
+    assert not any(b["type"] == "actions" for b in parts[4] + parts[5])  # expired: no button
+    assert lines(parts[5]) == [
+        "✅ Shared — thank you! · 15 points for this post",
+        EXPIRED_LINES["en"],
+    ]
+    assert len([b for b in parts[5] if b["type"] == "context"]) == 1  # one line per item
+
+
+def test_digest_link_only_line(renderer: SlackRenderer) -> None:
+    texts = [
+        *digest_items("en", 1, networks=(Network.X, Network.BLUESKY)),
+        *digest_items("en", 1, networks=(Network.XING,), expired=True),
+    ]
+    message = renderer.digest(DigestView("en", "Marie", tuple(texts)))
+    assert not any("only the link" in s for s in strings(message.blocks))  # XING item expired
+    mixed = (
+        *digest_items("en", 1, networks=(Network.X, Network.XING)),
+        *digest_items("en", 1, networks=(Network.LINKEDIN, Network.XING, Network.WHATSAPP)),
+    )
+    message = renderer.digest(DigestView("en", "Marie", mixed))
+    lines = [s for s in strings(message.blocks) if "only the link" in s]
+    assert lines == [
+        f"{INFO} XING and LinkedIn take only the link: paste the text yourself "
+        "once the window opens."
+    ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_digest_escapes_titles_and_texts(renderer: SlackRenderer, locale: str) -> None:
+    items = digest_items(
+        locale, 8, title=HOSTILE, summary=f"{HOSTILE} summary", text=f"{HOSTILE} text"
+    )
+    message = renderer.digest(DigestView(locale, HOSTILE, items, remaining=2))
+    check_message(message)
+    assert_escaped(message.blocks)
+    raw = json.dumps(message.blocks, ensure_ascii=False)
+    assert "<@U123>" not in raw and "<!channel>" not in raw
+    assert "<@U123>" not in message.text
+    for part in digest_parts(message.blocks):
+        section, text = part[0]["text"]["text"], part[1]["text"]["text"]
+        assert "|Post " in section and HOSTILE_ESCAPED in section
+        assert f"\n{HOSTILE_ESCAPED} summary" in section
+        assert text == f"```\n{HOSTILE_ESCAPED} text\n```"
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_digest_at_the_limits(renderer: SlackRenderer, locale: str) -> None:
+    """Eight busy items at their longest, every one with buttons and a state line."""
+    items = digest_items(
+        locale,
+        8,
+        title="R&D <news> " * 14,
+        summary="Tom & Jerry <3 " * 67,
+        text=("A & B <are> great! #hiring " * 56)[:1500],
+        content_url="https://example.com/?a=1&b=2&" + "a" * 1_970,
+        first_name="Marie-Françoise-Élisabeth " * 4,
+        networks=tuple(Network),
+        clicked=tuple(Network)[:3],
+        points_earned=10_000,
+        last_award=1_000,
+        confirmed=False,
+        skipped=False,
+        expired=False,
+    )
+    message = renderer.digest(DigestView(locale, "Marie-Françoise-Élisabeth " * 4, items, 99))
+    check_message(message)
+    assert len(message.blocks) == 3 + 8 * 5 + 1  # header, intro, link-only; 5 each; closing
+    for part in digest_parts(message.blocks):
+        summary = part[0]["text"]["text"].split("\n", 1)[1]
+        assert len(summary) <= 300
+        code = part[1]["text"]["text"]
+        assert code.startswith("```\n") and code.endswith("…\n```")
+        assert len(code) <= 600 + 8
+        assert len(part[2]["elements"]) == len(Network) + 2
+    assert message.blocks[1]["text"]["text"].count("Marie") <= 4
+
+
+def test_digest_refuses_more_than_50_blocks(renderer: SlackRenderer) -> None:
+    busy = digest_items(
+        "en",
+        9,
+        networks=tuple(Network),
+        clicked=(Network.X,),
+        confirmed=False,
+        skipped=False,
+        expired=False,
+    )
+    assert len(renderer.digest(DigestView("en", "Marie", busy, 5)).blocks) == 49
+    with pytest.raises(ValueError, match="50"):
+        renderer.digest(DigestView("en", "Marie", (*busy, busy[0]), 5))
+    with pytest.raises(ValueError, match="at least one"):
+        renderer.digest(DigestView("en", "Marie", ()))
+
+
+def test_digest_keys_in_every_catalog(templates: Templates) -> None:
+    keys = {"digest.fallback", "digest.title", "digest.intro", "digest.item", "digest.remaining"}
+    for locale in LOCALES:
+        assert keys <= templates.catalog.keys(locale)
+    assert templates.catalog.keys("en") == templates.catalog.keys("fr")
 
 
 # --- delivery status -------------------------------------------------------------------------

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from sqlalchemy import text as sql
 
 from bot.model import PageMetadata
 from tests import factories
@@ -116,7 +119,8 @@ async def test_publish_sends_one_dm_to_each_matching_ambassador_only(slack_bot: 
         assert f"{PUBLIC_URL}/r/" in unquote(found[f"share:{network}"]["url"])
     assert len(slack_bot.fake.messages_in(dm_channel_id(CAROL))) == 1  # only her welcome
     assert slack_bot.fake.messages_in(dm_channel_id(DAVE)) == []
-    assert await slack_bot.scalar("SELECT count(*) FROM delivery WHERE status='sent'") == 1
+    # The DM reaches Slack a moment before its row is marked sent.
+    await slack_bot.until_scalar("SELECT count(*) FROM delivery WHERE status='sent'", 1)
     replies = await slack_bot.replies_to(ALICE, 2)
     assert "1" in json.dumps(replies[1])  # "sent to 1 ambassador"
 
@@ -386,3 +390,39 @@ async def test_draft_then_list_then_publish(slack_bot: SlackBot) -> None:
     await slack_bot.replies_to(ALICE, 5)
     assert await slack_bot.scalar("SELECT count(*) FROM delivery") == 1
     assert len(slack_bot.fake.messages_in(dm_channel_id(BOB))) == 2
+
+
+async def test_a_daily_digest_goes_out_as_one_dm_and_updates_in_place(
+    slack_bot: SlackBot,
+) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin", "x"])
+    async with slack_bot.runtime.store.db.engine.begin() as connection:  # no UI for it yet
+        await connection.execute(sql("UPDATE ambassador SET delivery_mode = 'daily'"))
+    await publish_ai_post(slack_bot)
+    await slack_bot.command("post https://acme.example/news #ai Big news", ALICE)
+    await slack_bot.replies_to(ALICE, 4)
+    await slack_bot.until_scalar("SELECT count(*) FROM delivery WHERE error = 'digest'", 2)
+    assert len(slack_bot.fake.messages_in(dm_channel_id(BOB))) == 1  # only the welcome
+    async with slack_bot.runtime.store.db.engine.begin() as connection:  # the slot has come
+        await connection.execute(
+            sql("UPDATE delivery SET next_attempt_at = :past"), {"past": datetime(2020, 1, 1)}
+        )
+    slack_bot.runtime.fanout.wake()
+    digest = (await slack_bot.dms(BOB, 2))[1]
+    share_rows = [b for b in digest.blocks if b["type"] == "actions"]
+    assert len(share_rows) == 2  # one row of buttons per suggestion
+    await slack_bot.until_scalar("SELECT count(DISTINCT message_id) FROM delivery", 1)
+    share = next(
+        e
+        for block in digest.blocks
+        if block["type"] == "actions"
+        for e in block["elements"]
+        if e["action_id"] == "share:linkedin"
+    )
+    await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=digest.ts)
+    await slack_bot.fake.wait_for(
+        lambda: slack_bot.fake.message(dm_channel_id(BOB), digest.ts).history
+    )
+    updated = slack_bot.fake.message(dm_channel_id(BOB), digest.ts)
+    assert "✓" in json.dumps(updated.blocks, ensure_ascii=False)
+    assert len([b for b in updated.blocks if b["type"] == "actions"]) >= 2  # still a digest
