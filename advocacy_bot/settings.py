@@ -173,7 +173,8 @@ class DeliverySection(_Strict):
     max_attempts: int = Field(default=8, ge=1, le=50)
     backoff_base_seconds: float = Field(default=2.0, gt=0, le=600)
     backoff_max_seconds: float = Field(default=600.0, gt=0, le=86_400)
-    lease_seconds: int = Field(default=30, ge=5, le=600)
+    lease_seconds: int = Field(default=30, ge=2, le=600)
+    claim_lock_seconds: int = Field(default=90, ge=5, le=3600)
 
 
 class FetchSection(_Strict):
@@ -261,6 +262,7 @@ def build_sender_settings(config: Config) -> SenderSettings:
         backoff_base=section.backoff_base_seconds,
         backoff_max=section.backoff_max_seconds,
         lease_ttl=timedelta(seconds=section.lease_seconds),
+        lock_for=timedelta(seconds=section.claim_lock_seconds),
     )
 
 

@@ -90,7 +90,9 @@ class SenderSettings:
     backoff_base: float = 2.0
     backoff_max: float = 600.0
     lease_ttl: timedelta = timedelta(seconds=30)
-    lock_for: timedelta = timedelta(minutes=2)  # longer than any send plus a 429 wait
+    # How long a claim holds a row before another sender may take it (a crashed one's rows
+    # come back after this); longer than a send plus a 429 wait is the safe side.
+    lock_for: timedelta = timedelta(seconds=90)
     idle_poll: float = 1.0
 
     def limit_for(self, workspace: str) -> RateLimit:
@@ -160,6 +162,7 @@ class Sender:
         self._in_flight = asyncio.Semaphore(settings.in_flight)
         self._claimed: set[DeliveryId] = set()
         self._digest_locks: dict[AmbassadorId, asyncio.Lock] = {}
+        self._leased: set[str] = set()
         self._stopping = False
 
     @property
@@ -202,6 +205,7 @@ class Sender:
         )
         if epoch is None:
             return report  # another replica sends for this workspace
+        self._leased.add(workspace)
         renewed = self._monotonic()
         tasks: set[asyncio.Task[None]] = set()
         try:
@@ -231,6 +235,10 @@ class Sender:
                     else []
                 )
                 for delivery in batch:
+                    if delivery.id in self._claimed:
+                        # Our own claim lapsed while it waited (a long 429): it is still
+                        # under way here, so a second task would send it twice.
+                        continue
                     self._claimed.add(delivery.id)
                     tasks.add(asyncio.create_task(self._process(workspace, delivery, report)))
                 if not tasks:
@@ -250,8 +258,9 @@ class Sender:
 
     async def release_leases(self) -> None:
         """Shutdown: let another replica take every workspace at once."""
-        for workspace in list(self._buckets):
+        for workspace in sorted(self._leased):
             await self._queue.release_lease(workspace=workspace, holder=self.holder)
+        self._leased.clear()
 
     async def _process(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
         try:

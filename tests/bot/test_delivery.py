@@ -282,3 +282,39 @@ async def test_every_outcome_is_counted_whatever_the_concurrency(
     report = await drain(world, SenderSettings(in_flight=in_flight))
     assert (report.sent, report.failed, report.rate_limited) == (1, 3, 1)
     assert (await world.ports.queue.counts())["claimed"] == 0
+
+
+async def test_a_lapsed_claim_still_under_way_here_is_not_sent_twice(world: World) -> None:
+    await world.join(1)
+    await world.join(2)
+    await world.push()
+    sender = world.sender(SenderSettings(lock_for=timedelta(seconds=1)))
+    queue = world.ports.queue
+    epoch = await queue.acquire_lease(
+        workspace="slack:T1", holder=sender.holder, now=NOW, ttl=timedelta(seconds=30)
+    )
+    (first, _) = await queue.claim(
+        workspace="slack:T1",
+        holder=sender.holder,
+        epoch=epoch,
+        now=NOW,
+        limit=2,
+        lock_for=timedelta(seconds=1),
+    )
+    sender._claimed.add(first.id)  # still waiting in this process (a long 429 block)
+    await queue.release_claims(holder=sender.holder, delivery_ids=[_.id])
+    world.clock.advance(timedelta(seconds=5))  # first's lock lapsed: claimable again
+    report = await sender.drain_all()
+    assert report.sent == 1  # only the other one
+    assert [u for u, _ in world.gateway.sent] == [person(2)]
+
+
+async def test_leases_are_given_back_even_when_nothing_was_sent(world: World) -> None:
+    await world.join(1)
+    await world.push(expires_at=NOW + timedelta(minutes=1))
+    world.clock.advance(timedelta(minutes=2))  # expired: claimed, never sent
+    sender = world.sender(SenderSettings())
+    assert (await sender.drain_all()).expired == 1
+    assert "slack:T1" in world.ports.store.leases
+    await sender.release_leases()
+    assert world.ports.store.leases == {}
