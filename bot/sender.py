@@ -37,6 +37,7 @@ from bot.model import (
     Ambassador,
     AmbassadorId,
     Content,
+    ContentId,
     Delivery,
     DeliveryId,
     DeliveryStatus,
@@ -76,6 +77,8 @@ UNREACHABLE = frozenset(
 MAX_BLOCK_SECONDS = 60.0
 DIGEST = "digest"  # the mark of a delivery held for the person's digest
 DIGEST_ITEMS = 8  # suggestions per digest DM (Slack: 50 blocks a message)
+PREPARE_FACTOR = 4  # rows being prepared per send slot
+CONTENT_CACHE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -112,6 +115,10 @@ class DrainReport:
     dead: int = 0
     expired: int = 0
     rate_limited: int = 0
+
+
+class _Abandoned(Exception):
+    """Stopping: a prepared send that had not started is left for release()."""
 
 
 class NullObserver:
@@ -163,6 +170,7 @@ class Sender:
         self._claimed: set[DeliveryId] = set()
         self._digest_locks: dict[AmbassadorId, asyncio.Lock] = {}
         self._leased: set[str] = set()
+        self._contents_cache: dict[ContentId, tuple[float, Content]] = {}
         self._stopping = False
 
     @property
@@ -221,7 +229,10 @@ class Sender:
                         logger.warning("lost the send lease of %s", workspace)
                         break
                     renewed = self._monotonic()
-                free = settings.in_flight - len(tasks)
+                # Rows are prepared (people, content, tracked links, view) several at a time;
+                # only the platform calls are bounded by in_flight (the semaphore), which is
+                # what bounds duplicates after a crash.
+                free = settings.in_flight * PREPARE_FACTOR - len(tasks)
                 batch = (
                     await self._queue.claim(
                         workspace=workspace,
@@ -265,18 +276,19 @@ class Sender:
     async def _process(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
         try:
             await self._process_one(workspace, delivery, report)
+        except _Abandoned:
+            return  # stopping before it was sent: release() gives it back to the queue
         except Exception:
             # A database hiccup or a bug: leave the row claimed; its lock lapses and it is
             # retried, so nothing is lost.
             logger.exception(
                 "delivery %d: unexpected error, will be retried", delivery.id, extra=_ids(delivery)
             )
-        finally:
-            self._claimed.discard(delivery.id)
+        self._claimed.discard(delivery.id)
 
     async def _process_one(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
         ambassador = await self._ambassadors.get(delivery.ambassador_id)
-        content = await self._contents.get(delivery.content_id)
+        content = await self._content(delivery.content_id)
         reason = _unsendable(ambassador, content)
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
@@ -294,6 +306,8 @@ class Sender:
         platform = ambassador.user.platform.value
         await self.bucket(workspace).acquire()
         async with self._in_flight:
+            if self._stopping:
+                raise _Abandoned
             started = self._monotonic()
             try:
                 message = await gateway.send_suggestion(ambassador.user, view)
@@ -308,6 +322,19 @@ class Sender:
             )
         report.sent += 1
         self._observer.sent(platform, self._monotonic() - started)
+
+    async def _content(self, content_id: ContentId) -> Content | None:
+        """A content, from a short cache: a fan-out sends the same one thousands of times."""
+        now = self._monotonic()
+        cached = self._contents_cache.get(content_id)
+        if cached is not None and now - cached[0] < CONTENT_CACHE_SECONDS:
+            return cached[1]
+        content = await self._contents.get(content_id)
+        if content is not None:
+            if len(self._contents_cache) > 256:
+                self._contents_cache.clear()
+            self._contents_cache[content_id] = (now, content)
+        return content
 
     async def _allowed_by_policy(
         self, delivery: Delivery, ambassador: Ambassador, content: Content, report: DrainReport
@@ -384,6 +411,8 @@ class Sender:
             )
             await self.bucket(workspace).acquire()
             async with self._in_flight:
+                if self._stopping:
+                    raise _Abandoned
                 try:
                     message = await gateway.send_digest(ambassador.user, view)
                 except (RateLimited, DeliveryFailed) as error:
