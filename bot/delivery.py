@@ -46,7 +46,10 @@ class DeliveryService:
         links = await self._deliveries.tracked_links(
             delivery=delivery, networks=ambassador.networks
         )
-        interactions = await self._ledger.for_delivery(delivery.id)
+        # Nobody can act on a suggestion that never reached them: skip the read on first sends.
+        interactions = (
+            await self._ledger.for_delivery(delivery.id) if delivery.message is not None else ()
+        )
         clicked = {i.network for i in interactions if i.kind is InteractionKind.SHARE_CLICK}
         kinds = {i.kind for i in interactions}
         first_name = ambassador.display_name.split(" ")[0] if ambassador.display_name else ""

@@ -547,7 +547,7 @@ class SqlDeliveries:
     async def tracked_links(
         self, *, delivery: Delivery, networks: Sequence[Network]
     ) -> dict[Network, TrackedLink]:
-        async with self._db.transaction() as session:
+        async def write(session: AsyncSession) -> dict[Network, TrackedLink]:
             existing = {
                 Network(r.network): _link(r)
                 for r in (
@@ -579,6 +579,9 @@ class SqlDeliveries:
                 )
                 existing = {Network(r.network): _link(r) for r in rows.scalars()}
             return existing
+
+        # Shares its commit with the other sends under way (group commit).
+        return await self._db.write(write)
 
     async def all_in_message(self, message: MessageRef) -> Sequence[Delivery]:
         async with self._db.reading() as session:
@@ -759,7 +762,7 @@ class SqlQueue:
         return sorted(claimed, key=lambda d: d.id)
 
     async def _update_claimed(self, delivery_id: DeliveryId, holder: str, **values: Any) -> None:
-        async with self._db.transaction() as session:
+        async def write(session: AsyncSession) -> None:
             await session.execute(
                 update(DeliveryRow)
                 .where(
@@ -769,6 +772,10 @@ class SqlQueue:
                 )
                 .values(locked_by=None, locked_until=None, **values)
             )
+
+        # Outcomes of concurrent sends share commits (group commit); each returns only once
+        # its own outcome is committed.
+        await self._db.write(write)
 
     async def mark_sent(
         self, *, delivery_id: DeliveryId, holder: str, message: MessageRef, now: datetime
