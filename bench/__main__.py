@@ -1,4 +1,5 @@
-"""``python -m bench [--only NAME ...] [--quick] [--lock-for SECONDS] [--json PATH]``.
+"""``python -m bench [--only NAME ...] [--quick] [--rate R] [--ambassadors N]
+[--lock-for SECONDS] [--json PATH] [--keep]`` (see docs/benchmarks.md).
 
 Runs the benchmarks one after the other, prints each one's targets and figures, then a summary;
 exits 1 if a target was missed, 2 if a benchmark could not run.
@@ -10,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import signal
 import sys
 import time
@@ -22,7 +24,7 @@ from bench.delivery import DeliveryPlan, run_delivery
 from bench.expansion import run_expansion
 
 NAMES = ("fanout", "crash", "replicas", "expansion")
-QUICK_LOCK_FOR = 5.0
+QUICK_LOCK_FOR = 5
 TIME_LIMIT = 1800.0  # seconds per benchmark, whatever happens
 TIME_LIMIT_QUICK = 120.0
 
@@ -40,14 +42,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--lock-for",
-        type=float,
+        type=int,
         default=None,
-        help="run the servers through bench.serve with SenderSettings.lock_for = SECONDS "
-        "(not configurable in config.yaml yet); default: the product's own (120 s) with the "
-        f"real advocacy-bot serve, or {QUICK_LOCK_FOR:g} s with --quick",
+        help="crash: set delivery.claim_lock_seconds (how long a killed sender's claims stay "
+        f"locked); default: the product's default, or {QUICK_LOCK_FOR} s with --quick",
     )
     parser.add_argument(
         "--ambassadors", type=int, default=None, help="override N of the delivery benchmarks"
+    )
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=100.0,
+        help="the fake Slack's limit R on chat.postMessage in messages/s (burst 2R); the bot "
+        "is configured at 0.97 R (default: 100)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -65,11 +73,13 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, Callable[[], Awaitable[Ou
         *,
         replicas: int = 1,
         kill_at: tuple[float, ...] = (),
-        lock: float | None = None,
+        lock: int | None = None,
     ) -> DeliveryPlan:
         return DeliveryPlan(
             name=name,
             ambassadors=n or size,
+            rate=args.rate,
+            burst=max(1, round(2 * args.rate)),
             replicas=replicas,
             kill_at=kill_at,
             lock_for=lock,
@@ -111,6 +121,7 @@ async def _main(args: argparse.Namespace) -> int:
             outcome.check("ran", "completes", "error (see traceback)", False)
             status = 2
         outcome.figures["bench_seconds"] = round(time.monotonic() - begun, 1)
+        outcome.figures["load_average_1m_after"] = round(os.getloadavg()[0], 2)
         print_outcome(outcome)
         outcomes.append(outcome)
     print("\n== summary")

@@ -439,7 +439,7 @@ delivery:
   in_flight: {in_flight}
   max_attempts: 8
   lease_seconds: {lease_seconds}
-"""
+{claim_lock}"""
 
 
 @dataclass(frozen=True)
@@ -450,6 +450,7 @@ class BotConfig:
     burst: int
     in_flight: int
     lease_seconds: int
+    claim_lock_seconds: int | None = None  # None: the product's default
 
     def write(self, directory: Path) -> Path:
         path = directory / "config.yaml"
@@ -461,6 +462,11 @@ class BotConfig:
                 burst=self.burst,
                 in_flight=self.in_flight,
                 lease_seconds=self.lease_seconds,
+                claim_lock=(
+                    f"  claim_lock_seconds: {self.claim_lock_seconds}\n"
+                    if self.claim_lock_seconds is not None
+                    else ""
+                ),
             )
         )
         (directory / "guidelines.md").write_text("# Guidelines\n\nBe kind; share honestly.\n")
@@ -468,6 +474,30 @@ class BotConfig:
 
 
 # ---------------------------------------------------------------------------- the machine
+
+
+def revision() -> str:
+    """The product's commit, and whether its code differs from it (benchmarks excluded)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],  # noqa: S607 - git from PATH, read-only
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", ".", ":!bench", ":!docs"],  # noqa: S607
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=10,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return f"{head} + local changes" if changed else head
 
 
 def machine() -> dict[str, str]:
@@ -485,6 +515,7 @@ def machine() -> dict[str, str]:
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
                 break
     return {
+        "revision": revision(),
         "cpus": str(os.cpu_count()),
         "cpu_model": model,
         "memory": memory,
@@ -492,6 +523,50 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "sqlite": sqlite3.sqlite_version,
     }
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float | None:
+    """User + system CPU time a process used so far (Linux /proc), None if it is gone;
+    with ``reaped_children``, plus that of its children that exited."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _TICKS
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the whole machine spent busy (all cores, /proc/stat), to see other load."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(v) for v in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / _TICKS
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every ``postgres`` process, including backends that exited (the server is
+    shared: other users' queries count too)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() != "postgres":
+                continue
+        except OSError:
+            continue
+        total += cpu_seconds(int(entry.name), reaped_children=True) or 0.0
+    return total
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

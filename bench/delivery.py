@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -27,7 +28,6 @@ import asyncpg  # type: ignore[import-untyped]
 
 from bench.common import (
     BOT_TOKEN,
-    PYTHON,
     SCRIPT,
     SIGNING_SECRET,
     TEAM_ID,
@@ -39,21 +39,26 @@ from bench.common import (
     Outcome,
     Processes,
     base_env,
+    cpu_seconds,
     fake_slack,
     free_port,
     log,
+    machine_busy_seconds,
     pg_database,
     pg_dsn,
     pg_url,
+    postgres_cpu_seconds,
     seed_postgres,
     user_id,
 )
 from bot.model import Audience, ContentDraft, ContentId, PageMetadata, Platform, PlatformUser
+from bot.sender import SenderSettings
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
 from content_store.repositories import Database, SqlContents
 
-PRODUCT_LOCK_FOR_SECONDS = 120.0  # SenderSettings.lock_for's default (bot/sender.py)
+# delivery.claim_lock_seconds when config.yaml does not set it
+PRODUCT_LOCK_FOR_SECONDS = SenderSettings().lock_for.total_seconds()
 STARTUP_TIMEOUT = 60.0
 
 
@@ -71,7 +76,7 @@ class DeliveryPlan:
     bot_burst: int = 5
     in_flight: int = 5
     lease_seconds: int = 5
-    lock_for: float | None = None  # None: the product's default, through `advocacy-bot serve`
+    lock_for: int | None = None  # delivery.claim_lock_seconds; None: the product's default
     keep: bool = False
 
     @property
@@ -134,12 +139,14 @@ class Run:
             burst=plan.bot_burst,
             in_flight=plan.in_flight,
             lease_seconds=plan.lease_seconds,
+            claim_lock_seconds=plan.lock_for,
         ).write(workdir)
         self.servers: list[Server] = []
         self.started_servers = 0
         self.crashes: list[Crash] = []
         self.holders: list[tuple[float, str, int]] = []  # (time, holder, epoch) when it changed
         self.exit_codes: list[int | None] = []
+        self.cpu_at_kill: dict[str, float | None] = {}
 
     # ------------------------------------------------------------------ servers
 
@@ -157,11 +164,7 @@ class Run:
             HOST="127.0.0.1",
             LOG_LEVEL="WARNING",
         )
-        if self.plan.lock_for is None:
-            argv = [str(SCRIPT), "serve"]
-        else:
-            argv = [PYTHON, "-m", "bench.serve", "serve"]
-            env["BENCH_LOCK_FOR_SECONDS"] = str(self.plan.lock_for)
+        argv = [str(SCRIPT), "serve"]
         self.started_servers += 1
         name = f"serve-{self.started_servers}"
         child = await self.processes.start(
@@ -233,6 +236,7 @@ class Run:
         holder = lease[0] if lease else ""
         pid = int(holder.rsplit(":", 1)[1]) if holder else -1
         victim = next((s for s in self.servers if s.holder_pid == pid), self.servers[0])
+        self.cpu_at_kill[victim.child.name] = cpu_seconds(victim.child.pid)
         killed_at = time.time()
         await self.processes.kill(victim.child)
         await asyncio.sleep(0.5)  # requests already on the wire land at the fake
@@ -304,6 +308,17 @@ class Run:
                 )
             await asyncio.sleep(0.2)
 
+    def cpu_snapshot(self) -> dict[str, float | None]:
+        """CPU seconds used so far by each server (killed ones: at their kill), the fake
+        and PostgreSQL."""
+        snapshot: dict[str, float | None] = dict(self.cpu_at_kill)
+        snapshot.update({s.child.name: cpu_seconds(s.child.pid) for s in self.servers})
+        snapshot["fake-slack"] = cpu_seconds(self.fake.child.pid)
+        snapshot["postgres (all)"] = postgres_cpu_seconds()
+        snapshot["bench (this process)"] = cpu_seconds(os.getpid())
+        snapshot["machine (all cores)"] = machine_busy_seconds()
+        return snapshot
+
     async def stop_servers(self) -> None:
         codes = await asyncio.gather(*(self.processes.stop(s.child) for s in self.servers))
         self.exit_codes = list(codes)
@@ -359,7 +374,8 @@ async def run_delivery(plan: DeliveryPlan) -> Outcome:
         f"{plan.name}: {plan.ambassadors} ambassadors, {plan.replicas} server(s), fake limit "
         f"R={plan.rate:g}/s burst {plan.burst}, bot rate {plan.bot_rate:g}/s burst "
         f"{plan.bot_burst}, in_flight {plan.in_flight}, lease {plan.lease_seconds}s, lock_for "
-        f"{plan.lock_for if plan.lock_for is not None else 'default (120s)'}"
+        f"{plan.lock_for if plan.lock_for is not None else 'default'} "
+        f"({plan.lock_for or PRODUCT_LOCK_FOR_SECONDS:g}s)"
     )
     async with (
         Processes() as processes,
@@ -376,8 +392,10 @@ async def run_delivery(plan: DeliveryPlan) -> Outcome:
         db = await asyncpg.connect(pg_dsn(database))
         try:
             content_id, published_from, published_at, created = await run.publish()
+            cpu_before = await asyncio.to_thread(run.cpu_snapshot)
             counts = await run.monitor(db, content_id)
             finished = time.time()
+            cpu_after = await asyncio.to_thread(run.cpu_snapshot)
             rows = await db.fetch(
                 "SELECT i.user_id, d.status, d.message_id, d.attempts FROM delivery d "
                 "JOIN identity i ON i.ambassador_id = d.ambassador_id WHERE d.content_id = $1",
@@ -392,6 +410,25 @@ async def run_delivery(plan: DeliveryPlan) -> Outcome:
         _figures(outcome, plan, run, calls, rows, seeded, created, counts, lease, logs)
         outcome.figures["publish_seconds"] = round(published_at - published_from, 3)
         outcome.figures["wall_seconds_publish_to_done"] = round(finished - published_at, 1)
+        used = {  # a server started during the run counts from 0
+            name: after - (cpu_before.get(name) or 0.0)
+            for name, after in cpu_after.items()
+            if after is not None and (name.startswith("serve-") or cpu_before.get(name))
+        }
+        outcome.figures["cpu_percent_of_one_core"] = {
+            name: round(100 * seconds / (finished - published_at)) for name, seconds in used.items()
+        }
+        servers = sum(v for k, v in used.items() if k.startswith("serve-"))
+        ours = sum(v for k, v in used.items() if not k.startswith("machine"))
+        if "machine (all cores)" in used:  # anything else running on the machine meanwhile
+            outcome.figures["cpu_percent_of_one_core"]["other processes"] = round(
+                100 * (used["machine (all cores)"] - ours) / (finished - published_at)
+            )
+        if not plan.kill_at and outcome.figures["accepted"]:
+            # The sender's cost: what bounds one workspace's rate (one lease, one process).
+            outcome.figures["server_cpu_ms_per_message"] = round(
+                1000 * servers / outcome.figures["accepted"], 1
+            )
         _rates(outcome, plan, calls, published_at)
         _targets(outcome, plan, run)
     if plan.keep:
@@ -432,9 +469,8 @@ def _figures(
         "bot_burst": plan.bot_burst,
         "in_flight": plan.in_flight,
         "lease_seconds": plan.lease_seconds,
-        "lock_for_seconds": plan.lock_for if plan.lock_for is not None else "default 120",
+        "claim_lock_seconds": plan.lock_for or f"default {PRODUCT_LOCK_FOR_SECONDS:g}",
         "replicas": plan.replicas,
-        "server": "advocacy-bot serve" if plan.lock_for is None else "python -m bench.serve",
     }
     f["ambassadors"] = plan.ambassadors
     f["deliveries_created"] = created

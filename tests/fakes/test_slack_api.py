@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
+import aiohttp
 import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
@@ -345,3 +346,31 @@ async def test_cli_prints_base_url_and_serves() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_call_log_lists_accepted_and_rejected_calls_in_order(
+    fake: FakeSlackApi, client: AsyncWebClient
+) -> None:
+    await client.chat_postMessage(channel="U05BOB0002", text="one")
+    fake.rate_limit_next("chat.postMessage", retry_after=1)
+    with pytest.raises(SlackApiError):
+        await client.chat_postMessage(channel="U06CAROL03", text="two")
+    await client.chat_postMessage(channel="U06CAROL03", text="three")
+    log = fake.call_log("chat.postMessage")
+    assert [(c["dm"], c["status"]) for c in log] == [
+        (dm_channel_id("U05BOB0002"), 200),
+        (dm_channel_id("U06CAROL03"), 429),
+        (dm_channel_id("U06CAROL03"), 200),
+    ]
+    assert "text" not in log[0]  # no message bodies: cheap to serve for 10,000 calls
+    async with (
+        fake_session() as session,
+        session.get(fake.url + "/_fake/calls", params={"method": "chat.postMessage"}) as answer,
+    ):
+        served = await answer.json()
+    assert served["count"] == 3
+
+
+def fake_session() -> Any:
+
+    return aiohttp.ClientSession()
