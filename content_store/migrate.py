@@ -37,8 +37,3 @@ def upgrade(database_url: str, revision: str = "head") -> None:
         return
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(command.upgrade, alembic_config(database_url), revision).result()
-
-
-async def upgrade_async(database_url: str) -> None:
-    """Upgrade from inside a running event loop (alembic's env runs a loop of its own)."""
-    await asyncio.to_thread(upgrade, database_url)
