@@ -7,7 +7,7 @@ here knows about Slack, Teams, SQL or templates.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
 from typing import NewType
@@ -68,6 +68,11 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # permanently refused (unreachable person, left the programme...)
     DEAD = "dead"  # transient failures until the attempts ran out
     EXPIRED = "expired"  # the content expired before it could go out
+
+
+# The mark (in a pending delivery's ``error``) of a suggestion held for the person's digest:
+# when it comes due, the sender sends the person's digest instead of deciding again.
+HELD_FOR_DIGEST = "digest"
 
 
 class InteractionKind(StrEnum):
@@ -274,12 +279,3 @@ class PublishResult:
     content: Content
     deliveries_created: int
     already_published: bool = False
-
-
-@dataclass(frozen=True)
-class FanOutReport:
-    """Counts from one pass of sending pending suggestions."""
-
-    sent: int = 0
-    failed: int = 0
-    errors: dict[str, int] = field(default_factory=dict)

@@ -34,6 +34,7 @@ from bot.delivery import DeliveryService
 from bot.errors import DeliveryFailed, RateLimited
 from bot.limiter import Monotonic, RateLimit, Sleep, TokenBucket
 from bot.model import (
+    HELD_FOR_DIGEST,
     Ambassador,
     AmbassadorId,
     Content,
@@ -75,7 +76,6 @@ UNREACHABLE = frozenset(
     }
 )
 MAX_BLOCK_SECONDS = 60.0
-DIGEST = "digest"  # the mark of a delivery held for the person's digest
 DIGEST_ITEMS = 8  # suggestions per digest DM (Slack: 50 blocks a message)
 PREPARE_FACTOR = 4  # rows being prepared per send slot
 CONTENT_CACHE_SECONDS = 30.0
@@ -293,7 +293,7 @@ class Sender:
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
             return
-        if delivery.error == DIGEST:  # held for the person's digest, and its slot has come
+        if delivery.error == HELD_FOR_DIGEST:  # held for the person's digest, and its slot has come
             await self._send_digest(workspace, ambassador, report)
             return
         if not await self._allowed_by_policy(delivery, ambassador, content, report):
@@ -358,13 +358,13 @@ class Sender:
             await self._finish(delivery, DeliveryStatus.EXPIRED, decision.reason, report)
         elif decision.verdict is Verdict.SKIP:
             await self._finish(delivery, DeliveryStatus.FAILED, decision.reason, report)
-        else:  # DEFER until the quiet hours or the week end; DIGEST until the digest slot
+        else:  # DEFER until the quiet hours or the week end; HELD_FOR_DIGEST until the digest slot
             assert decision.not_before is not None  # noqa: S101 - Decision guarantees it
             await self._queue.retry_later(
                 delivery_id=delivery.id,
                 holder=self.holder,
                 not_before=decision.not_before,
-                error=DIGEST if decision.verdict is Verdict.DIGEST else decision.reason,
+                error=HELD_FOR_DIGEST if decision.verdict is Verdict.DIGEST else decision.reason,
                 count_attempt=False,
             )
             report.deferred += 1
@@ -432,7 +432,7 @@ class Sender:
                     delivery_id=delivery.id,
                     holder=self.holder,
                     not_before=next_slot,
-                    error=DIGEST,
+                    error=HELD_FOR_DIGEST,
                     count_attempt=False,
                 )
 
@@ -466,7 +466,7 @@ class Sender:
                 delivery_id=delivery.id,
                 holder=self.holder,
                 not_before=self._clock.now() + timedelta(seconds=wait),
-                error=DIGEST,
+                error=HELD_FOR_DIGEST,
                 count_attempt=isinstance(error, DeliveryFailed),
             )
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.leaderboard import competition_ranks
 from bot.model import (
+    HELD_FOR_DIGEST,
     Ambassador,
     AmbassadorId,
     AmbassadorStatus,
@@ -66,7 +67,6 @@ from content_store.tables import (
 )
 
 T = TypeVar("T")
-DIGEST = "digest"  # the error mark of a suggestion held for the person's digest
 SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
 
 
@@ -747,7 +747,7 @@ class SqlQueue:
             update(DeliveryRow)
             .where(
                 DeliveryRow.ambassador_id == ambassador_id,
-                DeliveryRow.error == DIGEST,
+                DeliveryRow.error == HELD_FOR_DIGEST,
                 DeliveryRow.next_attempt_at <= now,
                 mine_or_free,
             )

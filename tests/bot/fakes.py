@@ -16,6 +16,7 @@ from typing import Any
 from bot.errors import DeliveryFailed, RateLimited
 from bot.leaderboard import competition_ranks
 from bot.model import (
+    HELD_FOR_DIGEST,
     Ambassador,
     AmbassadorId,
     AmbassadorStatus,
@@ -363,7 +364,7 @@ class MemoryQueue:
             mine = delivery.status is DeliveryStatus.CLAIMED and locked_by == holder
             if (
                 delivery.ambassador_id == ambassador_id
-                and delivery.error == "digest"
+                and delivery.error == HELD_FOR_DIGEST
                 and next_at <= now
                 and (free or mine)
             ):
