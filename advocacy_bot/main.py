@@ -96,7 +96,16 @@ def build_runtime(
     config, config_path = load_settings(env)
     programme = build_programme(config, load_guidelines(config, config_path))
     clock = clock or SystemClock()
-    store = SqlStore(Database(create_engine(env.DATABASE_URL)))
+    store = SqlStore(
+        Database(
+            create_engine(
+                env.DATABASE_URL,
+                pool_size=config.database.pool_size,
+                max_overflow=config.database.max_overflow,
+                pool_pre_ping=config.database.pre_ping,
+            )
+        )
+    )
     renderer = SlackRenderer(Templates())
     metrics = Metrics()
 

@@ -177,6 +177,14 @@ class DeliverySection(_Strict):
     claim_lock_seconds: int = Field(default=90, ge=5, le=3600)
 
 
+class DatabaseSection(_Strict):
+    """The connection pool (PostgreSQL; SQLite uses one file and ignores these)."""
+
+    pool_size: int = Field(default=20, ge=1, le=200)  # kept open: the sender's prepared rows
+    max_overflow: int = Field(default=10, ge=0, le=200)  # opened on peaks, closed after
+    pre_ping: bool = False  # a round trip per checkout; a dead connection fails once anyway
+
+
 class FetchSection(_Strict):
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     max_bytes: int = Field(default=1_000_000, ge=10_000, le=10_000_000)
@@ -194,6 +202,7 @@ class Config(_Strict):
     leaderboard: LeaderboardSection = LeaderboardSection()
     fetch: FetchSection = FetchSection()
     delivery: DeliverySection = DeliverySection()
+    database: DatabaseSection = DatabaseSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -11,7 +11,7 @@ transaction, so the domain never handles sessions.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -58,6 +58,12 @@ class AmbassadorRepository(Protocol):
 
     async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
         """Return an ambassador by id."""
+        ...
+
+    async def get_many(
+        self, ambassador_ids: Collection[AmbassadorId]
+    ) -> Mapping[AmbassadorId, Ambassador]:
+        """Return the ambassadors with these ids (unknown ids are left out), in one read."""
         ...
 
     async def enrol(

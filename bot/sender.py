@@ -245,13 +245,22 @@ class Sender:
                     if free > 0
                     else []
                 )
+                # One read for the batch's people instead of one per row.
+                people = (
+                    await self._ambassadors.get_many({d.ambassador_id for d in batch})
+                    if batch
+                    else {}
+                )
                 for delivery in batch:
                     if delivery.id in self._claimed:
                         # Our own claim lapsed while it waited (a long 429): it is still
                         # under way here, so a second task would send it twice.
                         continue
                     self._claimed.add(delivery.id)
-                    tasks.add(asyncio.create_task(self._process(workspace, delivery, report)))
+                    ambassador = people.get(delivery.ambassador_id)
+                    tasks.add(
+                        asyncio.create_task(self._process(workspace, delivery, ambassador, report))
+                    )
                 if not tasks:
                     break  # nothing due and nothing under way
                 if not batch or free - len(batch) <= 0:
@@ -273,9 +282,15 @@ class Sender:
             await self._queue.release_lease(workspace=workspace, holder=self.holder)
         self._leased.clear()
 
-    async def _process(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
+    async def _process(
+        self,
+        workspace: str,
+        delivery: Delivery,
+        ambassador: Ambassador | None,
+        report: DrainReport,
+    ) -> None:
         try:
-            await self._process_one(workspace, delivery, report)
+            await self._process_one(workspace, delivery, ambassador, report)
         except _Abandoned:
             return  # stopping before it was sent: release() gives it back to the queue
         except Exception:
@@ -286,8 +301,13 @@ class Sender:
             )
         self._claimed.discard(delivery.id)
 
-    async def _process_one(self, workspace: str, delivery: Delivery, report: DrainReport) -> None:
-        ambassador = await self._ambassadors.get(delivery.ambassador_id)
+    async def _process_one(
+        self,
+        workspace: str,
+        delivery: Delivery,
+        ambassador: Ambassador | None,
+        report: DrainReport,
+    ) -> None:
         content = await self._content(delivery.content_id)
         reason = _unsendable(ambassador, content)
         if reason is not None or ambassador is None or content is None:

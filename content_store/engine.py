@@ -35,8 +35,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """
     url = normalise_url(url)
     if make_url(url).get_backend_name() != "sqlite":
-        kwargs.setdefault("pool_pre_ping", True)
         return create_async_engine(url, **kwargs)
+    # One file, one writer at a time: SQLAlchemy's default pool for it is the right one.
+    for pool_option in ("pool_size", "max_overflow", "pool_pre_ping"):
+        kwargs.pop(pool_option, None)
     engine = create_async_engine(url, **kwargs)
 
     @event.listens_for(engine.sync_engine, "connect")

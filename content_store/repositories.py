@@ -7,7 +7,7 @@ support, so a retried event or a double click is a no-op rather than an error.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
@@ -234,6 +234,35 @@ class SqlAmbassadors:
     async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
         async with self._db.reading() as session:
             return await self._load(session, AmbassadorRow.id == ambassador_id)
+
+    async def get_many(
+        self, ambassador_ids: Collection[AmbassadorId]
+    ) -> Mapping[AmbassadorId, Ambassador]:
+        ids = sorted(set(ambassador_ids))
+        if not ids:
+            return {}
+        async with self._db.reading() as session:
+            pairs = (
+                await session.execute(
+                    select(AmbassadorRow, IdentityRow)
+                    .join(IdentityRow, IdentityRow.ambassador_id == AmbassadorRow.id)
+                    .where(AmbassadorRow.id.in_(ids))
+                    .order_by(IdentityRow.id)
+                )
+            ).all()
+            topics: dict[int, list[str]] = {}
+            for ambassador_id, topic in await session.execute(
+                select(AmbassadorTopicRow.ambassador_id, AmbassadorTopicRow.topic).where(
+                    AmbassadorTopicRow.ambassador_id.in_(ids)
+                )
+            ):
+                topics.setdefault(ambassador_id, []).append(topic)
+        found: dict[AmbassadorId, Ambassador] = {}
+        for row, identity in pairs:  # the first identity of each, as get() picks it
+            key = AmbassadorId(row.id)
+            if key not in found:
+                found[key] = _ambassador(row, identity, sorted(topics.get(row.id, ())))
+        return found
 
     async def enrol(
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
@@ -547,19 +576,36 @@ class SqlDeliveries:
     async def tracked_links(
         self, *, delivery: Delivery, networks: Sequence[Network]
     ) -> dict[Network, TrackedLink]:
-        async def write(session: AsyncSession) -> dict[Network, TrackedLink]:
-            existing = {
-                Network(r.network): _link(r)
-                for r in (
-                    await session.execute(
-                        select(TrackedLinkRow).where(TrackedLinkRow.delivery_id == delivery.id)
-                    )
-                ).scalars()
+        table = TrackedLinkRow.__table__
+        columns = (table.c.token, table.c.network, table.c.content_id, table.c.ambassador_id)
+
+        def links(rows: Any) -> dict[Network, TrackedLink]:
+            return {
+                Network(r.network): TrackedLink(
+                    token=r.token,
+                    delivery_id=delivery.id,
+                    content_id=ContentId(r.content_id),
+                    ambassador_id=AmbassadorId(r.ambassador_id),
+                    network=Network(r.network),
+                )
+                for r in rows
             }
+
+        async def read(session: AsyncSession) -> dict[Network, TrackedLink]:
+            return links(
+                await session.execute(select(*columns).where(table.c.delivery_id == delivery.id))
+            )
+
+        async def write(session: AsyncSession) -> dict[Network, TrackedLink]:
+            # A first send has no links yet: insert them and read them back in one statement.
+            # Later views (updates, a retried send) find them: read first, insert what's new.
+            existing = {} if delivery.message is None else await read(session)
             missing = [n for n in networks if n not in existing]
-            if missing:
+            if not missing:
+                return existing
+            inserted = links(
                 await session.execute(
-                    self._db.insert(TrackedLinkRow)
+                    self._db.insert(table)
                     .values(
                         [
                             {
@@ -573,11 +619,12 @@ class SqlDeliveries:
                         ]
                     )
                     .on_conflict_do_nothing(index_elements=["delivery_id", "network"])
+                    .returning(*columns)
                 )
-                rows = await session.execute(
-                    select(TrackedLinkRow).where(TrackedLinkRow.delivery_id == delivery.id)
-                )
-                existing = {Network(r.network): _link(r) for r in rows.scalars()}
+            )
+            existing.update(inserted)
+            if any(n not in existing for n in networks):
+                existing = await read(session)  # made by an earlier attempt of this send
             return existing
 
         # Shares its commit with the other sends under way (group commit).

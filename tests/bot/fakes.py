@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -95,6 +95,12 @@ class MemoryAmbassadors:
 
     async def get(self, ambassador_id: AmbassadorId) -> Ambassador | None:
         return self.s.ambassadors_by_id.get(ambassador_id)
+
+    async def get_many(
+        self, ambassador_ids: Collection[AmbassadorId]
+    ) -> Mapping[AmbassadorId, Ambassador]:
+        found = {i: self.s.ambassadors_by_id.get(i) for i in ambassador_ids}
+        return {i: a for i, a in found.items() if a is not None}
 
     async def enrol(
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime

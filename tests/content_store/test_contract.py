@@ -164,6 +164,44 @@ async def test_tracked_links_sent_and_failed(ports: Any) -> None:
     assert await claim_all(ports) == []
 
 
+async def test_tracked_links_keep_tokens_when_networks_grow(ports: Any) -> None:
+    await enrol(ports, 1, {"ai"})
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    (delivery,) = await claim_all(ports)
+    first = await ports.deliveries.tracked_links(delivery=delivery, networks=[Network.LINKEDIN])
+    # A retried first send that asks for one more network keeps the token already made.
+    grown = await ports.deliveries.tracked_links(
+        delivery=delivery, networks=[Network.LINKEDIN, Network.BLUESKY]
+    )
+    assert grown[Network.LINKEDIN] == first[Network.LINKEDIN]
+    assert set(grown) == {Network.LINKEDIN, Network.BLUESKY}
+    await ports.queue.mark_sent(
+        delivery_id=delivery.id, holder=HOLDER, message=MessageRef("D1", "1.1"), now=NOW
+    )
+    sent = await ports.deliveries.get(delivery.id)
+    # An update in place after the send reads them back, and adds a network chosen since.
+    later = await ports.deliveries.tracked_links(
+        delivery=sent, networks=[Network.LINKEDIN, Network.BLUESKY, Network.X]
+    )
+    assert later[Network.BLUESKY] == grown[Network.BLUESKY]
+    assert set(later) == {Network.LINKEDIN, Network.BLUESKY, Network.X}
+    assert all(link.delivery_id == delivery.id for link in later.values())
+
+
+async def test_get_many_returns_known_ambassadors(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai", "jobs"})
+    b = await enrol(ports, 2, {"events"}, networks=(Network.BLUESKY,))
+    found = await ports.ambassadors.get_many([a.id, b.id, a.id, 999_999])
+    assert found == {
+        a.id: await ports.ambassadors.get(a.id),
+        b.id: await ports.ambassadors.get(b.id),
+    }
+    assert found[a.id].topics == {"ai", "jobs"}
+    assert found[b.id].networks == (Network.BLUESKY,)
+    assert await ports.ambassadors.get_many([]) == {}
+
+
 async def test_interactions_count_once_and_award_once(ports: Any) -> None:
     a = await enrol(ports, 1, {"ai"})
     item = await content(ports, ("ai",))
