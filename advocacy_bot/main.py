@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -77,6 +78,8 @@ class Runtime:
     slack_gateway: SlackGateway | None
     renderer: SlackRenderer
     metrics: Metrics
+    # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
+    web_clients: tuple[AsyncWebClient, ...] = ()
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -112,6 +115,8 @@ def build_runtime(
     gateways: dict[Platform, ChatGateway] = {}
     slack_app: AsyncApp | None = None
     slack_gateway: SlackGateway | None = None
+    sender_client: AsyncWebClient | None = None
+    interactive_client: AsyncWebClient | None = None
     if env.SLACK_BOT_TOKEN is not None:
         token = env.SLACK_BOT_TOKEN.get_secret_value()
         # The fan-out owns its retries: no hidden retry in the sending client.
@@ -201,6 +206,7 @@ def build_runtime(
         slack_gateway,
         renderer,
         metrics,
+        tuple(c for c in (sender_client, interactive_client) if c is not None),
     )
 
 
@@ -272,6 +278,11 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         # write in turn (measured: a 100/s click burst fell seconds behind and starved the
         # sender), so each write keeps its own transaction.
         runtime.store.db.group.start()
+    # Without a session of its own, slack_sdk opens a new one, and a new connection (with its
+    # TLS handshake against real Slack), for every call: reuse connections instead.
+    http = aiohttp.ClientSession()
+    for client in runtime.web_clients:
+        client.session = http
     runtime.fanout.start()
     runtime.scheduler.start()
     # Queue depth for /metrics, refreshed in the background so a scrape never queries.
@@ -301,5 +312,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         depth.cancel()
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
+        for client in runtime.web_clients:
+            client.session = None
+        await http.close()
         await runtime.store.db.group.stop()
         await runtime.store.db.engine.dispose()

@@ -603,23 +603,22 @@ class SqlDeliveries:
             missing = [n for n in networks if n not in existing]
             if not missing:
                 return existing
+            # Parameters apart from the statement: its compiled form is cached.
             inserted = links(
                 await session.execute(
                     self._db.insert(table)
-                    .values(
-                        [
-                            {
-                                "token": new_token(),
-                                "delivery_id": delivery.id,
-                                "content_id": delivery.content_id,
-                                "ambassador_id": delivery.ambassador_id,
-                                "network": n.value,
-                            }
-                            for n in missing
-                        ]
-                    )
                     .on_conflict_do_nothing(index_elements=["delivery_id", "network"])
-                    .returning(*columns)
+                    .returning(*columns),
+                    [
+                        {
+                            "token": new_token(),
+                            "delivery_id": delivery.id,
+                            "content_id": delivery.content_id,
+                            "ambassador_id": delivery.ambassador_id,
+                            "network": n.value,
+                        }
+                        for n in missing
+                    ],
                 )
             )
             existing.update(inserted)
@@ -809,13 +808,15 @@ class SqlQueue:
         return sorted(claimed, key=lambda d: d.id)
 
     async def _update_claimed(self, delivery_id: DeliveryId, holder: str, **values: Any) -> None:
+        table = DeliveryRow.__table__  # a Core UPDATE: no ORM session bookkeeping per send
+
         async def write(session: AsyncSession) -> None:
             await session.execute(
-                update(DeliveryRow)
+                update(table)
                 .where(
-                    DeliveryRow.id == delivery_id,
-                    DeliveryRow.locked_by == holder,
-                    DeliveryRow.status == DeliveryStatus.CLAIMED.value,
+                    table.c.id == delivery_id,
+                    table.c.locked_by == holder,
+                    table.c.status == DeliveryStatus.CLAIMED.value,
                 )
                 .values(locked_by=None, locked_until=None, **values)
             )
