@@ -88,6 +88,35 @@ def periodic_jobs(work: ScheduledWork) -> tuple[PeriodicJob, ...]:
     )
 
 
+def add_periodic_job(
+    scheduler: AsyncIOScheduler,
+    job: PeriodicJob,
+    *,
+    jobs: JobRunLedger,
+    clock: Clock,
+    holder: str,
+    observe: RunObserver,
+    interval: timedelta | None = None,
+) -> None:
+    """Fire ``run_claimed(job)`` in ``scheduler`` every ``interval`` of real time.
+
+    ``interval`` defaults to ``job.every``; it differs only when ``clock`` runs faster than
+    real time (the scheduler benchmark's accelerated clock).
+    """
+    seconds = (interval or job.every).total_seconds()
+    scheduler.add_job(
+        run_claimed,
+        IntervalTrigger(seconds=seconds, timezone=scheduler.timezone),
+        args=[job],
+        kwargs={"jobs": jobs, "clock": clock, "holder": holder, "observe": observe},
+        id=job.name,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=max(1, int(seconds)),
+    )
+
+
 def build_scheduler(
     *,
     leaderboard: LeaderboardService,
@@ -120,21 +149,13 @@ def build_scheduler(
     if periodic and jobs is not None and clock is not None:
         holder = holder_name()
         for job in periodic:
-            scheduler.add_job(
-                run_claimed,
-                IntervalTrigger(seconds=job.every.total_seconds(), timezone=timezone),
-                args=[job],
-                kwargs={
-                    "jobs": jobs,
-                    "clock": clock,
-                    "holder": holder,
-                    "observe": observe or (lambda _job, _outcome: None),
-                },
-                id=job.name,
-                replace_existing=True,
-                coalesce=True,
-                max_instances=1,
-                misfire_grace_time=int(job.every.total_seconds()),
+            add_periodic_job(
+                scheduler,
+                job,
+                jobs=jobs,
+                clock=clock,
+                holder=holder,
+                observe=observe or (lambda _job, _outcome: None),
             )
     return scheduler
 
