@@ -22,8 +22,9 @@ from pathlib import Path
 from bench.common import Outcome, log, machine, pg_version, print_outcome
 from bench.delivery import DeliveryPlan, run_delivery
 from bench.expansion import run_expansion
+from bench.scheduler import run_scheduler
 
-NAMES = ("fanout", "crash", "replicas", "expansion")
+NAMES = ("fanout", "crash", "replicas", "expansion", "scheduler")
 QUICK_LOCK_FOR = 5
 TIME_LIMIT = 1800.0  # seconds per benchmark, whatever happens
 TIME_LIMIT_QUICK = 120.0
@@ -93,6 +94,7 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, Callable[[], Awaitable[Ou
         ),
         "replicas": lambda: run_delivery(plan("replicas", 300 if quick else 10_000, replicas=3)),
         "expansion": lambda: run_expansion(5_000 if quick else 100_000, 1 if quick else 3),
+        "scheduler": lambda: run_scheduler(200 if quick else 1_000, keep=args.keep),
     }
     chosen = args.only or list(NAMES)
     return [(name, jobs[name]) for name in NAMES if name in chosen]
