@@ -42,6 +42,7 @@ from advocacy_bot.settings import (
 from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
 from bot.model import Platform
+from bot.pacing import LoopLag
 from bot.ports import ChatGateway, Clock, PageMetadataFetcher
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
@@ -78,6 +79,7 @@ class Runtime:
     slack_gateway: SlackGateway | None
     renderer: SlackRenderer
     metrics: Metrics
+    loop_lag: LoopLag
     # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
     web_clients: tuple[AsyncWebClient, ...] = ()
 
@@ -111,6 +113,7 @@ def build_runtime(
     )
     renderer = SlackRenderer(Templates())
     metrics = Metrics()
+    loop_lag = LoopLag()
 
     gateways: dict[Platform, ChatGateway] = {}
     slack_app: AsyncApp | None = None
@@ -139,6 +142,7 @@ def build_runtime(
         holder=holder_name(),
         sender_settings=sender_settings or build_sender_settings(config),
         observer=MetricsObserver(metrics),
+        busy=loop_lag.busy,
     )
     fanout = SenderRunner(services.sender)
     work = ScheduledWork(
@@ -206,6 +210,7 @@ def build_runtime(
         slack_gateway,
         renderer,
         metrics,
+        loop_lag,
         tuple(c for c in (sender_client, interactive_client) if c is not None),
     )
 
@@ -283,6 +288,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
     http = aiohttp.ClientSession()
     for client in runtime.web_clients:
         client.session = http
+    runtime.loop_lag.start()  # the sender holds back while this process is saturated
+    runtime.services.interactions.start()  # clicks share commits; DM redraws coalesce
     runtime.fanout.start()
     runtime.scheduler.start()
     # Queue depth for /metrics, refreshed in the background so a scrape never queries.
@@ -312,6 +319,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         depth.cancel()
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
+        await runtime.services.interactions.stop()
+        await runtime.loop_lag.stop()
         for client in runtime.web_clients:
             client.session = None
         await http.close()

@@ -4,15 +4,19 @@ visits to tracked links. Every one of them counts once, however often it is deli
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
+from bot.batching import Batcher, Coalescer
 from bot.delivery import DeliveryService
 from bot.errors import NotYourSuggestion
 from bot.model import (
     Ambassador,
     Delivery,
     DeliveryId,
+    InteractionEntry,
     InteractionKind,
+    MessageRef,
     Network,
     Platform,
     PlatformUser,
@@ -35,6 +39,38 @@ from bot.views import DigestView
 logger = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class SuggestionAction:
+    """A button on a suggestion: share on a network, "I shared it" or "Skip"."""
+
+    user: PlatformUser
+    delivery_id: DeliveryId
+    kind: InteractionKind
+    network: Network | None = None
+
+
+@dataclass(frozen=True)
+class _Recorded:
+    outcome: RecordOutcome
+    delivery: Delivery
+    ambassador: Ambassador | None
+
+
+@dataclass(frozen=True)
+class _Redraw:
+    """A DM to redraw; clicks waiting on the same message merge into one redraw."""
+
+    delivery: Delivery
+    ambassador: Ambassador | None
+    award: int
+
+    @staticmethod
+    def merge(waiting: _Redraw, new: _Redraw) -> _Redraw:
+        # The newest click's item shows its "+N"; on the same item the awards add up.
+        same = waiting.delivery.id == new.delivery.id
+        return _Redraw(new.delivery, new.ambassador, new.award + (waiting.award if same else 0))
+
+
 class InteractionService:
     """Records interactions and keeps the suggestion DMs in step with them."""
 
@@ -50,6 +86,9 @@ class InteractionService:
         gateways: Mapping[Platform, ChatGateway],
         programme: Programme,
         clock: Clock,
+        max_batch: int = 200,
+        redraw_workers: int = 4,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._deliveries = deliveries
         self._ambassadors = ambassadors
@@ -60,64 +99,109 @@ class InteractionService:
         self._gateways = gateways
         self._programme = programme
         self._clock = clock
+        self._batch: Batcher[SuggestionAction, _Recorded] = Batcher(
+            self._record, name="click-batch", max_batch=max_batch
+        )
+        self._redraw: Coalescer[MessageRef, _Redraw] = Coalescer(
+            self._redraw_message,
+            _Redraw.merge,
+            workers=redraw_workers,
+            name="dm-redraw",
+            # Redrawing a DM can wait a moment while the process is saturated; acks cannot.
+            hold=busy,
+        )
+
+    def start(self) -> None:
+        """Batch clicks and redraw DMs in the background (the server does this; tests that
+        do not start it get the same results, one click at a time and redrawn inline)."""
+        self._batch.start()
+        self._redraw.start()
+
+    async def stop(self) -> None:
+        """Record the clicks queued, finish the redraws waiting, then stop."""
+        await self._batch.stop()
+        await self._redraw.stop()
 
     async def share_click(
         self, user: PlatformUser, delivery_id: int, network: Network
     ) -> RecordOutcome:
         """A share button was used: record it once per network and update the DM."""
         return await self._act(
-            user,
-            delivery_id,
-            InteractionKind.SHARE_CLICK,
-            network,
-            self._programme.points.for_share_click(network),
+            SuggestionAction(user, DeliveryId(delivery_id), InteractionKind.SHARE_CLICK, network)
         )
 
     async def confirm_share(self, user: PlatformUser, delivery_id: int) -> RecordOutcome:
         """The ambassador says they shared it."""
         return await self._act(
-            user,
-            delivery_id,
-            InteractionKind.CONFIRMED_SHARE,
-            None,
-            self._programme.points.confirmed_share,
+            SuggestionAction(user, DeliveryId(delivery_id), InteractionKind.CONFIRMED_SHARE)
         )
 
     async def skip(self, user: PlatformUser, delivery_id: int) -> RecordOutcome:
         """The ambassador passes on this one (no points, no reminder)."""
-        return await self._act(user, delivery_id, InteractionKind.SKIP, None, 0)
+        return await self._act(
+            SuggestionAction(user, DeliveryId(delivery_id), InteractionKind.SKIP)
+        )
 
-    async def _act(
-        self,
-        user: PlatformUser,
-        delivery_id: int,
-        kind: InteractionKind,
-        network: Network | None,
-        points: int,
-    ) -> RecordOutcome:
-        delivery, ambassador = await self._owned(user, DeliveryId(delivery_id))
-        outcome = await self._ledger.record(
-            dedupe_key=f"{kind.value}:{delivery.id}:{network.value if network else ''}",
-            ambassador_id=ambassador.id,
-            content_id=delivery.content_id,
-            delivery_id=delivery.id,
-            kind=kind,
-            network=network,
-            points=points,
+    async def _act(self, action: SuggestionAction) -> RecordOutcome:
+        # Recorded (committed) before this returns, so the caller acks only what is stored;
+        # concurrent clicks share one read and one transaction.
+        done = await self._batch.submit(action)
+        if done.outcome.recorded and done.delivery.message is not None:
+            await self._redraw.submit(
+                done.delivery.message,
+                _Redraw(done.delivery, done.ambassador, done.outcome.points_awarded),
+            )
+        return done.outcome
+
+    def _points(self, action: SuggestionAction) -> int:
+        points = self._programme.points
+        if action.kind is InteractionKind.SHARE_CLICK and action.network is not None:
+            return points.for_share_click(action.network)
+        if action.kind is InteractionKind.CONFIRMED_SHARE:
+            return points.confirmed_share
+        return 0
+
+    async def _record(self, actions: Sequence[SuggestionAction]) -> list[_Recorded | BaseException]:
+        """One batch: two reads (the deliveries, who clicked) and one transaction."""
+        deliveries = await self._deliveries.get_many({a.delivery_id for a in actions})
+        owners = await self._ambassadors.ids_of({a.user for a in actions})
+        mine: list[tuple[SuggestionAction, Delivery]] = []
+        for action in actions:
+            delivery = deliveries.get(action.delivery_id)
+            if delivery is not None and owners.get(action.user) == delivery.ambassador_id:
+                mine.append((action, delivery))
+        outcomes = await self._ledger.record_many(
+            [
+                InteractionEntry(
+                    dedupe_key=(f"{a.kind.value}:{d.id}:{a.network.value if a.network else ''}"),
+                    ambassador_id=d.ambassador_id,
+                    content_id=d.content_id,
+                    delivery_id=d.id,
+                    kind=a.kind,
+                    network=a.network,
+                    points=self._points(a),
+                )
+                for a, d in mine
+            ],
             now=self._clock.now(),
         )
-        if outcome.recorded:
-            await self._refresh(delivery, ambassador, outcome.points_awarded)
-        return outcome
+        people = await self._ambassadors.get_many(
+            {d.ambassador_id for (_, d), o in zip(mine, outcomes, strict=True) if o.recorded}
+        )
+        recorded = {id(a): (d, o) for (a, d), o in zip(mine, outcomes, strict=True)}
+        results: list[_Recorded | BaseException] = []
+        for action in actions:
+            found = recorded.get(id(action))
+            if found is None:
+                results.append(NotYourSuggestion(str(action.delivery_id)))
+                continue
+            delivery, outcome = found
+            results.append(_Recorded(outcome, delivery, people.get(delivery.ambassador_id)))
+        return results
 
-    async def _owned(
-        self, user: PlatformUser, delivery_id: DeliveryId
-    ) -> tuple[Delivery, Ambassador]:
-        delivery = await self._deliveries.get(delivery_id)
-        ambassador = await self._ambassadors.get_by_user(user)
-        if delivery is None or ambassador is None or delivery.ambassador_id != ambassador.id:
-            raise NotYourSuggestion(str(delivery_id))
-        return delivery, ambassador
+    async def _redraw_message(self, _message: MessageRef, redraw: _Redraw) -> None:
+        if redraw.ambassador is not None:
+            await self._refresh(redraw.delivery, redraw.ambassador, redraw.award)
 
     async def _refresh(self, delivery: Delivery, ambassador: Ambassador, award: int) -> None:
         content = await self._contents.get(delivery.content_id)

@@ -242,6 +242,19 @@ class Interaction:
 
 
 @dataclass(frozen=True)
+class InteractionEntry:
+    """An interaction to record: once per ``dedupe_key``; points once per award key."""
+
+    dedupe_key: str
+    ambassador_id: AmbassadorId
+    content_id: ContentId | None
+    delivery_id: DeliveryId | None
+    kind: InteractionKind
+    network: Network | None
+    points: int
+
+
+@dataclass(frozen=True)
 class RecordOutcome:
     """What recording an interaction did."""
 

@@ -26,6 +26,7 @@ from bot.model import (
     DeliveryStatus,
     Enrolment,
     Interaction,
+    InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
     MessageRef,
@@ -64,6 +65,10 @@ class AmbassadorRepository(Protocol):
         self, ambassador_ids: Collection[AmbassadorId]
     ) -> Mapping[AmbassadorId, Ambassador]:
         """Return the ambassadors with these ids (unknown ids are left out), in one read."""
+        ...
+
+    async def ids_of(self, users: Collection[PlatformUser]) -> Mapping[PlatformUser, AmbassadorId]:
+        """Which ambassador each platform identity belongs to (unknown ones are left out)."""
         ...
 
     async def enrol(
@@ -136,6 +141,10 @@ class DeliveryRepository(Protocol):
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
         """Return a delivery by id."""
+        ...
+
+    async def get_many(self, delivery_ids: Collection[DeliveryId]) -> Mapping[DeliveryId, Delivery]:
+        """Return the deliveries with these ids (unknown ids are left out), in one read."""
         ...
 
     async def tracked_links(
@@ -265,6 +274,13 @@ class ActivityLedger(Protocol):
     ) -> RecordOutcome:
         """Record an interaction once per ``dedupe_key`` and award points once per
         (ambassador, content, network, kind). Returns whether anything new was recorded."""
+        ...
+
+    async def record_many(
+        self, entries: Sequence[InteractionEntry], *, now: datetime
+    ) -> Sequence[RecordOutcome]:
+        """``record`` for many at once, in one transaction; one outcome per entry, in order.
+        Of entries sharing a key, only the first can be recorded or awarded."""
         ...
 
     async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:

@@ -152,6 +152,7 @@ class Sender:
         monotonic: Monotonic = time.monotonic,
         jitter: Callable[[], float] = random.random,
         observer: SenderObserver | None = None,
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self._queue = queue
         self._ambassadors = ambassadors
@@ -165,6 +166,7 @@ class Sender:
         self._monotonic = monotonic
         self._jitter = jitter
         self._observer: SenderObserver = observer or NullObserver()
+        self._busy = busy  # the process is saturated: people's clicks come first
         self._buckets: dict[str, TokenBucket] = {}
         self._in_flight = asyncio.Semaphore(settings.in_flight)
         self._claimed: set[DeliveryId] = set()
@@ -232,7 +234,10 @@ class Sender:
                 # Rows are prepared (people, content, tracked links, view) several at a time;
                 # only the platform calls are bounded by in_flight (the semaphore), which is
                 # what bounds duplicates after a crash.
-                free = settings.in_flight * PREPARE_FACTOR - len(tasks)
+                # While the process is saturated, prepare no more than can be sent at once:
+                # the fan-out slows a little and the acks people wait for stay fast.
+                window = settings.in_flight * (1 if self._busy() else PREPARE_FACTOR)
+                free = window - len(tasks)
                 batch = (
                     await self._queue.claim(
                         workspace=workspace,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -80,6 +80,7 @@ def wire_services(
     sleep: Sleep = asyncio.sleep,
     monotonic: Monotonic = time.monotonic,
     observer: SenderObserver | None = None,
+    busy: Callable[[], bool] = lambda: False,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     delivery = DeliveryService(
@@ -100,6 +101,7 @@ def wire_services(
         sleep=sleep,
         monotonic=monotonic,
         observer=observer,
+        busy=busy,
     )
     return Services(
         programme=programme,
@@ -122,6 +124,7 @@ def wire_services(
             gateways=gateways,
             programme=programme,
             clock=clock,
+            busy=busy,
         ),
         leaderboard=LeaderboardService(
             ledger=store.ledger,

@@ -12,7 +12,20 @@ from contextlib import asynccontextmanager
 from datetime import datetime, time, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, and_, case, delete, exists, func, literal, or_, select, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -32,6 +45,7 @@ from bot.model import (
     DeliveryStatus,
     Enrolment,
     Interaction,
+    InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
     MessageRef,
@@ -263,6 +277,26 @@ class SqlAmbassadors:
             if key not in found:
                 found[key] = _ambassador(row, identity, sorted(topics.get(row.id, ())))
         return found
+
+    async def ids_of(self, users: Collection[PlatformUser]) -> Mapping[PlatformUser, AmbassadorId]:
+        wanted = {(u.platform.value, u.workspace_id, u.user_id): u for u in users}
+        if not wanted:
+            return {}
+        identities = IdentityRow.__table__
+        key = tuple_(identities.c.platform, identities.c.workspace_id, identities.c.user_id)
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(
+                    identities.c.platform,
+                    identities.c.workspace_id,
+                    identities.c.user_id,
+                    identities.c.ambassador_id,
+                ).where(key.in_(list(wanted)))
+            )
+            return {
+                wanted[(r.platform, r.workspace_id, r.user_id)]: AmbassadorId(r.ambassador_id)
+                for r in rows
+            }
 
     async def enrol(
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
@@ -572,6 +606,14 @@ class SqlDeliveries:
         async with self._db.reading() as session:
             row = await session.get(DeliveryRow, delivery_id)
             return _delivery(row) if row else None
+
+    async def get_many(self, delivery_ids: Collection[DeliveryId]) -> Mapping[DeliveryId, Delivery]:
+        ids = sorted(set(delivery_ids))
+        if not ids:
+            return {}
+        async with self._db.reading() as session:
+            rows = await session.execute(select(DeliveryRow).where(DeliveryRow.id.in_(ids)))
+            return {DeliveryId(r.id): _delivery(r) for r in rows.scalars()}
 
     async def tracked_links(
         self, *, delivery: Delivery, networks: Sequence[Network]
@@ -962,42 +1004,91 @@ class SqlLedger:
         points: int,
         now: datetime,
     ) -> RecordOutcome:
-        async def write(session: AsyncSession) -> RecordOutcome:
-            inserted = await session.execute(
-                self._db.insert(InteractionRow)
-                .values(
-                    dedupe_key=dedupe_key,
-                    ambassador_id=ambassador_id,
-                    content_id=content_id,
-                    delivery_id=delivery_id,
-                    kind=kind.value,
-                    network=network.value if network else None,
-                    points=0,
-                    occurred_at=now,
+        entry = InteractionEntry(
+            dedupe_key, ambassador_id, content_id, delivery_id, kind, network, points
+        )
+        (outcome,) = await self.record_many([entry], now=now)
+        return outcome
+
+    async def record_many(
+        self, entries: Sequence[InteractionEntry], *, now: datetime
+    ) -> Sequence[RecordOutcome]:
+        interactions = InteractionRow.__table__
+        awards = PointsAwardRow.__table__
+        first_at: dict[str, int] = {}  # where each key first appears: only it can count
+        for i, e in enumerate(entries):
+            first_at.setdefault(e.dedupe_key, i)
+        firsts = [entries[i] for i in first_at.values()]
+
+        async def write(session: AsyncSession) -> list[RecordOutcome]:
+            if not firsts:
+                return []
+            # Parameter lists apart from the statements: compiled once, run as multi-row
+            # INSERTs; RETURNING says which keys are new.
+            inserted = {
+                r.dedupe_key: r.id
+                for r in await session.execute(
+                    self._db.insert(interactions)
+                    .on_conflict_do_nothing(index_elements=["dedupe_key"])
+                    .returning(interactions.c.id, interactions.c.dedupe_key),
+                    [
+                        {
+                            "dedupe_key": e.dedupe_key,
+                            "ambassador_id": e.ambassador_id,
+                            "content_id": e.content_id,
+                            "delivery_id": e.delivery_id,
+                            "kind": e.kind.value,
+                            "network": e.network.value if e.network else None,
+                            "points": 0,
+                            "occurred_at": now,
+                        }
+                        for e in firsts
+                    ],
                 )
-                .on_conflict_do_nothing(index_elements=["dedupe_key"])
-                .returning(InteractionRow.id)
-            )
-            interaction_id = inserted.scalar_one_or_none()
-            if interaction_id is None:
-                return RecordOutcome(recorded=False, points_awarded=0)
-            awarded = await self._award(
-                session,
-                ambassador_id=ambassador_id,
-                content_id=content_id,
-                delivery_id=delivery_id,
-                kind=kind,
-                network=network,
-                points=points,
-                now=now,
-            )
+            }
+            candidates: dict[str, InteractionEntry] = {}
+            for e in firsts:
+                if e.dedupe_key in inserted and e.points > 0:
+                    key = self.award_key(e.ambassador_id, e.content_id, e.network, e.kind)
+                    candidates.setdefault(key, e)
+            awarded: dict[str, int] = {}
+            if candidates:
+                for r in await session.execute(
+                    self._db.insert(awards)
+                    .on_conflict_do_nothing(index_elements=["award_key"])
+                    .returning(awards.c.award_key),
+                    [
+                        {
+                            "award_key": key,
+                            "ambassador_id": e.ambassador_id,
+                            "content_id": e.content_id,
+                            "delivery_id": e.delivery_id,
+                            "kind": e.kind.value,
+                            "network": e.network.value if e.network else None,
+                            "points": e.points,
+                            "awarded_at": now,
+                        }
+                        for key, e in candidates.items()
+                    ],
+                ):
+                    entry = candidates[r.award_key]
+                    awarded[entry.dedupe_key] = entry.points
             if awarded:
                 await session.execute(
-                    update(InteractionRow)
-                    .where(InteractionRow.id == interaction_id)
-                    .values(points=awarded)
+                    update(interactions)
+                    .where(interactions.c.id == bindparam("row_id"))
+                    .values(points=bindparam("awarded")),
+                    [
+                        {"row_id": inserted[key], "awarded": points}
+                        for key, points in awarded.items()
+                    ],
                 )
-            return RecordOutcome(recorded=True, points_awarded=awarded)
+            return [
+                RecordOutcome(recorded=True, points_awarded=awarded.get(e.dedupe_key, 0))
+                if e.dedupe_key in inserted and first_at[e.dedupe_key] == i
+                else RecordOutcome(recorded=False, points_awarded=0)
+                for i, e in enumerate(entries)
+            ]
 
         return await self._db.write(write)
 

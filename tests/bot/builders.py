@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
@@ -152,6 +152,7 @@ def wire_domain(
     settings: SenderSettings | None = None,
     channels: dict[Platform, tuple[str, ...]] | None = None,
     report_previous_week: bool = True,
+    busy: Callable[[], bool] = lambda: False,
 ) -> Services:
     """The domain as the composition root wires it (``wire_services``), over the fakes."""
     return wire_services(
@@ -167,6 +168,7 @@ def wire_domain(
         sender_settings=settings,
         sleep=sleep,
         monotonic=sleep.monotonic,
+        busy=busy,
     )
 
 

@@ -30,6 +30,7 @@ from bot.model import (
     DeliveryStatus,
     Enrolment,
     Interaction,
+    InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
     MessageRef,
@@ -101,6 +102,9 @@ class MemoryAmbassadors:
     ) -> Mapping[AmbassadorId, Ambassador]:
         found = {i: self.s.ambassadors_by_id.get(i) for i in ambassador_ids}
         return {i: a for i, a in found.items() if a is not None}
+
+    async def ids_of(self, users: Collection[PlatformUser]) -> Mapping[PlatformUser, AmbassadorId]:
+        return {u: self.s.identities[u] for u in users if u in self.s.identities}
 
     async def enrol(
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
@@ -249,6 +253,9 @@ class MemoryDeliveries:
 
     async def get(self, delivery_id: DeliveryId) -> Delivery | None:
         return self.s.deliveries.get(delivery_id)
+
+    async def get_many(self, delivery_ids: Collection[DeliveryId]) -> Mapping[DeliveryId, Delivery]:
+        return {i: self.s.deliveries[i] for i in delivery_ids if i in self.s.deliveries}
 
     async def tracked_links(
         self, *, delivery: Delivery, networks: Sequence[Network]
@@ -481,6 +488,23 @@ class MemoryLedger:
         awarded = self._award(ambassador_id, content_id, network, kind, points, now)
         self.s.interactions[dedupe_key] = (delivery_id, Interaction(kind, network, awarded, now))
         return RecordOutcome(True, awarded)
+
+    async def record_many(
+        self, entries: Sequence[InteractionEntry], *, now: datetime
+    ) -> Sequence[RecordOutcome]:
+        return [
+            await self.record(
+                dedupe_key=e.dedupe_key,
+                ambassador_id=e.ambassador_id,
+                content_id=e.content_id,
+                delivery_id=e.delivery_id,
+                kind=e.kind,
+                network=e.network,
+                points=e.points,
+                now=now,
+            )
+            for e in entries
+        ]
 
     async def for_delivery(self, delivery_id: DeliveryId) -> Sequence[Interaction]:
         return [i for d, i in self.s.interactions.values() if d == delivery_id]

@@ -11,6 +11,7 @@ from bot.model import (
     ContentDraft,
     DeliveryStatus,
     Enrolment,
+    InteractionEntry,
     InteractionKind,
     MessageRef,
     Network,
@@ -200,6 +201,67 @@ async def test_get_many_returns_known_ambassadors(ports: Any) -> None:
     assert found[a.id].topics == {"ai", "jobs"}
     assert found[b.id].networks == (Network.BLUESKY,)
     assert await ports.ambassadors.get_many([]) == {}
+
+
+async def test_ids_of_and_deliveries_get_many(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    b = await enrol(ports, 2, {"ai"})
+    stranger = PlatformUser(Platform.SLACK, "T1", "UNOBODY")
+    other_workspace = PlatformUser(Platform.SLACK, "T2", user(1).user_id)
+    assert await ports.ambassadors.ids_of([user(1), user(2), stranger, other_workspace]) == {
+        user(1): a.id,
+        user(2): b.id,
+    }
+    assert await ports.ambassadors.ids_of([]) == {}
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    claimed = await claim_all(ports)
+    found = await ports.deliveries.get_many([d.id for d in claimed] + [987_654])
+    assert set(found) == {d.id for d in claimed}
+    assert {d.ambassador_id for d in found.values()} == {a.id, b.id}
+    assert await ports.deliveries.get_many([]) == {}
+
+
+async def test_record_many_counts_each_key_once_and_awards_once(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    b = await enrol(ports, 2, {"ai"})
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    by_person = {d.ambassador_id: d for d in await claim_all(ports)}
+
+    def click(who: Any, network: Network, points: int = 5) -> InteractionEntry:
+        delivery = by_person[who.id]
+        return InteractionEntry(
+            dedupe_key=f"share_click:{delivery.id}:{network.value}",
+            ambassador_id=who.id,
+            content_id=item.id,
+            delivery_id=delivery.id,
+            kind=InteractionKind.SHARE_CLICK,
+            network=network,
+            points=points,
+        )
+
+    first = await ports.ledger.record_many(
+        [
+            click(a, Network.LINKEDIN),
+            click(a, Network.LINKEDIN),  # a double click in the same batch
+            click(b, Network.X, points=0),
+            click(a, Network.X),
+        ],
+        now=NOW,
+    )
+    assert [(o.recorded, o.points_awarded) for o in first] == [
+        (True, 5),
+        (False, 0),
+        (True, 0),
+        (True, 5),
+    ]
+    again = await ports.ledger.record_many([click(a, Network.X), click(b, Network.X)], now=NOW)
+    assert [(o.recorded, o.points_awarded) for o in again] == [(False, 0), (False, 0)]
+    assert await ports.ledger.record_many([], now=NOW) == []
+    assert await ports.ledger.points_of(ambassador_id=a.id, start=None, end=None) == (10, 1)
+    recorded = await ports.ledger.for_delivery(by_person[a.id].id)
+    assert sorted((i.network.value, i.points) for i in recorded) == [("linkedin", 5), ("x", 5)]
 
 
 async def test_interactions_count_once_and_award_once(ports: Any) -> None:
