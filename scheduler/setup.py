@@ -4,11 +4,24 @@ Misfire policy: a weekly post missed while the bot was down runs once when it co
 it is back within ``misfire_grace_time`` (6 hours); older misses are skipped (a Monday post on
 Thursday would mislead). ``coalesce`` folds several missed runs into one. A (job, slot) claim
 in the database makes each week's post happen once even across restarts.
+
+Periodic jobs (every minute, 5 minutes, 15 minutes) fire in every replica; the first replica
+to claim the current (job, slot) runs it, the others skip it. Their triggers are aligned on
+the slots that ``slot_of`` uses: each fires ``SLOT_OFFSET`` (a tenth) of a slot after the slot
+starts, e.g. 6 s past each minute, so a firing delayed by the event loop (a GC pause, a busy
+fan-out) still claims its own slot unless it is more than nine tenths of a slot late. (An
+unaligned trigger fired at the phase the process happened to start at; near the end of a
+slot, a small delay made it claim the next slot and leave its own to the other replicas, or
+to nobody: see the scheduler benchmark in docs/benchmarks.md.) A firing later than that
+claims the next slot and leaves its own to the other replicas; firings missed by more than
+a slot (the misfire grace) coalesce into one. Either way the jobs handle every row that is
+due, so the next run catches up the work of a slot that no replica ran.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -27,6 +40,7 @@ from bot.ports import Clock, JobRunLedger
 logger = logging.getLogger(__name__)
 
 MISFIRE_GRACE_SECONDS = 6 * 3600
+SLOT_OFFSET = 0.1  # periodic jobs fire this fraction of a slot after the slot's start
 
 
 def holder_name() -> str:
@@ -88,6 +102,17 @@ def periodic_jobs(work: ScheduledWork) -> tuple[PeriodicJob, ...]:
     )
 
 
+def slot_aligned_start(
+    now: datetime, interval: timedelta, *, offset: float = SLOT_OFFSET
+) -> datetime:
+    """The start of ``now``'s ``interval``-long bucket since the epoch (the buckets of
+    ``slot_of``) plus ``offset`` of an interval: an interval trigger started there fires at
+    that offset into every slot (the first time at the next such instant after ``now``)."""
+    step = interval.total_seconds()
+    start = math.floor(now.timestamp() / step) * step + offset * step
+    return datetime.fromtimestamp(start, UTC)
+
+
 def add_periodic_job(
     scheduler: AsyncIOScheduler,
     job: PeriodicJob,
@@ -98,15 +123,21 @@ def add_periodic_job(
     observe: RunObserver,
     interval: timedelta | None = None,
 ) -> None:
-    """Fire ``run_claimed(job)`` in ``scheduler`` every ``interval`` of real time.
+    """Fire ``run_claimed(job)`` in ``scheduler`` every ``interval`` of real time, at
+    ``SLOT_OFFSET`` of an interval after each multiple of ``interval`` since the epoch.
 
     ``interval`` defaults to ``job.every``; it differs only when ``clock`` runs faster than
     real time (the scheduler benchmark's accelerated clock).
     """
-    seconds = (interval or job.every).total_seconds()
+    every = interval or job.every
+    seconds = every.total_seconds()
     scheduler.add_job(
         run_claimed,
-        IntervalTrigger(seconds=seconds, timezone=scheduler.timezone),
+        IntervalTrigger(
+            seconds=seconds,
+            start_date=slot_aligned_start(datetime.now(UTC), every),
+            timezone=scheduler.timezone,
+        ),
         args=[job],
         kwargs={"jobs": jobs, "clock": clock, "holder": holder, "observe": observe},
         id=job.name,
