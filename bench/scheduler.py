@@ -8,9 +8,10 @@ product's ``run_claimed``, which claims the (job, slot) in the product's SQL ``J
 
 The clock is accelerated: ``now() = VIRTUAL_START + (time.time() - real_start) * SPEED``, so a
 1-minute slot lasts ``SLOT_SECONDS`` (0.1 s) of real time and 1,000 slots take about 100 s.
-The scheduler's trigger runs in real time, every ``SLOT_SECONDS``. ``real_start`` is a
-multiple of ``SLOT_SECONDS`` since the epoch, so slot boundaries fall on the same real
-instants as the boundaries of a real-time ``SLOT_SECONDS`` slot.
+The scheduler's trigger runs in real time, every ``SLOT_SECONDS``, and the product aligns it
+on multiples of that interval since the epoch (plus ``SLOT_OFFSET`` of a slot).
+``real_start`` is such a multiple, so the accelerated clock's slot boundaries fall on the
+real instants the trigger is aligned on: every replica fires 10 ms into each slot.
 
 The job body records (slot, replica, pid, real time) in a table of its own; each replica also
 writes one JSON line per claim attempt (slot, won, real time of the firing) to a file. In the
@@ -60,7 +61,7 @@ from bot.ports import JobRunLedger
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
 from content_store.repositories import Database, SqlStore
-from scheduler.setup import PeriodicJob, add_periodic_job, holder_name
+from scheduler.setup import SLOT_OFFSET, PeriodicJob, add_periodic_job, holder_name
 
 JOB = "bench_tick"
 EVERY = timedelta(minutes=1)
@@ -499,6 +500,7 @@ def _analyse(
             "replicas": len(REPLICAS),
             "slot": f"{EVERY} of clock time = {SLOT_SECONDS * 1000:g} ms of real time "
             f"(speed x{SPEED:g})",
+            "trigger_offset_ms": round(SLOT_OFFSET * SLOT_SECONDS * 1000, 1),
             "slots_expected": slots,
             "slots_ran": len([i for i in in_range if ran[i]]),
             "slots_ran_once": len(ran_once),
