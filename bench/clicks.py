@@ -279,11 +279,7 @@ async def run_clicks(plan: ClickPlan) -> Outcome:
                 sent_during = await fake.accepted() - sent_before
                 distinct = min(len(requests), len(targets) * len(NETWORKS))
                 recorded = await _settled(database, distinct)
-                await asyncio.sleep(3)  # redraws may wait while the server was saturated
-                redraws = await fake.accepted("chat.update")
-                redrawn_messages = len(
-                    {c.get("ts") for c in await fake.calls("chat.update") if c.get("ok")}
-                )
+                redraws, redrawn_messages, redraw_lag = await _redrawn(fake, len(targets))
                 ramp = []
                 met = not errors and percentile(latencies, 0.99) < GOAL_P99_MS
                 # Up from the burst's rate while the goal holds; down until it does.
@@ -324,6 +320,7 @@ async def run_clicks(plan: ClickPlan) -> Outcome:
         "ack_max_ms": round(max(latencies, default=0.0), 1),
         "dm_redraws_chat_update": redraws,
         "dm_messages_redrawn": redrawn_messages,
+        "redraws_done_seconds_after_settle": redraw_lag,
         "fanout_dms_during_burst": sent_during,
         "fanout_dms_by_the_end": pending,
         "ramp": ramp,
@@ -351,6 +348,19 @@ async def _healthy(session: aiohttp.ClientSession, base: str) -> None:
                     return
         await asyncio.sleep(0.1)
     raise RuntimeError("advocacy-bot serve did not become healthy")
+
+
+async def _redrawn(fake: FakeSlack, messages: int) -> tuple[int, int, float]:
+    """chat.update calls, messages redrawn, and how long after the clicks were all recorded
+    the redraws caught up (they give way to acks while the server is saturated)."""
+    started = time.monotonic()
+    deadline = started + 120
+    while True:
+        calls = [c for c in await fake.calls("chat.update") if c.get("ok")]
+        redrawn = len({c.get("ts") for c in calls})
+        if redrawn >= messages or time.monotonic() > deadline:
+            return len(calls), redrawn, round(time.monotonic() - started, 1)
+        await asyncio.sleep(0.5)
 
 
 async def _settled(database: str, expected: int) -> int:

@@ -106,8 +106,6 @@ def _one_each(results: Sequence[R | BaseException], expected: int) -> Sequence[R
     return results
 
 
-HOLD_STEP = 0.05  # seconds between two looks at ``hold``
-
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -128,11 +126,11 @@ class Coalescer(Generic[K, V]):
         workers: int,
         name: str,
         hold: Callable[[], bool] = lambda: False,
-        hold_at_most: float = 2.0,
+        hold_for: float = 0.05,
     ) -> None:
         self._run_one = run
-        self._hold = hold  # while true, work waits (up to hold_at_most) and merges meanwhile
-        self._hold_at_most = hold_at_most
+        self._hold = hold  # while true, each run waits hold_for first (requests merge meanwhile)
+        self._hold_for = hold_for
         self._merge = merge
         self._workers = workers
         self._name = name
@@ -190,10 +188,10 @@ class Coalescer(Generic[K, V]):
     async def _work(self) -> None:
         while True:
             key = await self._queue.get()
-            held = 0.0
-            while self._hold() and held < self._hold_at_most:
-                await asyncio.sleep(HOLD_STEP)  # give way; requests for this key merge
-                held += HOLD_STEP
+            if self._hold():
+                # Give way for a moment; requests for this key merge meanwhile. Once per run,
+                # so under steady load the work slows down but never stops.
+                await asyncio.sleep(self._hold_for)
             value = self._pending.pop(key)
             self._busy.add(key)
             try:
