@@ -242,6 +242,21 @@ class Interaction:
 
 
 @dataclass(frozen=True)
+class ChatAddress:
+    """Where the bot can reach a person or a channel later, without them writing first.
+
+    On Teams it is the serialised ConversationReference (service URL, conversation id, bot
+    and user ids) captured when the app is installed or the person writes; the domain only
+    stores it. ``key`` is the person's platform user id, or ``channel:<id>`` for a channel.
+    """
+
+    platform: Platform
+    workspace_id: str  # Teams: the tenant id
+    key: str
+    payload: str  # the adapter's own serialisation (JSON)
+
+
+@dataclass(frozen=True)
 class InteractionEntry:
     """An interaction to record: once per ``dedupe_key``; points once per award key."""
 

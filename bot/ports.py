@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.model import (
     Ambassador,
     AmbassadorId,
+    ChatAddress,
     Content,
     ContentDraft,
     ContentId,
@@ -32,6 +33,7 @@ from bot.model import (
     MessageRef,
     Network,
     PageMetadata,
+    Platform,
     PlatformUser,
     PublishResult,
     ReactionEvent,
@@ -331,6 +333,27 @@ class BotMessageLog(Protocol):
 
     async def is_bot_message(self, message: MessageRef) -> bool:
         """Whether the bot posted this message."""
+        ...
+
+
+class AddressBook(Protocol):
+    """Where to reach people and channels proactively (Teams conversation references)."""
+
+    async def save(self, address: ChatAddress, *, now: datetime) -> None:
+        """Store or replace the address for (platform, workspace, key)."""
+        ...
+
+    async def get(self, platform: Platform, workspace_id: str, key: str) -> ChatAddress | None:
+        """Return a stored address."""
+        ...
+
+    async def find(self, platform: Platform, key: str) -> ChatAddress | None:
+        """The most recently saved address for ``key`` in any workspace (a channel id is
+        unique across tenants, a person's id per bot)."""
+        ...
+
+    async def forget(self, platform: Platform, workspace_id: str, key: str) -> None:
+        """Drop an address (the app was uninstalled there)."""
         ...
 
 

@@ -36,6 +36,7 @@ from bot.model import (
     AmbassadorId,
     AmbassadorStatus,
     Audience,
+    ChatAddress,
     Content,
     ContentDraft,
     ContentId,
@@ -66,6 +67,7 @@ from content_store.tables import (
     AmbassadorRow,
     AmbassadorTopicRow,
     BotMessageRow,
+    ChatAddressRow,
     ContentRow,
     ContentTopicRow,
     DeliveryRow,
@@ -1264,6 +1266,62 @@ class SqlBotMessages:
             return row is not None
 
 
+class SqlAddressBook:
+    """``AddressBook`` on SQL."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def save(self, address: ChatAddress, *, now: datetime) -> None:
+        values = {
+            "platform": address.platform.value,
+            "workspace_id": address.workspace_id[:64],
+            "key": address.key[:255],
+            "payload": address.payload,
+            "updated_at": now,
+        }
+        async with self._db.transaction() as session:
+            await session.execute(
+                self._db.insert(ChatAddressRow)
+                .values(**values)
+                .on_conflict_do_update(
+                    index_elements=["platform", "workspace_id", "key"],
+                    set_={"payload": address.payload, "updated_at": now},
+                )
+            )
+
+    async def get(self, platform: Platform, workspace_id: str, key: str) -> ChatAddress | None:
+        async with self._db.reading() as session:
+            row = await session.get(ChatAddressRow, (platform.value, workspace_id, key))
+            return _address(row) if row else None
+
+    async def find(self, platform: Platform, key: str) -> ChatAddress | None:
+        async with self._db.reading() as session:
+            row = (
+                await session.execute(
+                    select(ChatAddressRow)
+                    .where(ChatAddressRow.platform == platform.value, ChatAddressRow.key == key)
+                    .order_by(ChatAddressRow.updated_at.desc())
+                    .limit(1)
+                )
+            ).scalar_one_or_none()
+            return _address(row) if row else None
+
+    async def forget(self, platform: Platform, workspace_id: str, key: str) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(ChatAddressRow).where(
+                    ChatAddressRow.platform == platform.value,
+                    ChatAddressRow.workspace_id == workspace_id,
+                    ChatAddressRow.key == key,
+                )
+            )
+
+
+def _address(row: ChatAddressRow) -> ChatAddress:
+    return ChatAddress(Platform(row.platform), row.workspace_id, row.key, row.payload)
+
+
 class SqlJobRuns:
     """``JobRunLedger`` on SQL: the unique (job, slot) row is the claim."""
 
@@ -1299,3 +1357,4 @@ class SqlStore:
         self.ledger = SqlLedger(db)
         self.bot_messages = SqlBotMessages(db)
         self.jobs = SqlJobRuns(db)
+        self.addresses = SqlAddressBook(db)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -245,6 +245,21 @@ class JobRunRow(SQLModel, table=True):
     slot: str = Field(primary_key=True, max_length=64)
     holder: str = Field(max_length=128)
     claimed_at: datetime = _ts()
+
+
+class ChatAddressRow(SQLModel, table=True):
+    """Where the bot can reach a person or a channel proactively (Teams conversation
+    references), kept in the database so proactive sends survive a restart."""
+
+    __tablename__ = "chat_address"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace_id: str = Field(primary_key=True, max_length=64)
+    key: str = Field(primary_key=True, max_length=255)
+    payload: str = Field(sa_type=Text)
+    updated_at: datetime = _ts()
+
+    __table_args__ = (Index("ix_chat_address_key", "platform", "key", "updated_at"),)
 
 
 class SendLeaseRow(SQLModel, table=True):

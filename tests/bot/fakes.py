@@ -21,6 +21,7 @@ from bot.model import (
     AmbassadorId,
     AmbassadorStatus,
     Audience,
+    ChatAddress,
     Content,
     ContentDraft,
     ContentId,
@@ -36,6 +37,7 @@ from bot.model import (
     MessageRef,
     Network,
     PageMetadata,
+    Platform,
     PlatformUser,
     PublishResult,
     ReactionEvent,
@@ -65,6 +67,7 @@ class InMemoryStore:
 
     ambassadors_by_id: dict[AmbassadorId, Ambassador] = field(default_factory=dict)
     identities: dict[PlatformUser, AmbassadorId] = field(default_factory=dict)
+    addresses: dict[tuple[Platform, str, str], ChatAddress] = field(default_factory=dict)
     contents: dict[ContentId, Content] = field(default_factory=dict)
     deliveries: dict[DeliveryId, Delivery] = field(default_factory=dict)
     links: dict[str, TrackedLink] = field(default_factory=dict)
@@ -573,6 +576,28 @@ class MemoryLedger:
         return self._totals(start, end).get(ambassador_id, (0, 0))
 
 
+class MemoryAddressBook:
+    """The address book over a dict (newest saves last)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def save(self, address: ChatAddress, *, now: datetime) -> None:
+        key = (address.platform, address.workspace_id, address.key)
+        self.s.addresses.pop(key, None)
+        self.s.addresses[key] = address
+
+    async def get(self, platform: Platform, workspace_id: str, key: str) -> ChatAddress | None:
+        return self.s.addresses.get((platform, workspace_id, key))
+
+    async def find(self, platform: Platform, key: str) -> ChatAddress | None:
+        found = [a for (p, _, k), a in self.s.addresses.items() if p == platform and k == key]
+        return found[-1] if found else None
+
+    async def forget(self, platform: Platform, workspace_id: str, key: str) -> None:
+        self.s.addresses.pop((platform, workspace_id, key), None)
+
+
 class MemoryBotMessages:
     def __init__(self, store: InMemoryStore) -> None:
         self.s = store
@@ -612,6 +637,7 @@ class MemoryPorts:
         self.ledger = MemoryLedger(self.store)
         self.bot_messages = MemoryBotMessages(self.store)
         self.jobs = MemoryJobRuns(self.store)
+        self.addresses = MemoryAddressBook(self.store)
 
 
 @dataclass

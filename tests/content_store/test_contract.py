@@ -8,6 +8,7 @@ from typing import Any
 from bot.model import (
     AmbassadorStatus,
     Audience,
+    ChatAddress,
     ContentDraft,
     DeliveryStatus,
     Enrolment,
@@ -376,3 +377,22 @@ async def test_job_claims_and_bot_messages(ports: Any) -> None:
     await ports.bot_messages.remember(message=msg, kind="leaderboard", now=NOW)
     await ports.bot_messages.remember(message=msg, kind="leaderboard", now=NOW)
     assert await ports.bot_messages.is_bot_message(msg)
+
+
+async def test_addresses_are_replaced_found_and_forgotten(ports: Any) -> None:
+    first = ChatAddress(Platform.TEAMS, "tenant-1", "29:abc", '{"v": 1}')
+    await ports.addresses.save(first, now=NOW)
+    assert await ports.addresses.get(Platform.TEAMS, "tenant-1", "29:abc") == first
+    newer = ChatAddress(Platform.TEAMS, "tenant-1", "29:abc", '{"v": 2}')
+    await ports.addresses.save(newer, now=NOW + timedelta(minutes=1))
+    assert await ports.addresses.get(Platform.TEAMS, "tenant-1", "29:abc") == newer
+    elsewhere = ChatAddress(Platform.TEAMS, "tenant-2", "29:abc", '{"v": 3}')
+    await ports.addresses.save(elsewhere, now=NOW + timedelta(minutes=2))
+    assert await ports.addresses.find(Platform.TEAMS, "29:abc") == elsewhere
+    assert await ports.addresses.find(Platform.SLACK, "29:abc") is None
+    assert await ports.addresses.get(Platform.TEAMS, "tenant-1", "nobody") is None
+    await ports.addresses.forget(Platform.TEAMS, "tenant-2", "29:abc")
+    assert await ports.addresses.find(Platform.TEAMS, "29:abc") == newer
+    big = ChatAddress(Platform.TEAMS, "tenant-1", "channel:19:x@thread.tacv2", "x" * 5_000)
+    await ports.addresses.save(big, now=NOW)
+    assert (await ports.addresses.find(Platform.TEAMS, big.key)) == big
