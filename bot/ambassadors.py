@@ -29,10 +29,11 @@ class AmbassadorService:
         self._programme = programme
         self._clock = clock
 
-    async def locale_of(self, user: PlatformUser) -> str:
-        """The language to speak to a person in."""
+    async def locale_of(self, user: PlatformUser, *, fallback: str | None = None) -> str:
+        """The language to speak to a person in: theirs if they joined, else ``fallback``
+        (the client's language, when the platform tells it), else the programme's."""
         found = await self._ambassadors.get_by_user(user)
-        return found.locale if found else self._programme.default_locale
+        return found.locale if found else fallback or self._programme.default_locale
 
     async def active(self, user: PlatformUser) -> Ambassador:
         """The person's ambassador record, or ``NotAnAmbassador``."""

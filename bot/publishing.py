@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.content import RawPost, check_schedule, fill_from_page, validate_post
 from bot.errors import ContentNotFound, NotACurator
-from bot.model import Content, ContentDraft, ContentId, PageMetadata, PlatformUser, PublishResult
+from bot.model import (
+    Content,
+    ContentDraft,
+    ContentId,
+    ContentStatus,
+    PageMetadata,
+    PlatformUser,
+    PublishResult,
+)
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
 from bot.programme import Programme
-from bot.views import ContentListItem, ContentListView, PostForm, TopicChoice
+from bot.views import ContentListItem, ContentListView, Notice, PostForm, TopicChoice
 
 
 @dataclass(frozen=True)
@@ -102,3 +111,25 @@ class PublishingService:
                 ContentListItem(c.id, c.title, c.url, c.status.value, c.topics) for c in items
             ),
         )
+
+
+def saved_notice(outcome: SubmitOutcome, zone: ZoneInfo) -> Notice:
+    """What a curator reads after submitting a post: saved, scheduled or published."""
+    publish_at = outcome.content.publish_at
+    when = (
+        f"{publish_at.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
+        if publish_at and outcome.content.status is ContentStatus.SCHEDULED
+        else None
+    )
+    return Notice(
+        "content_saved",
+        {
+            "title": outcome.content.title,
+            "content_id": outcome.content.id,
+            "status": outcome.content.status.value,
+            "deliveries": outcome.published.deliveries_created if outcome.published else 0,
+            "shortened": list(outcome.shortened),
+            "page_read": outcome.page_read,
+            "when": when,
+        },
+    )

@@ -12,7 +12,6 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 
@@ -29,8 +28,8 @@ from adapters.slack.translate import (
 from bot.commands import PostInline, Publish, parse_command
 from bot.content import RawPost, parse_local_datetime
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
-from bot.model import Audience, ContentStatus, PlatformUser
-from bot.publishing import SubmitOutcome
+from bot.model import Audience, PlatformUser
+from bot.publishing import saved_notice
 from bot.services import Services
 from bot.status import StatusService
 from bot.views import HelpView, Notice
@@ -234,7 +233,7 @@ class SlackListeners:
         outcome = await self.s.publishing.submit(user, draft)
         if outcome.published is not None:
             self.d.wake_sender()
-        await reply(self.r.notice(_saved_notice(outcome, self.s.programme.timezone), locale))
+        await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
 
     # ---- modals ----------------------------------------------------------------------
 
@@ -392,27 +391,6 @@ def _post_block(field: str | None) -> str:
     if field and field.startswith(ids.TEXT_BLOCK_PREFIX):
         return field
     return POST_FIELDS.get(field or "url", ids.URL_BLOCK)
-
-
-def _saved_notice(outcome: SubmitOutcome, zone: ZoneInfo) -> Notice:
-    publish_at = outcome.content.publish_at
-    when = (
-        f"{publish_at.astimezone(zone):%Y-%m-%d %H:%M} {zone.key}"
-        if publish_at and outcome.content.status is ContentStatus.SCHEDULED
-        else None
-    )
-    return Notice(
-        "content_saved",
-        {
-            "title": outcome.content.title,
-            "content_id": outcome.content.id,
-            "status": outcome.content.status.value,
-            "deliveries": outcome.published.deliveries_created if outcome.published else 0,
-            "shortened": list(outcome.shortened),
-            "page_read": outcome.page_read,
-            "when": when,
-        },
-    )
 
 
 def register(app: AsyncApp, deps: SlackDeps) -> None:
