@@ -1,17 +1,24 @@
 """The template machinery: one Jinja environment, the message catalogs and the filters.
 
 Every sentence a person reads lives in ``messages/i18n/<locale>.yaml`` as a small Jinja
-snippet; the platform templates (``messages/slack/*.json.j2``, ``messages/web/*.html.j2``)
-only lay the sentences out and call ``t("key", **params)`` for each of them.
+snippet; the platform templates (``messages/slack/*.json.j2``, ``messages/teams/*.json.j2``,
+``messages/web/*.html.j2``) only lay the sentences out and call ``t("key", **params)`` for
+each of them.
 
-Escaping rules, so that nothing a user or a web page wrote can ping a channel or break a
-link:
+Snippets are written once, in Slack mrkdwn (``*bold*``, ```code```, ``<url|label>``,
+``&lt;``). Each render picks a :class:`Markup`:
 
-* In chat templates, a catalog snippet renders with every interpolated value escaped for
+* ``Markup.SLACK`` (the default): the snippet as it is, every interpolated value escaped for
   Slack (``&``, ``<``, ``>``); values that are already escaped (``slack_escape`` output, the
   output of a nested ``t``) are marked :class:`SafeText` and left alone.
-* ``plain`` rendering (field errors, web pages) does not escape: the HTML environment
-  autoescapes instead.
+* ``Markup.TEAMS``: the Markdown subset of Adaptive Card TextBlocks. The snippet's own markup
+  is converted (``**bold**``; code, which TextBlocks cannot show, as bold; ``[label](url)``
+  for http(s) links only; entities decoded), and every interpolated value has the characters
+  TextBlock Markdown reads (backslash, ``*``, ``_``, ``[``, ``]``) backslash-escaped, so a title
+  can neither make a link nor start emphasis. Mentions need a ``msteams.entities`` entry that
+  no card carries, so ``<at>`` in a value stays inert text.
+* ``plain`` rendering (field errors, web pages, notification texts) does not escape: the
+  HTML environment autoescapes instead.
 * Rendering a ``.json.j2`` template returns ``json.loads`` of the output, so a template that
   produces broken JSON fails in the tests rather than at Slack.
 """
@@ -22,8 +29,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from enum import StrEnum
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 import yaml
 from jinja2 import (
@@ -45,6 +54,37 @@ _ENTITIES = {"&lt;": "<", "&gt;": ">", "&amp;": "&"}
 _BOLD = re.compile(r"\*(\S(?:[^*\n]*?\S)?)\*")
 _CODE = re.compile(r"`([^`\n]+)`")
 _ENTITY_TAIL = re.compile(r"&[a-z]{0,4}$")
+
+# Teams: the characters a parameter value may carry that either the snippet's mrkdwn or
+# TextBlock Markdown would read, and their private-use stand-ins during the conversion.
+_TEAMS_GUARDS = {
+    "\\": "\ue010",
+    "*": "\ue011",
+    "_": "\ue012",
+    "[": "\ue013",
+    "]": "\ue014",
+    "`": "\ue015",
+    "<": "\ue016",
+    ">": "\ue017",
+    "&": "\ue018",
+    "|": "\ue019",
+}
+# ... of which these are escaped with a backslash in the Markdown a TextBlock gets.
+_TEAMS_SPECIAL = "\\*_[]"
+_TEAMS_ESCAPE = re.compile(r"[\\*_\[\]]")
+_TEAMS_LINK = re.compile(r"<([^<>|\n]*)(?:\|([^<>\n]*))?>")
+_TEAMS_URL_UNSAFE = re.compile(r"[\s()<>]")
+_TEAMS_URL_SLOT = re.compile("\ue0f0(\\d+)\ue0f1")
+_BREAKS = re.compile(r"[ \t]*\n\s*")
+_LIST_MARKER = re.compile(r"^(?:\d{1,9}(?=[.)])|(?=[-+*]))(.)(?=[ \t]|$)", re.MULTILINE)
+_PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
+
+
+class Markup(StrEnum):
+    """The markup a chat template's sentences are rendered in (see the module docstring)."""
+
+    SLACK = "mrkdwn"
+    TEAMS = "teams"
 
 
 class SafeText(str):
@@ -124,8 +164,81 @@ def _guard(text: str) -> str:
     return text
 
 
+def teams_escape(value: object) -> str:
+    """Backslash-escape what TextBlock Markdown reads (``\\ * _ [ ]``) in a value shown as
+    written: no link, no emphasis. Cut the value *before* escaping it."""
+    return _TEAMS_ESCAPE.sub(r"\\\g<0>", str(value))
+
+
+def teams_breaks(markdown: str) -> str:
+    """The text of a TextBlock: line breaks it shows (Markdown needs a blank line, ``\\n\\n``,
+    for each) and no line read as a list item (``4. Name`` on a leaderboard, ``- point`` in a
+    post): the catalogs write lists with "•", so a list marker is always meant literally."""
+    text = _BREAKS.sub("\n\n", markdown.strip())
+    return _LIST_MARKER.sub(lambda m: f"{m.group()[:-1]}\\{m.group(1)}", text)
+
+
+def paragraphs(text: str) -> list[str]:
+    """The paragraphs of ``text`` (separated by blank lines), trimmed, none empty."""
+    return [p.strip() for p in _PARAGRAPHS.split(text.strip()) if p.strip()]
+
+
+def fit_lines(lines: Iterable[object], budget: int) -> list[str]:
+    """The leading ``lines`` whose UTF-8 size (one byte per separator) fits ``budget``."""
+    kept: list[str] = []
+    used = 0
+    for item in lines:
+        line = str(item)
+        used += len(line.encode()) + 1
+        if used > budget:
+            break
+        kept.append(line)
+    return kept
+
+
+def _teams_guard(text: str) -> str:
+    for char, guard in _TEAMS_GUARDS.items():
+        text = text.replace(char, guard)
+    return text
+
+
+def _teams_unguard(text: str, *, escape: bool) -> str:
+    for char, guard in _TEAMS_GUARDS.items():
+        text = text.replace(guard, f"\\{char}" if escape and char in _TEAMS_SPECIAL else char)
+    return text
+
+
+def to_teams(mrkdwn: str) -> str:
+    """TextBlock Markdown from a snippet rendered in Teams mode (values still guarded).
+
+    ``*bold*`` → ``**bold**``; ```code``` → ``**code**`` (TextBlocks have no code style);
+    ``<url|label>`` → ``[label](url)`` for http(s) URLs, else (an empty URL too) the label
+    alone; ``&lt;``, ``&gt;``, ``&amp;`` → ``<``, ``>``, ``&``; then the guarded value
+    characters come back, backslash-escaped where Markdown would read them (but as written
+    inside a link's URL, where only spaces, parentheses and angle brackets are encoded).
+    """
+    text = _BOLD.sub(r"**\1**", mrkdwn)
+    text = _CODE.sub(lambda m: f"**{m.group(1).strip()}**" if m.group(1).strip() else "", text)
+    urls: list[str] = []
+
+    def link(found: re.Match[str]) -> str:
+        url = _teams_unguard(found.group(1), escape=False).strip()
+        label = found.group(2) if found.group(2) else found.group(1)
+        if not url.startswith(("https://", "http://")):
+            return label
+        urls.append(_TEAMS_URL_UNSAFE.sub(lambda c: quote(c.group()), url))
+        return f"[{label}](\ue0f0{len(urls) - 1}\ue0f1)"
+
+    text = _TEAMS_LINK.sub(link, text)
+    for entity, char in _ENTITIES.items():
+        text = text.replace(entity, char)
+    text = _teams_unguard(text, escape=True)
+    return _TEAMS_URL_SLOT.sub(lambda m: urls[int(m.group(1))], text)
+
+
 def _prepare(mode: object, value: object) -> SafeText:
-    """A value made ready for a snippet: escaped for mrkdwn, guarded for plain text."""
+    """A value made ready for a snippet: escaped for mrkdwn, guarded for plain text and
+    for Teams (whose conversion escapes it at the end)."""
     if isinstance(value, SafeText):
         return value
     text = str(value)
@@ -133,6 +246,8 @@ def _prepare(mode: object, value: object) -> SafeText:
         return slack_escape(text)
     if mode == "plain":
         return SafeText(_guard(text))
+    if mode == "teams":
+        return SafeText(_teams_guard(text))
     return SafeText(text)
 
 
@@ -243,16 +358,23 @@ class Templates:
 
     def text(self, key: str, locale: str, /, **params: object) -> SafeText:
         """One catalog sentence as Slack mrkdwn, parameters escaped."""
-        return self._render_snippet(self.locale(locale), key, params, plain=False)
+        return self._render_snippet(self.locale(locale), key, params, mode="mrkdwn")
+
+    def markdown(self, key: str, locale: str, /, **params: object) -> str:
+        """One catalog sentence as Teams TextBlock Markdown, parameters escaped."""
+        return to_teams(self._render_snippet(self.locale(locale), key, params, mode="teams"))
 
     def plain(self, key: str, locale: str, /, **params: object) -> str:
         """One catalog sentence as plain text (no escaping, no bold or code markers)."""
-        return to_plain(self._render_snippet(self.locale(locale), key, params, plain=True))
+        return to_plain(self._render_snippet(self.locale(locale), key, params, mode="plain"))
 
-    def render_json(self, name: str, locale: str, /, **context: object) -> Any:
-        """Render ``name`` (a ``.json.j2`` template) and parse the result."""
+    def render_json(
+        self, name: str, locale: str, markup: Markup = Markup.SLACK, /, **context: object
+    ) -> Any:
+        """Render ``name`` (a ``.json.j2`` template) and parse the result; ``t(...)`` in it
+        renders in ``markup``."""
         template = self.env.get_template(name)
-        output = template.render(context, locale=self.locale(locale))
+        output = template.render(context, locale=self.locale(locale), _markup=markup.value)
         try:
             return json.loads(output)
         except json.JSONDecodeError as error:
@@ -272,7 +394,12 @@ class Templates:
         env.filters["join_list"] = self._join_list
         env.filters["network_name"] = self._network_name
         env.filters["code"] = _code
+        env.filters["teams_escape"] = teams_escape
+        env.filters["teams_breaks"] = teams_breaks
+        env.filters["paragraphs"] = paragraphs
+        env.filters["fit_lines"] = fit_lines
         env.globals["t"] = self._t
+        env.globals["tplain"] = self._tplain
         env.globals["has_t"] = self._has_t
 
     def _snippet(self, locale: str, key: str) -> Template:
@@ -283,23 +410,38 @@ class Templates:
         return compiled
 
     def _render_snippet(
-        self, locale: str, key: str, params: Mapping[str, object], *, plain: bool
+        self, locale: str, key: str, params: Mapping[str, object], *, mode: str
     ) -> SafeText:
         snippet = self._snippet(locale, key)
-        rendered = snippet.render(
-            dict(params), locale=locale, _snippet="plain" if plain else "mrkdwn"
-        )
+        rendered = snippet.render(dict(params), locale=locale, _snippet=mode)
         return SafeText(rendered.strip())
 
     @pass_context
     def _t(self, context: Context, key: str, /, **params: object) -> str:
         # Inside the HTML environment and plain snippets the sentence stays unescaped text;
-        # HTML autoescaping (or the plain-text caller) takes care of it.
-        plain = context.environment is self.html_env or context.get("_snippet") == "plain"
+        # HTML autoescaping (or the plain-text caller) takes care of it. A nested ``t`` keeps
+        # the mode of the snippet around it; a template's ``t`` uses the template's markup.
         locale = str(context.get("locale") or DEFAULT_LOCALE)
-        text = self._render_snippet(locale, key, params, plain=plain)
+        nested = context.get("_snippet")
+        if context.environment is self.html_env:
+            mode = "plain"
+        else:
+            mode = str(nested or context.get("_markup") or "mrkdwn")
+        text = self._render_snippet(locale, key, params, mode=mode)
         # Plain output is a plain ``str`` so that HTML autoescaping still applies to it.
-        return to_plain(text) if plain else text
+        if mode == "plain":
+            return to_plain(text)
+        if mode == "teams" and nested is None:
+            # Converted once, at the top: a plain ``str``, so that passing it on to another
+            # ``t`` escapes it rather than converting it twice.
+            return to_teams(text)
+        return text
+
+    @pass_context
+    def _tplain(self, context: Context, key: str, /, **params: object) -> str:
+        """A sentence as plain text, for fields that show no markup (titles of buttons and
+        choices, notification texts)."""
+        return self.plain(key, str(context.get("locale") or DEFAULT_LOCALE), **params)
 
     @pass_context
     def _has_t(self, context: Context, key: str) -> bool:
@@ -314,7 +456,7 @@ class Templates:
         if len(words) <= 1:
             return SafeText("".join(words))
         locale = str(context.get("locale") or DEFAULT_LOCALE)
-        last = self._render_snippet(locale, f"list.{word}", {}, plain=True)
+        last = self._render_snippet(locale, f"list.{word}", {}, mode="plain")
         return SafeText(f"{', '.join(words[:-1])} {last} {words[-1]}")
 
     @pass_context
@@ -324,4 +466,4 @@ class Templates:
         locale = str(context.get("locale") or DEFAULT_LOCALE)
         if not self.catalog.has(locale, f"network.{network}"):
             return network
-        return self._render_snippet(locale, f"network.{network}", {}, plain=True)
+        return self._render_snippet(locale, f"network.{network}", {}, mode="plain")
