@@ -1,0 +1,105 @@
+"""Identifiers shared by the Teams card templates and the Teams adapter.
+
+The templates write these ids into Adaptive Cards; ``adapters/teams`` reads the submitted
+values with the same constants, so a rename happens in one place.
+
+Every ``Action.Submit`` carries ``data = {ACTION_KEY: <verb>, ...}``. Teams delivers it as a
+``message`` activity whose ``value`` is that data merged with the value of every input of the
+card (keyed by the input's ``id``; data keys and input ids never collide). ``Action.OpenUrl``
+sends nothing to the bot.
+
+What each Submit sends (``value`` of the activity):
+
+* ``CONFIRM`` ("I shared it") and ``SKIP`` (suggestion card, and each digest item):
+  ``{"advocacy": "confirm_share" | "skip", "delivery_id": <int>}``.
+* ``OPEN_JOIN`` (welcome card, help card of a newcomer): ``{"advocacy": "open_join"}``; the
+  bot answers with the join card.
+* ``OPEN_PREFERENCES`` (help card of an ambassador): ``{"advocacy": "open_preferences"}``;
+  the bot answers with the preferences card.
+* ``OPEN_POST`` (help card of a curator): ``{"advocacy": "open_post"}``; the bot answers with
+  the post card.
+* ``JOIN`` (join card): ``{"advocacy": "join", "guidelines_version": <str>, "accept": "yes" |
+  "no", "topics": "ai,cloud", "networks": "linkedin,x"}``.
+* ``PREFERENCES`` (preferences card): ``{"advocacy": "preferences", "topics": ...,
+  "networks": ...}``.
+* ``POST`` (post card): ``{"advocacy": "post", "url", "title", "summary", "topics",
+  "text_1" .. "text_N", "hashtags": <str>, "audience": "interested" | "everyone",
+  "publish": "now" | "no", "publish_at_date": "YYYY-MM-DD", "publish_at_time": "HH:MM",
+  "expires_at_date", "expires_at_time", "important": "yes" | "no"}``.
+
+How values arrive:
+
+* A multi-select ``Input.ChoiceSet`` (``topics``, ``networks``) sends one string, the chosen
+  values joined with ``CHOICE_SEPARATOR`` (``"ai,cloud"``); nothing chosen arrives as ``""``
+  or without the key. Values therefore never contain a comma. :func:`split_choices` reads it.
+* An ``Input.Toggle`` sends its ``valueOn`` or ``valueOff`` string (``ACCEPT_YES`` /
+  ``PUBLISH_NOW`` / ``IMPORTANT_YES``, else ``TOGGLE_OFF``).
+* ``Input.Text`` and an ``expanded`` single ``Input.ChoiceSet`` send a string; an empty
+  optional input arrives as ``""`` or without the key.
+* ``Input.Date`` / ``Input.Time`` send ``YYYY-MM-DD`` / ``HH:MM`` with no time zone: the
+  person's own clock. Read the zone from the activity (``local_timezone``, an IANA name that
+  Teams sets on messages) to turn them into an instant. A time without a date means nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+# --- the key every Action.Submit carries, and its verbs -------------------------------------
+ACTION_KEY: Final = "advocacy"
+CONFIRM: Final = "confirm_share"
+SKIP: Final = "skip"
+JOIN: Final = "join"
+OPEN_JOIN: Final = "open_join"
+PREFERENCES: Final = "preferences"
+OPEN_PREFERENCES: Final = "open_preferences"
+POST: Final = "post"
+OPEN_POST: Final = "open_post"
+
+# --- other data keys ------------------------------------------------------------------------
+DELIVERY_ID: Final = "delivery_id"  # int: the suggestion a CONFIRM / SKIP is about
+GUIDELINES_VERSION: Final = "guidelines_version"  # str: the version the join card showed
+
+# --- join / preferences inputs --------------------------------------------------------------
+ACCEPT: Final = "accept"  # Input.Toggle: ACCEPT_YES or TOGGLE_OFF (join card only)
+ACCEPT_YES: Final = "yes"
+TOGGLE_OFF: Final = "no"  # every toggle's valueOff
+TOPICS: Final = "topics"  # multi-select Input.ChoiceSet (join, preferences and post cards)
+NETWORKS: Final = "networks"  # multi-select Input.ChoiceSet
+CHOICE_SEPARATOR: Final = ","
+MAX_EXPANDED_CHOICES: Final = 10  # above this, a compact (drop-down) list instead of boxes
+
+# --- post inputs ----------------------------------------------------------------------------
+URL: Final = "url"
+TITLE: Final = "title"
+SUMMARY: Final = "summary"
+TEXT_PREFIX: Final = "text_"  # text_1 .. text_N
+HASHTAGS: Final = "hashtags"
+AUDIENCE: Final = "audience"  # "interested" (the default) or "everyone"
+PUBLISH: Final = "publish"  # Input.Toggle, on by default: PUBLISH_NOW, else TOGGLE_OFF (draft)
+PUBLISH_NOW: Final = "now"
+PUBLISH_AT_DATE: Final = "publish_at_date"  # Input.Date: when to send (empty: now)
+PUBLISH_AT_TIME: Final = "publish_at_time"  # Input.Time
+EXPIRES_DATE: Final = "expires_at_date"  # Input.Date: when the content stops being offered
+EXPIRES_TIME: Final = "expires_at_time"  # Input.Time
+IMPORTANT: Final = "important"  # Input.Toggle: IMPORTANT_YES or TOGGLE_OFF
+IMPORTANT_YES: Final = "yes"
+
+
+def submit_data(verb: str, fields: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The ``data`` of an ``Action.Submit``: the verb under ``ACTION_KEY``, then ``fields``."""
+    return {ACTION_KEY: verb, **(fields or {})}
+
+
+def text_input_id(index: int) -> str:
+    """The ``id`` of the ``index``-th (1-based) suggested-text input of the post card."""
+    return f"{TEXT_PREFIX}{index}"
+
+
+def split_choices(value: object) -> list[str]:
+    """The values of a multi-select ``Input.ChoiceSet`` as submitted (``"ai,cloud"``), in
+    order, without blanks; anything but a string (a missing input) is no choice."""
+    if not isinstance(value, str):
+        return []
+    return [part.strip() for part in value.split(CHOICE_SEPARATOR) if part.strip()]
