@@ -22,6 +22,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.gateway import SlackGateway
 from adapters.slack.listeners import SlackDeps, register
+from adapters.teams.gateway import TeamsGateway
+from adapters.teams.handler import AdvocacyTeamsBot, TeamsDeps
+from adapters.teams.server import (
+    TeamsCredentials,
+    TeamsEndpoint,
+    build_endpoint,
+    teams_messages_handler,
+)
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import health_handler, redirect_handler, slack_events_handler
 from advocacy_bot.observability import (
@@ -52,6 +60,7 @@ from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
 from messages.render import Templates
 from messages.slack import SlackRenderer
+from messages.teams import TeamsRenderer
 from scheduler.fanout import SenderRunner
 from scheduler.setup import (
     build_scheduler,
@@ -80,6 +89,7 @@ class Runtime:
     renderer: SlackRenderer
     metrics: Metrics
     loop_lag: LoopLag
+    teams: TeamsEndpoint | None
     # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
     web_clients: tuple[AsyncWebClient, ...] = ()
 
@@ -111,7 +121,9 @@ def build_runtime(
             )
         )
     )
-    renderer = SlackRenderer(Templates())
+    templates = Templates()
+    renderer = SlackRenderer(templates)
+    teams_renderer = TeamsRenderer(templates)
     metrics = Metrics()
     loop_lag = LoopLag()
 
@@ -126,6 +138,29 @@ def build_runtime(
         sender_client = AsyncWebClient(token=token, base_url=env.SLACK_API_URL, retry_handlers=[])
         slack_gateway = SlackGateway(sender_client, renderer)
         gateways[Platform.SLACK] = slack_gateway
+
+    teams = TeamsCredentials(
+        app_id=env.MICROSOFT_APP_ID or "",
+        app_password=(
+            env.MICROSOFT_APP_PASSWORD.get_secret_value() if env.MICROSOFT_APP_PASSWORD else ""
+        ),
+        tenant_id=env.MICROSOFT_APP_TENANT_ID or "",
+        app_type=env.MICROSOFT_APP_TYPE,
+    )
+    teams_endpoint: TeamsEndpoint | None = None
+    teams_gateway: TeamsGateway | None = None
+    if env.TEAMS_ENABLED:
+        teams_endpoint = build_endpoint(
+            teams, teams_renderer, default_locale=programme.default_locale
+        )
+        teams_gateway = TeamsGateway(
+            adapter=teams_endpoint.adapter,
+            app_id=teams.app_id,
+            renderer=teams_renderer,
+            addresses=store.addresses,
+            clock=clock,
+        )
+        gateways[Platform.TEAMS] = teams_gateway
 
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
@@ -198,6 +233,16 @@ def build_runtime(
                 status=status,
             ),
         )
+    if teams_endpoint is not None and teams_gateway is not None:
+        teams_endpoint.bot = AdvocacyTeamsBot(
+            TeamsDeps(
+                services=services,
+                renderer=teams_renderer,
+                gateway=teams_gateway,
+                wake_sender=fanout.wake,
+                status=status,
+            )
+        )
     return Runtime(
         env,
         status,
@@ -211,6 +256,7 @@ def build_runtime(
         renderer,
         metrics,
         loop_lag,
+        teams_endpoint,
         tuple(c for c in (sender_client, interactive_client) if c is not None),
     )
 
@@ -239,6 +285,10 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get(
         "/r/{token}",
         redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
+    )
+    app.router.add_post(
+        "/api/messages",
+        teams_messages_handler(runtime.teams),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))
@@ -276,6 +326,11 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         logger.warning(
             "SLACK_BOT_TOKEN is not set: Slack is disabled (tracked links and "
             "health still work). See README, 'Configuration'."
+        )
+    if runtime.teams is not None and runtime.teams.credentials.anonymous:
+        logger.warning(
+            "MICROSOFT_APP_ID is not set: Teams runs in anonymous local mode and accepts "
+            "requests from this machine only (Agents Playground). See README, 'Teams'."
         )
     if runtime.store.db.dialect == "sqlite":
         # SQLite has one writer: small writes sharing commits is a clear win there. On

@@ -55,6 +55,12 @@ class Environment(BaseSettings):
     HOST: str = "0.0.0.0"  # noqa: S104 - a server in a container listens on every interface
     LOG_LEVEL: str = "INFO"
     LOG_FORMAT: Literal["json", "console"] = "json"
+    # Teams (Bot Framework). None set: anonymous local mode (Agents Playground), local only.
+    MICROSOFT_APP_ID: str | None = None
+    MICROSOFT_APP_PASSWORD: SecretStr | None = None
+    MICROSOFT_APP_TENANT_ID: str | None = None
+    MICROSOFT_APP_TYPE: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    TEAMS_ENABLED: bool = True  # serve /api/messages (set false on a Slack-only deployment)
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod
@@ -76,6 +82,14 @@ class Environment(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _teams_credentials(self) -> Environment:
+        if self.MICROSOFT_APP_PASSWORD is not None and not self.MICROSOFT_APP_ID:
+            raise ValueError("MICROSOFT_APP_PASSWORD is set but MICROSOFT_APP_ID is not")
+        if self.MICROSOFT_APP_TYPE == "SingleTenant" and not self.MICROSOFT_APP_TENANT_ID:
+            raise ValueError("MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID")
+        return self
 
     def slack_http_ready(self) -> bool:
         """Whether Slack can be served over HTTP (Events API, commands, interactivity)."""

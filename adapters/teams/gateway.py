@@ -1,0 +1,240 @@
+"""The Teams side of ``ChatGateway``: Adaptive Cards sent proactively through botbuilder.
+
+Every send uses the ConversationReference stored in the address book (captured on install or
+on the person's first message), so it works after a restart and from any replica. Retries
+belong to the sender: Bot Framework answers are mapped onto ``RateLimited`` (429, with its
+``Retry-After``) and ``DeliveryFailed`` (412, 502, 504, timeouts: transient; 403
+``MessageWritesBlocked``: the person blocked or uninstalled the app, permanent).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp
+from botbuilder.core import BotAdapter, CardFactory, TurnContext
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ConversationReference,
+    ErrorResponseException,
+    ResourceResponse,
+)
+
+from adapters.teams.translate import channel_key
+from bot.errors import DeliveryFailed, RateLimited
+from bot.model import ChatAddress, MessageRef, Platform, PlatformUser
+from bot.ports import AddressBook, Clock
+from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
+from messages.teams import TeamsMessage, TeamsRenderer
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT_STATUS = frozenset({408, 412, 429, 500, 502, 503, 504})
+BLOCKED_CODES = frozenset({"MessageWritesBlocked", "ConversationBlockedByUser"})
+DEFAULT_RETRY_AFTER = 1.0
+
+
+def conversation_key(conversation_id: str) -> str:
+    """The address-book key of a conversation (to update messages sent in it)."""
+    return f"conversation:{conversation_id}"
+
+
+def reference_payload(reference: ConversationReference) -> str:
+    """A ConversationReference as stored (its wire JSON), without the id of the activity it
+    was taken from: a proactive message is a new message, not a reply to that one."""
+    data = reference.serialize()
+    data.pop("activityId", None)
+    return json.dumps(data, separators=(",", ":"), sort_keys=True)
+
+
+def reference_of(address: ChatAddress) -> ConversationReference:
+    """The stored ConversationReference back."""
+    return ConversationReference().deserialize(json.loads(address.payload))
+
+
+def to_activity(message: TeamsMessage) -> Activity:
+    """A message activity: the card as an attachment, its text as the notification summary."""
+    if message.card is None:
+        return Activity(type=ActivityTypes.message, text=message.text)
+    return Activity(
+        type=ActivityTypes.message,
+        summary=message.text[:200],
+        attachments=[CardFactory.adaptive_card(message.card)],
+    )
+
+
+class TeamsGateway:
+    """Sends suggestions, digests, reminders and leaderboards to Teams."""
+
+    def __init__(
+        self,
+        *,
+        adapter: BotAdapter,
+        app_id: str,
+        renderer: TeamsRenderer,
+        addresses: AddressBook,
+        clock: Clock,
+    ) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+        self._renderer = renderer
+        self._addresses = addresses
+        self._clock = clock
+
+    # ---- ChatGateway ------------------------------------------------------------------
+
+    async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
+        return await self._to_person(user, self._renderer.suggestion(view))
+
+    async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
+        await self._update(message, self._renderer.suggestion(view))
+
+    async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
+        return await self._to_person(user, self._renderer.digest(view))
+
+    async def update_digest(self, message: MessageRef, view: DigestView) -> None:
+        await self._update(message, self._renderer.digest(view))
+
+    async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
+        # A personal chat has no threads: the reminder is a new message in the same chat.
+        reference = await self._reference(conversation_key(message.channel_id))
+        await self._send(reference, to_activity(self._renderer.reminder(view)))
+
+    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+        reference = await self._reference(channel_key(channel_id))
+        return await self._send(reference, to_activity(self._renderer.leaderboard(view)))
+
+    # ---- addresses ---------------------------------------------------------------------
+
+    async def remember(self, user: PlatformUser, reference: ConversationReference) -> None:
+        """Store where to reach a person (and how to update messages in their chat)."""
+        payload = reference_payload(reference)
+        now = self._clock.now()
+        for key in (user.user_id, conversation_key(reference.conversation.id)):
+            await self._addresses.save(
+                ChatAddress(Platform.TEAMS, user.workspace_id, key, payload), now=now
+            )
+
+    async def remember_channel(
+        self, tenant_id: str, channel_id: str, reference: ConversationReference
+    ) -> None:
+        """Store where to post in a team's channel (leaderboards, announcements)."""
+        payload = reference_payload(reference)
+        now = self._clock.now()
+        for key in (channel_key(channel_id), conversation_key(reference.conversation.id)):
+            await self._addresses.save(
+                ChatAddress(Platform.TEAMS, tenant_id, key, payload), now=now
+            )
+
+    async def send_to(self, user: PlatformUser, message: TeamsMessage) -> MessageRef:
+        """A message to one person in their personal chat (confirmations, notices)."""
+        return await self._to_person(user, message)
+
+    # ---- plumbing ----------------------------------------------------------------------
+
+    async def _to_person(self, user: PlatformUser, message: TeamsMessage) -> MessageRef:
+        address = await self._addresses.get(Platform.TEAMS, user.workspace_id, user.user_id)
+        if address is None:
+            # Teams cannot open a chat by email: the app must be installed for the person.
+            raise DeliveryFailed("no_conversation_reference", permanent=True)
+        return await self._send(reference_of(address), to_activity(message))
+
+    async def _reference(self, key: str) -> ConversationReference:
+        address = await self._addresses.find(Platform.TEAMS, key)
+        if address is None:
+            raise DeliveryFailed("no_conversation_reference", permanent=True)
+        return reference_of(address)
+
+    async def _update(self, message: MessageRef, rendered: TeamsMessage) -> None:
+        reference = await self._reference(conversation_key(message.channel_id))
+        activity = to_activity(rendered)
+        activity.id = message.message_id
+
+        async def update(turn: TurnContext) -> None:
+            await turn.update_activity(activity)
+
+        await self._continue(reference, update)
+
+    async def _send(self, reference: ConversationReference, activity: Activity) -> MessageRef:
+        sent: list[ResourceResponse] = []
+
+        async def send(turn: TurnContext) -> None:
+            # botbuilder gives the continuation activity an id and would send a "reply" to
+            # it; a proactive message is a new one (SendToConversation).
+            turn.activity.id = None
+            response = await turn.send_activity(activity)
+            if response is not None:
+                sent.append(response)
+
+        await self._continue(reference, send)
+        if not sent or not sent[0].id:
+            raise DeliveryFailed("no_activity_id", permanent=False)
+        return MessageRef(str(reference.conversation.id), str(sent[0].id))
+
+    async def _continue(
+        self, reference: ConversationReference, work: Callable[[TurnContext], Awaitable[None]]
+    ) -> None:
+        # botbuilder runs the callback inside its middleware pipeline, which hands any
+        # exception to on_turn_error instead of raising it: catch it in the callback and
+        # raise it here, where the sender can see a 429 or a blocked person.
+        failures: list[Exception] = []
+
+        async def guarded(turn: TurnContext) -> None:
+            try:
+                await work(turn)
+            except Exception as error:
+                failures.append(error)
+
+        await self._adapter.continue_conversation(reference, guarded, self._app_id or None)
+        if not failures:
+            return
+        error = failures[0]
+        if isinstance(error, ErrorResponseException):
+            raise _mapped(error) from error
+        if isinstance(error, TimeoutError | aiohttp.ClientError):
+            raise DeliveryFailed(type(error).__name__, permanent=False) from error
+        raise error
+
+
+def _mapped(error: ErrorResponseException) -> Exception:
+    response = getattr(error, "response", None)
+    status = int(getattr(response, "status_code", 0) or 0)
+    if status == 429:
+        return RateLimited(_retry_after(getattr(response, "headers", None)))
+    raw = _raw_text(response)
+    if status == 403 and any(code in raw for code in BLOCKED_CODES):
+        # Teams' documented body is {"errorCode": 209, "message": "{ \"subCode\":
+        # \"MessageWritesBlocked\" ... }"}: the reason is inside a JSON string, not in the
+        # {"error": {...}} shape msrest parses, so look in the raw text.
+        return DeliveryFailed("MessageWritesBlocked", permanent=True)
+    inner = getattr(getattr(error, "error", None), "error", None)
+    code = str(getattr(inner, "code", "") or "") or f"http_{status}"
+    return DeliveryFailed(code, permanent=status not in TRANSIENT_STATUS)
+
+
+def _raw_text(response: Any) -> str:
+    text = getattr(response, "text", None)
+    try:
+        value = text() if callable(text) else text
+    except Exception:  # a body that cannot be read says nothing more
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value if isinstance(value, str) else ""
+
+
+def _retry_after(headers: Any) -> float:
+    value = None
+    if headers is not None:
+        for key in ("Retry-After", "retry-after"):
+            value = headers.get(key)
+            if value is not None:
+                break
+    try:
+        return max(float(value), 0.0) if value is not None else DEFAULT_RETRY_AFTER
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER

@@ -1,0 +1,303 @@
+"""The Teams bot: typed commands in the personal chat, Adaptive Card submits, installs and
+reactions, each translated once and handed to the same use cases as Slack.
+
+Teams waits about 15 s for an answer and shows an error after that; every handler here only
+reads and writes the database and replies, and every refusal or failure becomes a polite
+card from ``messages/`` (never a stack trace).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.schema import ChannelAccount
+
+from adapters.teams.gateway import TeamsGateway, to_activity
+from adapters.teams.submit import to_delivery_id, to_enrolment_choices, to_raw_post, to_verb
+from adapters.teams.translate import (
+    tenant_of,
+    to_channel_id,
+    to_command_text,
+    to_locale,
+    to_profile,
+    to_reaction_events,
+    to_scope,
+    to_user,
+)
+from bot.commands import PostInline, Publish, parse_command
+from bot.content import RawPost, parse_local_datetime
+from bot.errors import AdvocacyError, InvalidInput
+from bot.model import Audience, PlatformUser
+from bot.publishing import saved_notice
+from bot.services import Services
+from bot.status import StatusService
+from bot.views import HelpView, Notice
+from messages import teams_ids as ids
+from messages.teams import TeamsMessage, TeamsRenderer
+
+logger = logging.getLogger(__name__)
+
+Reply = Callable[[TeamsMessage], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class TeamsDeps:
+    """What the Teams bot needs, wired by the composition root."""
+
+    services: Services
+    renderer: TeamsRenderer
+    gateway: TeamsGateway
+    wake_sender: Callable[[], None]
+    status: StatusService
+
+
+class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
+    """botbuilder's ActivityHandler, routing each activity to one use case."""
+
+    def __init__(self, deps: TeamsDeps) -> None:
+        self.d = deps
+        self.s = deps.services
+        self.r = deps.renderer
+
+    # ---- activities ----------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        reply = _replier(turn_context)
+        try:
+            user = to_user(activity)
+        except InvalidInput as error:
+            await _safe(reply, self.r.notice(error.notice, self.s.programme.default_locale))
+            return
+        locale = await self._locale(user, activity)
+        if to_scope(activity) == "personal":
+            await self._remember(user, turn_context)
+        value = activity.get("value")
+        if isinstance(value, Mapping) and to_verb(value):
+            await self._guarded(
+                reply, locale, lambda: self._submit(user, locale, value, activity, reply)
+            )
+            return
+        await self._guarded(
+            reply, locale, lambda: self._command(user, locale, to_command_text(activity), reply)
+        )
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._installed(turn_context)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in members_added):
+            await self._installed(turn_context)
+
+    async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
+        logger.info(
+            "the Teams app was removed from a %s", to_scope(turn_context.activity.serialize())
+        )
+
+    async def on_reactions_added(self, message_reactions: Any, turn_context: TurnContext) -> None:
+        await self._reactions(turn_context)
+
+    async def on_reactions_removed(self, message_reactions: Any, turn_context: TurnContext) -> None:
+        await self._reactions(turn_context)
+
+    # ---- what they do --------------------------------------------------------------------
+
+    async def _installed(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity.serialize()
+        reference = TurnContext.get_conversation_reference(turn_context.activity)
+        channel = to_channel_id(activity)
+        tenant = tenant_of(activity)
+        if channel is not None and tenant:
+            await self.d.gateway.remember_channel(tenant, channel, reference)
+            logger.info("added to a Teams channel; its address is stored")
+            return
+        try:
+            user = to_user(activity)
+        except InvalidInput:
+            logger.info("an install without a user or tenant: nothing to store")
+            return
+        await self.d.gateway.remember(user, reference)
+        locale = to_locale(activity.get("locale"), self.s.programme.default_locale)
+        await _safe(_replier(turn_context), self.r.welcome(locale))
+
+    async def _remember(self, user: PlatformUser, turn_context: TurnContext) -> None:
+        try:
+            reference = TurnContext.get_conversation_reference(turn_context.activity)
+            await self.d.gateway.remember(user, reference)
+        except Exception:  # the reply matters more than refreshing the address
+            logger.exception("could not store the conversation reference")
+
+    async def _reactions(self, turn_context: TurnContext) -> None:
+        try:
+            events = to_reaction_events(turn_context.activity.serialize())
+        except InvalidInput:
+            logger.info("ignored a reaction without a user")
+            return
+        for event in events:
+            try:
+                await self.s.interactions.reaction(event)
+            except Exception:
+                logger.exception("could not record a Teams reaction")
+
+    async def _command(self, user: PlatformUser, locale: str, text: str, reply: Reply) -> None:
+        command = parse_command(text)
+        s, r = self.s, self.r
+        if isinstance(command, PostInline):
+            await self._post_inline(user, locale, command, reply)
+        elif isinstance(command, Publish):
+            result = await s.publishing.publish(user, command.content_id)
+            self.d.wake_sender()
+            await reply(
+                r.notice(
+                    Notice(
+                        "published",
+                        {
+                            "title": result.content.title,
+                            "content_id": result.content.id,
+                            "deliveries": result.deliveries_created,
+                            "already": result.already_published,
+                        },
+                    ),
+                    locale,
+                )
+            )
+        elif command.name == "help":
+            await reply(r.help(await self._help(user, locale)))
+        elif command.name == "join":
+            await reply(r.join_card(await s.ambassadors.join_form(user, locale=locale)))
+        elif command.name == "interests":
+            await reply(r.preferences_card(await s.ambassadors.preferences_form(user)))
+        elif command.name == "leave":
+            await reply(r.notice(await s.ambassadors.leave(user), locale))
+        elif command.name == "me":
+            await reply(r.profile(await s.ambassadors.profile(user)))
+        elif command.name == "leaderboard":
+            await reply(r.leaderboard(await s.leaderboard.weekly(locale=locale, viewer=user)))
+        elif command.name == "list":
+            await reply(r.content_list(await s.publishing.list_recent(user, locale)))
+        elif command.name == "status":
+            await reply(r.status(await self.d.status.for_curator(user, locale)))
+        elif command.name == "post":
+            await reply(r.post_card(s.publishing.post_form(user, locale)))
+
+    async def _submit(
+        self,
+        user: PlatformUser,
+        locale: str,
+        value: Mapping[str, Any],
+        activity: Mapping[str, Any],
+        reply: Reply,
+    ) -> None:
+        verb = to_verb(value)
+        s, r = self.s, self.r
+        if verb == ids.CONFIRM:
+            await s.interactions.confirm_share(user, to_delivery_id(value))
+        elif verb == ids.SKIP:
+            await s.interactions.skip(user, to_delivery_id(value))
+        elif verb == ids.OPEN_JOIN:
+            await reply(r.join_card(await s.ambassadors.join_form(user, locale=locale)))
+        elif verb == ids.OPEN_PREFERENCES:
+            await reply(r.preferences_card(await s.ambassadors.preferences_form(user)))
+        elif verb == ids.OPEN_POST:
+            await reply(r.post_card(s.publishing.post_form(user, locale)))
+        elif verb == ids.JOIN:
+            topics, networks, version = to_enrolment_choices(value)
+            enrolment = s.ambassadors.validate_enrolment(
+                topics=topics, networks=networks, accepted_version=version
+            )
+            profile = to_profile(activity)
+            notice = await s.ambassadors.enrol(user, profile, enrolment)
+            await reply(r.notice(notice, await s.ambassadors.locale_of(user)))
+        elif verb == ids.PREFERENCES:
+            topics, networks, _ = to_enrolment_choices(value)
+            s.ambassadors.validate_preferences(topics=topics, networks=networks)
+            notice = await s.ambassadors.update_preferences(user, topics=topics, networks=networks)
+            await reply(r.notice(notice, locale))
+        elif verb == ids.POST:
+            raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
+            draft = s.publishing.validate(user, raw)
+            await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
+            await self._submit_draft(user, locale, draft, reply)
+        else:
+            logger.info("ignored a card submit with an unknown verb")
+
+    async def _post_inline(
+        self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
+    ) -> None:
+        zone = self.s.programme.timezone
+        raw = RawPost(
+            url=command.url,
+            topics=command.topics,
+            texts=[command.text] if command.text else [],
+            audience=Audience.EVERYONE if command.everyone else Audience.INTERESTED,
+            publish_now=not command.draft,
+            important=command.important,
+            publish_at=parse_local_datetime(command.at, zone) if command.at else None,
+            expires_at=parse_local_datetime(command.expires, zone) if command.expires else None,
+        )
+        draft = self.s.publishing.validate(user, raw)
+        await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
+        await self._submit_draft(user, locale, draft, reply)
+
+    async def _submit_draft(
+        self, user: PlatformUser, locale: str, draft: Any, reply: Reply
+    ) -> None:
+        outcome = await self.s.publishing.submit(user, draft)
+        if outcome.published is not None:
+            self.d.wake_sender()
+        await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
+
+    async def _help(self, user: PlatformUser, locale: str) -> HelpView:
+        try:
+            await self.s.ambassadors.active(user)
+            is_ambassador = True
+        except AdvocacyError:
+            is_ambassador = False
+        return HelpView(
+            locale=locale,
+            command="",  # Teams: commands are typed as they are, without a slash command
+            is_curator=self.s.programme.is_curator(user),
+            is_ambassador=is_ambassador,
+            topics=self.s.programme.topic_ids,
+        )
+
+    async def _locale(self, user: PlatformUser, activity: Mapping[str, Any]) -> str:
+        client = to_locale(activity.get("locale"), self.s.programme.default_locale)
+        try:
+            return await self.s.ambassadors.locale_of(user, fallback=client)
+        except Exception:  # the database is down: apologise in the client's language
+            logger.warning("could not read the locale of a Teams user")
+            return client
+
+    async def _guarded(
+        self, reply: Reply, locale: str, work: Callable[[], Awaitable[None]]
+    ) -> None:
+        try:
+            await work()
+        except AdvocacyError as refusal:
+            logger.info("refused: %s %s", type(refusal).__name__, refusal)
+            await _safe(reply, self.r.notice(refusal.notice, locale))
+        except Exception:
+            logger.exception("Teams handler failed")
+            await _safe(reply, self.r.notice(Notice("error"), locale))
+
+
+def _replier(turn_context: TurnContext) -> Reply:
+    async def reply(message: TeamsMessage) -> None:
+        await turn_context.send_activity(to_activity(message))
+
+    return reply
+
+
+async def _safe(reply: Reply, message: TeamsMessage) -> None:
+    try:
+        await reply(message)
+    except Exception:
+        logger.exception("could not tell the person about an error")

@@ -1,0 +1,150 @@
+"""Teams end to end: activities POSTed to /api/messages, replies and proactive sends checked
+at the fake Bot Framework Connector, state checked in the database."""
+
+from __future__ import annotations
+
+import json
+
+from tests.adapters.teams.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    CHANNEL,
+    TENANT,
+    TeamsBot,
+    actions_of,
+    card_of,
+    texts_of,
+)
+from tests.fakes.bot_connector import RecordedActivity
+
+SUBMIT = "Action.Submit"
+OPEN_URL = "Action.OpenUrl"
+
+
+async def test_install_stores_the_reference_and_welcomes(teams_bot: TeamsBot) -> None:
+    status, _ = await teams_bot.install(BOB, locale="fr-FR")
+    assert status == 201
+    (welcome,) = await teams_bot.wait_sent(BOB)
+    card = card_of(welcome)
+    assert any(a.get("data", {}).get("advocacy") == "open_join" for a in actions_of(card))
+    payload = await teams_bot.scalar(
+        "SELECT payload FROM chat_address WHERE platform = 'teams' AND key = :key", key=BOB
+    )
+    reference = json.loads(payload)
+    assert reference["serviceUrl"] == teams_bot.connector.service_url
+    assert reference["conversation"]["id"] == teams_bot.conversation(BOB)
+
+
+async def test_help_and_unknown_commands_answer_politely(teams_bot: TeamsBot) -> None:
+    assert (await teams_bot.say(CAROL, "help"))[0] == 201
+    (help_card,) = await teams_bot.wait_sent(CAROL)
+    assert "join" in texts_of(card_of(help_card)).lower()
+    await teams_bot.say(CAROL, "<at>Advocacy</at> frobnicate")
+    _, refusal = await teams_bot.wait_sent(CAROL, 2)
+    words = (refusal.text or "") + texts_of(refusal.activity)
+    assert "frobnicate" in words
+    assert "Traceback" not in words
+
+
+async def test_join_by_card_then_get_a_suggestion_and_confirm_it(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand", locale="fr-FR")
+    await teams_bot.until_scalar(
+        "SELECT count(*) FROM identity WHERE platform = 'teams' AND user_id = :u".replace(
+            ":u", f"'{BOB}'"
+        ),
+        1,
+    )
+    assert await teams_bot.scalar("SELECT locale FROM ambassador") == "fr"
+    # Alice, a curator, posts in one line: the sender DMs Bob a suggestion card proactively.
+    await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
+
+    def suggestions() -> list[RecordedActivity]:
+        return [
+            a
+            for a in teams_bot.sent_to(BOB)
+            if a.attachments and any(x["type"] == OPEN_URL for x in actions_of(card_of(a)))
+        ]
+
+    (suggestion,) = await teams_bot.connector.wait_for(suggestions)
+    assert suggestion.reply_to_id is None  # a new message in Bob's chat, sent proactively
+    card = card_of(suggestion)
+    urls = [a["url"] for a in actions_of(card) if a["type"] == OPEN_URL]
+    assert len(urls) == 2  # LinkedIn and X, through the tracked redirect
+    assert all("go.example.com%2Fr%2F" in u or "go.example.com/r/" in u for u in urls)
+    await teams_bot.until_scalar("SELECT status FROM delivery", "sent")
+    assert await teams_bot.scalar("SELECT message_id FROM delivery") == suggestion.activity_id
+    confirm = next(
+        a
+        for a in actions_of(card)
+        if a["type"] == SUBMIT and a["data"]["advocacy"] == "confirm_share"
+    )
+    status, _ = await teams_bot.submit(BOB, confirm["data"], reply_to=suggestion.activity_id)
+    assert status == 201
+    await teams_bot.until_scalar(
+        "SELECT count(*) FROM interaction WHERE kind = 'confirmed_share'", 1
+    )
+    # The card is redrawn in place (PUT), not sent again.
+    redrawn = await teams_bot.connector.wait_for(
+        lambda: (
+            (a := teams_bot.connector.activity(suggestion.conversation_id, suggestion.activity_id))
+            and a.history
+            and a
+        )
+    )
+    assert texts_of(redrawn.activity) != texts_of(redrawn.history[0])
+    # A double submit counts once.
+    await teams_bot.submit(BOB, confirm["data"], reply_to=suggestion.activity_id)
+    assert await teams_bot.scalar("SELECT count(*) FROM interaction") == 1
+    assert await teams_bot.scalar("SELECT sum(points) FROM points_award") == 10
+
+
+async def test_a_blocked_person_is_marked_unreachable_without_retries(
+    teams_bot: TeamsBot,
+) -> None:
+    await teams_bot.join(CAROL, "Carol King")
+    await teams_bot.until_scalar("SELECT count(*) FROM ambassador", 1)
+    teams_bot.connector.block_conversation(teams_bot.conversation(CAROL))
+    await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
+    await teams_bot.until_scalar("SELECT status FROM delivery", "failed")
+    assert await teams_bot.scalar("SELECT unreachable_reason FROM ambassador") == (
+        "MessageWritesBlocked"
+    )
+    blocked_calls = [c for c in teams_bot.connector.calls if c.status == 403 and c.conversation_id]
+    assert len(blocked_calls) == 1  # no retry storm
+
+
+async def test_the_channel_reference_is_stored_when_added_to_a_team(teams_bot: TeamsBot) -> None:
+    activity = teams_bot.activity(
+        ALICE,
+        type="conversationUpdate",
+        membersAdded=[{"id": "28:advocacy-bot"}],
+        conversation={
+            "conversationType": "channel",
+            "tenantId": TENANT,
+            "id": f"{CHANNEL};messageid=1",
+            "isGroup": True,
+        },
+        channelData={"tenant": {"id": TENANT}, "channel": {"id": CHANNEL}, "team": {"id": CHANNEL}},
+    )
+    assert (await teams_bot.post(activity))[0] == 201
+    await teams_bot.until_scalar(
+        "SELECT count(*) FROM chat_address WHERE key = :k".replace(":k", f"'channel:{CHANNEL}'"),
+        1,
+    )
+
+
+async def test_bad_requests_get_clear_answers(teams_bot: TeamsBot) -> None:
+    response = await teams_bot.client.post(
+        "/api/messages", data="{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    response = await teams_bot.client.post("/api/messages", data="hello")
+    assert response.status == 415
+    response = await teams_bot.client.post(
+        "/api/messages", json={"no": "type"}, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == 400
+    assert (await teams_bot.post(teams_bot.activity(BOB, text="x" * 5_000)))[0] == 201
+    (too_long,) = await teams_bot.wait_sent(BOB)
+    assert "Traceback" not in json.dumps(too_long.activity)
