@@ -146,6 +146,7 @@ def build_runtime(
         ),
         tenant_id=env.MICROSOFT_APP_TENANT_ID or "",
         app_type=env.MICROSOFT_APP_TYPE,
+        openid_metadata_url=env.MICROSOFT_OPENID_METADATA_URL,
     )
     teams_endpoint: TeamsEndpoint | None = None
     teams_gateway: TeamsGateway | None = None

@@ -60,6 +60,7 @@ class Environment(BaseSettings):
     MICROSOFT_APP_PASSWORD: SecretStr | None = None
     MICROSOFT_APP_TENANT_ID: str | None = None
     MICROSOFT_APP_TYPE: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    MICROSOFT_OPENID_METADATA_URL: str | None = None  # another cloud's token signing keys
     TEAMS_ENABLED: bool = True  # serve /api/messages (set false on a Slack-only deployment)
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")

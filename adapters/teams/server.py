@@ -17,12 +17,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
+import requests
 from aiohttp import web
 from botbuilder.core import ActivityHandler, TurnContext
 from botbuilder.integration.aiohttp import (
     CloudAdapter,
     ConfigurationBotFrameworkAuthentication,
 )
+from botbuilder.schema import Activity
 
 from adapters.teams.gateway import to_activity
 from adapters.teams.translate import to_locale
@@ -31,6 +34,7 @@ from messages.teams import TeamsRenderer
 
 logger = logging.getLogger(__name__)
 
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
 MAX_ACTIVITY_BODY = 256_000  # Teams activities are far smaller (a card Submit, a message)
 
 
@@ -42,6 +46,9 @@ class TeamsCredentials:
     app_password: str = ""
     tenant_id: str = ""
     app_type: str = "MultiTenant"  # MultiTenant, SingleTenant or UserAssignedMSI
+    # Where Bot Framework publishes its token signing keys; None: botbuilder's default
+    # (public cloud). Other clouds (and the tests) set their own.
+    openid_metadata_url: str | None = None
 
     @property
     def anonymous(self) -> bool:
@@ -57,6 +64,10 @@ class _AuthConfiguration:
         self.APP_PASSWORD = credentials.app_password
         self.APP_TYPE = credentials.app_type
         self.APP_TENANTID = credentials.tenant_id
+        if credentials.openid_metadata_url:
+            # With its own key location, botbuilder also wants the issuer spelled out.
+            self.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = credentials.openid_metadata_url
+            self.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = BOT_FRAMEWORK_ISSUER
 
 
 @dataclass
@@ -85,6 +96,30 @@ def build_endpoint(
 
     adapter.on_turn_error = on_turn_error
     return TeamsEndpoint(adapter, credentials)
+
+
+async def _authenticate(
+    endpoint: TeamsEndpoint, activity: dict[str, Any], authorization: str | None
+) -> web.Response | None:
+    """Check the Bot Framework token before botbuilder runs the turn: botbuilder itself
+    answers some forged tokens (an unknown signing key) with an AttributeError, a 500."""
+    try:
+        await endpoint.adapter.bot_framework_authentication.authenticate_request(
+            Activity().deserialize(activity), authorization or ""
+        )
+    except requests.RequestException:
+        # The signing keys could not be fetched: nothing can be verified, so nothing is
+        # accepted; Teams retries a 503.
+        logger.warning("could not fetch the Bot Framework signing keys; request refused")
+        return _bad_request("auth_unavailable", 503)
+    except Exception as refused:  # any failure to authenticate is a refusal, never a 500
+        logger.warning(
+            "refused a Teams request with a bad or missing token (%s: %s)",
+            type(refused).__name__,
+            str(refused)[:200],
+        )
+        return _bad_request("unauthenticated", 401)
+    return None
 
 
 def _is_loopback(remote: str | None) -> bool:
@@ -127,10 +162,18 @@ def teams_messages_handler(
         if not isinstance(parsed, dict) or not isinstance(parsed.get("type"), str):
             logger.warning("refused a Teams request that is not an activity")
             return _bad_request("malformed_activity")
+        if not endpoint.credentials.anonymous:
+            refusal = await _authenticate(endpoint, parsed, request.headers.get("Authorization"))
+            if refusal is not None:
+                return refusal
         try:
             response = await endpoint.adapter.process(request, endpoint.bot)
-        except web.HTTPUnauthorized:
-            logger.warning("refused a Teams request with a bad or missing token")
+        except (web.HTTPUnauthorized, PermissionError, jwt.PyJWTError) as refused:
+            # A missing token, a token that is not a JWT, a bad signature, issuer, audience
+            # or service URL: botbuilder raises one of these, never a reply to the caller.
+            logger.warning(
+                "refused a Teams request with a bad or missing token (%s)", type(refused).__name__
+            )
             return _bad_request("unauthenticated", 401)
         return response if response is not None else web.Response(status=201)
 
