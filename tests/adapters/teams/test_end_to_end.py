@@ -148,3 +148,22 @@ async def test_bad_requests_get_clear_answers(teams_bot: TeamsBot) -> None:
     assert (await teams_bot.post(teams_bot.activity(BOB, text="x" * 5_000)))[0] == 201
     (too_long,) = await teams_bot.wait_sent(BOB)
     assert "Traceback" not in json.dumps(too_long.activity)
+
+
+async def test_the_weekly_leaderboard_is_posted_to_the_team_channel(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    added = teams_bot.activity(
+        ALICE,
+        type="conversationUpdate",
+        membersAdded=[{"id": "28:advocacy-bot"}],
+        conversation={"conversationType": "channel", "tenantId": TENANT, "id": CHANNEL},
+        channelData={"tenant": {"id": TENANT}, "channel": {"id": CHANNEL}},
+    )
+    assert (await teams_bot.post(added))[0] == 201
+    posted = await teams_bot.runtime.services.leaderboard.post_weekly(holder="test")
+    assert posted == 1
+    (board,) = teams_bot.connector.activities(CHANNEL)
+    assert board.reply_to_id is None
+    assert card_of(board)["type"] == "AdaptiveCard"
+    # Reactions on it count: the bot remembers the messages it posted in channels.
+    assert await teams_bot.scalar("SELECT count(*) FROM bot_message") == 1
