@@ -33,7 +33,9 @@ tenant (30 RPS by default). Beyond a limit the answer is HTTP 429 with ``Retry-A
 
 Standalone, for benchmarks: ``python -m tests.fakes.bot_connector --port 0 --tenant-rate 30``
 prints its service URL on the first line of stdout and serves ``GET /_fake/stats`` and
-``GET /_fake/calls?route=send_to_conversation`` (see :meth:`FakeBotConnector.call_log`).
+``GET /_fake/calls?route=send_to_conversation`` (see :meth:`FakeBotConnector.call_log`);
+``--block-conversations-file PATH`` blocks the conversations listed there (one id per line) with
+the documented ``MessageWritesBlocked`` 403, as :meth:`FakeBotConnector.block_conversation` does.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, TypeVar
 from urllib.parse import unquote
@@ -1013,6 +1016,9 @@ async def _serve(args: argparse.Namespace) -> None:
         throttle=limits,
         max_message_bytes=args.max_message_bytes,
     )
+    if args.block_conversations_file is not None:
+        for conversation_id in read_id_file(args.block_conversations_file):
+            fake.block_conversation(conversation_id)
     async with fake:
         sys.stdout.write(fake.service_url + "\n")
         sys.stdout.flush()
@@ -1024,6 +1030,12 @@ async def _serve(args: argparse.Namespace) -> None:
         sys.stderr.write(json.dumps(fake.stats()) + "\n")
 
 
+def read_id_file(path: str) -> list[str]:
+    """The ids listed in a file, one per line (blank lines and ``#`` comments skipped)."""
+    lines = [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines()]
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Run the fake Bot Framework Connector standalone.")
     parser.add_argument("--host", default="127.0.0.1")
@@ -1033,6 +1045,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tenant-burst", type=int, default=None, help="default: the rate")
     parser.add_argument("--no-throttle", action="store_true", help="turn every limit off")
     parser.add_argument("--max-message-bytes", type=int, default=MAX_MESSAGE_BYTES)
+    parser.add_argument(
+        "--block-conversations-file",
+        default=None,
+        help="a file of conversation ids, one per line: writes to them answer the documented "
+        "403 MessageWritesBlocked (as if the person had blocked the bot)",
+    )
     asyncio.run(_serve(parser.parse_args(argv)))
 
 

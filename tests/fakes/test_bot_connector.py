@@ -518,6 +518,46 @@ async def test_cli_prints_its_service_url_and_serves_stats(
         await proc.wait()
 
 
+async def test_cli_blocks_the_conversations_of_a_file(
+    session: aiohttp.ClientSession, tmp_path: Path
+) -> None:
+    blocked = "a:1blocked-chat"
+    listed = tmp_path / "blocked.txt"
+    listed.write_text(f"# blocked by the person\n{blocked}\n\n")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakes.bot_connector",
+        "--port",
+        "0",
+        "--block-conversations-file",
+        str(listed),
+        cwd=PROJECT_ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        service_url = (await asyncio.wait_for(proc.stdout.readline(), 10)).decode().strip()
+        refused = await call(
+            session,
+            "POST",
+            service_url + "v3/conversations/" + quote(blocked, safe="") + "/activities",
+            message(),
+        )
+        assert (refused.status, refused.text) == (403, MESSAGE_WRITES_BLOCKED_BODY)
+        other = service_url + "v3/conversations/a%3A1open-chat/activities"
+        assert (await call(session, "POST", other, message())).status == 201
+        calls = (await call(session, "GET", service_url + "_fake/calls")).json["calls"]
+        assert [(c["conversation"], c["status"], c["error"]) for c in calls] == [
+            (blocked, 403, "MessageWritesBlocked"),
+            ("a:1open-chat", 201, None),
+        ]
+    finally:
+        proc.terminate()
+        await proc.wait()
+
+
 # --------------------------------------------------------------------- the real SDK client
 
 
