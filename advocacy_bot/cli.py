@@ -1,4 +1,4 @@
-"""``advocacy-bot``: serve, migrate, check-config."""
+"""``advocacy-bot``: serve, migrate, check-config, status, teams-package."""
 
 from __future__ import annotations
 
@@ -9,13 +9,21 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from aiohttp import web
 from pydantic import ValidationError
 
 from advocacy_bot.main import build_runtime, create_web_app, start_socket_mode
 from advocacy_bot.observability import configure_logging
-from advocacy_bot.settings import ConfigError, Environment, load_config, load_guidelines
+from advocacy_bot.settings import (
+    Config,
+    ConfigError,
+    Environment,
+    load_config,
+    load_guidelines,
+)
+from advocacy_bot.teams_package import ICONS_DIR, PackageError, build_package, is_guid
 from content_store.migrate import upgrade
 
 logger = logging.getLogger("advocacy_bot")
@@ -36,6 +44,20 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create or upgrade the database schema, then exit")
     commands.add_parser("check-config", help="validate config.yaml and the environment")
     commands.add_parser("status", help="the delivery queue, rates and next jobs, as JSON")
+    package = commands.add_parser(
+        "teams-package",
+        help="write the Teams app package (manifest.json and icons, zipped) to upload to Teams",
+    )
+    package.add_argument("--out", type=Path, default=Path("dist/advocacy-teams.zip"))
+    package.add_argument(
+        "--version", default="1.0.0", help="the app's version (raise it for each update)"
+    )
+    package.add_argument("--short-name", help="the app's name (<= 30), default programme.name")
+    package.add_argument("--privacy-url", help="default: ADVOCACY_PUBLIC_URL")
+    package.add_argument("--terms-url", help="default: ADVOCACY_PUBLIC_URL")
+    package.add_argument(
+        "--icons", type=Path, default=ICONS_DIR, help="a folder with color.png and outline.png"
+    )
     return parser
 
 
@@ -57,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         sys.stdout.write("configuration OK\n")
         return 0
+    if args.command == "teams-package":
+        return _teams_package(env, config, args)
     if args.command == "migrate" or (args.command == "serve" and not args.no_migrate):
         upgrade(env.DATABASE_URL)
         logger.info("database schema is up to date")
@@ -65,6 +89,46 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "status":
         return asyncio.run(_status(env))
     return asyncio.run(_serve(env, socket_mode=args.socket_mode))
+
+
+def _teams_package(env: Environment, config: Config, args: argparse.Namespace) -> int:
+    app_id = (env.MICROSOFT_APP_ID or "").strip()
+    if not is_guid(app_id):
+        what = (
+            "is not set" if not app_id else "is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)"
+        )
+        sys.stderr.write(
+            f"advocacy-bot: MICROSOFT_APP_ID {what}: set it to your Azure Bot's Microsoft App ID\n"
+        )
+        return 2
+    if not env.ADVOCACY_PUBLIC_URL.startswith("https://"):
+        sys.stderr.write(
+            "advocacy-bot: ADVOCACY_PUBLIC_URL must be the bot's public https:// address "
+            f"(got {env.ADVOCACY_PUBLIC_URL})\n"
+        )
+        return 2
+    try:
+        out = build_package(
+            app_id=app_id,
+            bot_id=app_id,
+            public_url=env.ADVOCACY_PUBLIC_URL,
+            programme_name=config.programme.name,
+            version=args.version,
+            out=args.out,
+            short_name=args.short_name,
+            privacy_url=args.privacy_url,
+            terms_url=args.terms_url,
+            icons_dir=args.icons,
+        )
+    except PackageError as error:
+        lines = "".join(f"  {problem}\n" for problem in error.problems)
+        sys.stderr.write(f"advocacy-bot: cannot build the Teams package:\n{lines}")
+        return 2
+    except OSError as error:
+        sys.stderr.write(f"advocacy-bot: cannot write {args.out}: {error}\n")
+        return 2
+    sys.stdout.write(f"{out}\n")
+    return 0
 
 
 async def _status(env: Environment) -> int:
