@@ -1,4 +1,4 @@
-"""``python -m bench [--only NAME ...] [--quick] [--rate R] [--ambassadors N]
+"""``python -m bench [--only NAME ...] [--quick] [--rate R] [--teams-rate R] [--ambassadors N]
 [--lock-for SECONDS] [--json PATH] [--keep]`` (see docs/benchmarks.md).
 
 Runs the benchmarks one after the other, prints each one's targets and figures, then a summary;
@@ -23,8 +23,9 @@ from bench.common import Outcome, log, machine, pg_version, print_outcome
 from bench.delivery import DeliveryPlan, run_delivery
 from bench.expansion import run_expansion
 from bench.scheduler import run_scheduler
+from bench.teams import TeamsPlan, run_teams_fanout
 
-NAMES = ("fanout", "crash", "replicas", "expansion", "scheduler")
+NAMES = ("fanout", "crash", "replicas", "expansion", "scheduler", "teams_fanout")
 QUICK_LOCK_FOR = 5
 TIME_LIMIT = 1800.0  # seconds per benchmark, whatever happens
 TIME_LIMIT_QUICK = 120.0
@@ -57,6 +58,14 @@ def _parser() -> argparse.ArgumentParser:
         default=100.0,
         help="the fake Slack's limit R on chat.postMessage in messages/s (burst 2R); the bot "
         "is configured at 0.97 R (default: 100)",
+    )
+    parser.add_argument(
+        "--teams-rate",
+        type=float,
+        default=30.0,
+        help="teams_fanout: the fake Bot Connector's limit R per tenant in requests/s (burst R; "
+        "Teams documents 30 RPS per app per tenant); the bot is configured at 0.97 R "
+        "(default: 30)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the servers' logs")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -95,6 +104,11 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, Callable[[], Awaitable[Ou
         "replicas": lambda: run_delivery(plan("replicas", 300 if quick else 10_000, replicas=3)),
         "expansion": lambda: run_expansion(5_000 if quick else 100_000, 1 if quick else 3),
         "scheduler": lambda: run_scheduler(200 if quick else 1_000, keep=args.keep),
+        "teams_fanout": lambda: run_teams_fanout(
+            TeamsPlan(
+                ambassadors=n or (300 if quick else 3_000), rate=args.teams_rate, keep=args.keep
+            )
+        ),
     }
     chosen = args.only or list(NAMES)
     return [(name, jobs[name]) for name in NAMES if name in chosen]

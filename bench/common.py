@@ -43,6 +43,21 @@ def user_id(n: int) -> str:
     return f"U{n:07d}"
 
 
+# Teams: one tenant (the workspace), the bot's id in the stored references.
+TEAMS_TENANT = "8a2f4c6e-0b1d-4e3f-9a5b-7c9d1e3f5a7b"
+TEAMS_BOT_ID = "28:bot"
+
+
+def teams_user_id(n: int) -> str:
+    """The Teams user id of the n-th seeded ambassador (the ``29:`` ids Teams gives)."""
+    return f"29:1bench-user-{n:07d}"
+
+
+def teams_conversation_id(n: int) -> str:
+    """The id of the n-th seeded ambassador's personal chat with the bot (``a:...``)."""
+    return f"a:1bench-chat-{n:07d}"
+
+
 # ---------------------------------------------------------------------------- results
 
 
@@ -339,9 +354,52 @@ def _with_mode(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         yield (*row, "immediate")
 
 
-def _identities(count: int) -> Iterator[tuple[Any, ...]]:
+def _identities(count: int, teams: TeamsSeed | None = None) -> Iterator[tuple[Any, ...]]:
     for n in range(1, count + 1):
-        yield (n, n, "slack", TEAM_ID, user_id(n))
+        if teams is None:
+            yield (n, n, "slack", TEAM_ID, user_id(n))
+        else:
+            yield (n, n, "teams", teams.tenant, teams_user_id(n))
+
+
+@dataclass(frozen=True)
+class TeamsSeed:
+    """Seed Teams people: identities in ``tenant``, and for each the ``chat_address`` rows a
+    Teams install stores (keyed by the user id and by ``conversation:<id>``), whose
+    ConversationReference points at ``service_url``."""
+
+    service_url: str
+    tenant: str = TEAMS_TENANT
+
+    def payload(self, n: int) -> str:
+        """The stored reference of the n-th person, as ``TeamsGateway.remember`` writes it."""
+        # Imported here: only the Teams benchmark pays for botbuilder's import.
+        from botbuilder.schema import (
+            ChannelAccount,
+            ConversationAccount,
+            ConversationReference,
+        )
+
+        from adapters.teams.gateway import reference_payload
+
+        reference = ConversationReference(
+            bot=ChannelAccount(id=TEAMS_BOT_ID),
+            channel_id="msteams",
+            conversation=ConversationAccount(
+                conversation_type="personal", id=teams_conversation_id(n), tenant_id=self.tenant
+            ),
+            service_url=self.service_url,
+            user=ChannelAccount(id=teams_user_id(n)),
+        )
+        return reference_payload(reference)
+
+    def addresses(self, count: int, now: datetime) -> Iterator[tuple[Any, ...]]:
+        from adapters.teams.gateway import conversation_key
+
+        for n in range(1, count + 1):
+            payload = self.payload(n)
+            yield ("teams", self.tenant, teams_user_id(n), payload, now)
+            yield ("teams", self.tenant, conversation_key(teams_conversation_id(n)), payload, now)
 
 
 def _topic_rows(count: int) -> Iterator[tuple[Any, ...]]:
@@ -350,8 +408,11 @@ def _topic_rows(count: int) -> Iterator[tuple[Any, ...]]:
             yield (n, topic)
 
 
-async def seed_postgres(dsn: str, count: int, *, analyze: bool = True) -> dict[str, float]:
-    """``count`` active ambassadors in workspace TEAM_ID, all following TOPIC, with COPY."""
+async def seed_postgres(
+    dsn: str, count: int, *, analyze: bool = True, teams: TeamsSeed | None = None
+) -> dict[str, float]:
+    """``count`` active ambassadors in workspace TEAM_ID, all following TOPIC, with COPY;
+    with ``teams``, Teams people of its tenant instead, with their conversation references."""
     connection = await asyncpg.connect(dsn)
     now = datetime.now(UTC)
     timings: dict[str, float] = {}
@@ -364,12 +425,18 @@ async def seed_postgres(dsn: str, count: int, *, analyze: bool = True) -> dict[s
         )
         await connection.copy_records_to_table(
             "identity",
-            records=_identities(count),
+            records=_identities(count, teams),
             columns=["id", "ambassador_id", "platform", "workspace_id", "user_id"],
         )
         await connection.copy_records_to_table(
             "ambassador_topic", records=_topic_rows(count), columns=["ambassador_id", "topic"]
         )
+        if teams is not None:
+            await connection.copy_records_to_table(
+                "chat_address",
+                records=teams.addresses(count, now),
+                columns=["platform", "workspace_id", "key", "payload", "updated_at"],
+            )
         for table in ("ambassador", "identity"):
             await connection.execute(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), $1)", count
@@ -436,7 +503,7 @@ curators: {{slack: [U9999999]}}
 leaderboard: {{day: mon, hour: 9, week: previous, channels: {{slack: []}}}}
 delivery:
   slack: {{rate: {rate}, burst: {burst}}}
-  in_flight: {in_flight}
+{teams}  in_flight: {in_flight}
   max_attempts: 8
   lease_seconds: {lease_seconds}
 {claim_lock}"""
@@ -451,6 +518,8 @@ class BotConfig:
     in_flight: int
     lease_seconds: int
     claim_lock_seconds: int | None = None  # None: the product's default
+    teams_rate: float | None = None  # delivery.teams (per tenant); None: the product's default
+    teams_burst: int | None = None
 
     def write(self, directory: Path) -> Path:
         path = directory / "config.yaml"
@@ -462,6 +531,11 @@ class BotConfig:
                 burst=self.burst,
                 in_flight=self.in_flight,
                 lease_seconds=self.lease_seconds,
+                teams=(
+                    f"  teams: {{rate: {self.teams_rate}, burst: {self.teams_burst}}}\n"
+                    if self.teams_rate is not None and self.teams_burst is not None
+                    else ""
+                ),
                 claim_lock=(
                     f"  claim_lock_seconds: {self.claim_lock_seconds}\n"
                     if self.claim_lock_seconds is not None
