@@ -1,0 +1,1 @@
+"""Microsoft Teams: the only place that imports botbuilder."""
