@@ -3,6 +3,7 @@ visits to tracked links. Every one of them counts once, however often it is deli
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from bot.delivery import DeliveryService
 from bot.errors import NotYourSuggestion
 from bot.model import (
     Ambassador,
+    ContentStatus,
     Delivery,
     DeliveryId,
     InteractionEntry,
@@ -39,6 +41,9 @@ from bot.views import DigestView
 logger = logging.getLogger(__name__)
 
 
+REDRAW_RETRY_WAITS = (0.1, 0.3, 1.0)  # seconds: waiting for a just-sent row's "sent" commit
+
+
 @dataclass(frozen=True)
 class SuggestionAction:
     """A button on a suggestion: share on a network, "I shared it" or "Skip"."""
@@ -58,7 +63,7 @@ class _Recorded:
 
 @dataclass(frozen=True)
 class _Redraw:
-    """A DM to redraw; clicks waiting on the same message merge into one redraw."""
+    """A DM to redraw; clicks waiting on the same suggestion merge into one redraw."""
 
     delivery: Delivery
     ambassador: Ambassador | None
@@ -102,7 +107,7 @@ class InteractionService:
         self._batch: Batcher[SuggestionAction, _Recorded] = Batcher(
             self._record, name="click-batch", max_batch=max_batch
         )
-        self._redraw: Coalescer[MessageRef, _Redraw] = Coalescer(
+        self._redraw: Coalescer[MessageRef | DeliveryId, _Redraw] = Coalescer(
             self._redraw_message,
             _Redraw.merge,
             workers=redraw_workers,
@@ -146,9 +151,11 @@ class InteractionService:
         # Recorded (committed) before this returns, so the caller acks only what is stored;
         # concurrent clicks share one read and one transaction.
         done = await self._batch.submit(action)
-        if done.outcome.recorded and done.delivery.message is not None:
+        if done.outcome.recorded:
+            # Keyed by message, so clicks on items of one digest merge into one redraw; by
+            # delivery while the row does not say yet where it was sent.
             await self._redraw.submit(
-                done.delivery.message,
+                done.delivery.message or done.delivery.id,
                 _Redraw(done.delivery, done.ambassador, done.outcome.points_awarded),
             )
         return done.outcome
@@ -199,9 +206,21 @@ class InteractionService:
             results.append(_Recorded(outcome, delivery, people.get(delivery.ambassador_id)))
         return results
 
-    async def _redraw_message(self, _message: MessageRef, redraw: _Redraw) -> None:
-        if redraw.ambassador is not None:
-            await self._refresh(redraw.delivery, redraw.ambassador, redraw.award)
+    async def _redraw_message(self, _key: MessageRef | DeliveryId, redraw: _Redraw) -> None:
+        if redraw.ambassador is None:
+            return
+        # Read the delivery again: a click can beat the sender's "sent" commit by a few
+        # milliseconds (the person saw the message before the row says where it went).
+        delivery = redraw.delivery
+        for wait in (0.0, *REDRAW_RETRY_WAITS):
+            if delivery.message is not None:
+                break
+            await asyncio.sleep(wait)
+            delivery = await self._deliveries.get(delivery.id) or delivery
+        if delivery.message is None:
+            logger.info("delivery %d was clicked but is not marked sent: not redrawn", delivery.id)
+            return
+        await self._refresh(delivery, redraw.ambassador, redraw.award)
 
     async def _refresh(self, delivery: Delivery, ambassador: Ambassador, award: int) -> None:
         content = await self._contents.get(delivery.content_id)
@@ -250,6 +269,35 @@ class InteractionService:
             ambassador_id=ambassador.id if ambassador else None,
             content_id=delivery.content_id if delivery else None,
             points=self._programme.points.reaction if ambassador else 0,
+        )
+
+    async def share_via_link(self, token: str, *, user_agent: str | None) -> str | None:
+        """A share button that is a plain link (Teams): count the click once, like a Slack
+        button, and return the network's share page; None for an unknown or expired token.
+
+        The redirect target is built here from stored rows, never taken from the request.
+        Link-preview crawlers get the page but count nothing.
+        """
+        if not is_well_formed_token(token):
+            return None
+        found = await self._contents.content_url_for_token(token)
+        if found is None:
+            return None
+        link, content = found
+        if content.status is ContentStatus.EXPIRED:
+            return None
+        delivery = await self._deliveries.get(link.delivery_id)
+        ambassador = await self._ambassadors.get(link.ambassador_id)
+        if delivery is None or ambassador is None:
+            return None
+        if not is_probably_bot(user_agent):
+            await self._act(
+                SuggestionAction(
+                    ambassador.user, delivery.id, InteractionKind.SHARE_CLICK, link.network
+                )
+            )
+        return self._delivery_service.intent_for(
+            link, ambassador=ambassador, content=content, delivery=delivery
         )
 
     async def visit(self, token: str, *, user_agent: str | None) -> str | None:
