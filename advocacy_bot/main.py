@@ -31,7 +31,12 @@ from adapters.teams.server import (
     teams_messages_handler,
 )
 from adapters.web.opengraph import SafePageFetcher
-from adapters.web.server import health_handler, redirect_handler, slack_events_handler
+from adapters.web.server import (
+    health_handler,
+    redirect_handler,
+    share_redirect_handler,
+    slack_events_handler,
+)
 from advocacy_bot.observability import (
     Metrics,
     MetricsObserver,
@@ -290,6 +295,10 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_post(
         "/api/messages",
         teams_messages_handler(runtime.teams),
+    )
+    app.router.add_get(
+        "/s/{token}",
+        share_redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))

@@ -7,14 +7,14 @@ first send and for every update in place after a click.
 from __future__ import annotations
 
 from bot.content import suggested_text
-from bot.model import Ambassador, Content, Delivery, InteractionKind
+from bot.model import Ambassador, Content, Delivery, InteractionKind, TrackedLink
 from bot.ports import (
     ActivityLedger,
     DeliveryRepository,
 )
 from bot.programme import Programme
 from bot.share import share_intent_url
-from bot.tracking import tracked_url
+from bot.tracking import share_click_url, tracked_url
 from bot.views import ShareButton, SuggestionView
 
 
@@ -52,15 +52,8 @@ class DeliveryService:
         )
         clicked = {i.network for i in interactions if i.kind is InteractionKind.SHARE_CLICK}
         kinds = {i.kind for i in interactions}
-        first_name = ambassador.display_name.split(" ")[0] if ambassador.display_name else ""
-        text = suggested_text(
-            content.texts,
-            variant=delivery.variant,
-            title=content.title,
-            first_name=first_name,
-            hashtags=content.hashtags,
-            programme_hashtag=self._programme.hashtag,
-        )
+        first_name = _first_name(ambassador)
+        text = self._text(delivery, ambassador, content)
         buttons = tuple(
             ShareButton(
                 network=network,
@@ -68,6 +61,7 @@ class DeliveryService:
                     network, tracked_url(self._public_url, links[network].token), text
                 ),
                 clicked=network in clicked,
+                click_url=share_click_url(self._public_url, links[network].token),
             )
             for network in ambassador.networks
         )
@@ -86,3 +80,24 @@ class DeliveryService:
             points_earned=sum(i.points for i in interactions),
             last_award=last_award,
         )
+
+    def intent_for(
+        self, link: TrackedLink, *, ambassador: Ambassador, content: Content, delivery: Delivery
+    ) -> str:
+        """The share page of a link's network, with the person's text, as their button has it."""
+        text = self._text(delivery, ambassador, content)
+        return share_intent_url(link.network, tracked_url(self._public_url, link.token), text)
+
+    def _text(self, delivery: Delivery, ambassador: Ambassador, content: Content) -> str:
+        return suggested_text(
+            content.texts,
+            variant=delivery.variant,
+            title=content.title,
+            first_name=_first_name(ambassador),
+            hashtags=content.hashtags,
+            programme_hashtag=self._programme.hashtag,
+        )
+
+
+def _first_name(ambassador: Ambassador) -> str:
+    return ambassador.display_name.split(" ")[0] if ambassador.display_name else ""

@@ -34,6 +34,11 @@ def tracked_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/r/{token}"
 
 
+def share_click_url(public_url: str, token: str) -> str:
+    """The redirect that counts a share click, then opens the network's share page."""
+    return f"{public_url.rstrip('/')}/s/{token}"
+
+
 def slugify(text: str, *, limit: int = 40) -> str:
     """ASCII lowercase words joined by dashes."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

@@ -26,8 +26,11 @@ class ShareButton:
     """One network's share button in a suggestion DM."""
 
     network: Network
-    intent_url: str
+    intent_url: str  # the network's share page (Slack buttons: the click reaches the bot)
     clicked: bool = False
+    # Our redirect that records the click, then sends to ``intent_url``: for platforms whose
+    # link buttons tell the bot nothing (Teams Action.OpenUrl). Empty: use ``intent_url``.
+    click_url: str = ""
 
 
 @dataclass(frozen=True)

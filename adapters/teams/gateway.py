@@ -110,14 +110,21 @@ class TeamsGateway:
 
     # ---- addresses ---------------------------------------------------------------------
 
-    async def remember(self, user: PlatformUser, reference: ConversationReference) -> None:
-        """Store where to reach a person (and how to update messages in their chat)."""
+    async def remember(self, user: PlatformUser, reference: ConversationReference) -> bool:
+        """Store where to reach a person (and how to update messages in their chat); True
+        when the bot did not know this chat yet."""
         payload = reference_payload(reference)
+        known = await self._addresses.get(Platform.TEAMS, user.workspace_id, user.user_id)
         now = self._clock.now()
         for key in (user.user_id, conversation_key(reference.conversation.id)):
             await self._addresses.save(
                 ChatAddress(Platform.TEAMS, user.workspace_id, key, payload), now=now
             )
+        return known is None or reference_of(known).conversation.id != reference.conversation.id
+
+    async def forget(self, user: PlatformUser) -> None:
+        """The app was removed from the person's chat: no more proactive messages there."""
+        await self._addresses.forget(Platform.TEAMS, user.workspace_id, user.user_id)
 
     async def remember_channel(
         self, tenant_id: str, channel_id: str, reference: ConversationReference

@@ -97,9 +97,13 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await self._installed(turn_context)
 
     async def on_installation_update_remove(self, turn_context: TurnContext) -> None:
-        logger.info(
-            "the Teams app was removed from a %s", to_scope(turn_context.activity.serialize())
-        )
+        activity = turn_context.activity.serialize()
+        logger.info("the Teams app was removed from a %s", to_scope(activity))
+        if to_scope(activity) == "personal":
+            try:
+                await self.d.gateway.forget(to_user(activity))
+            except InvalidInput:
+                return
 
     async def on_reactions_added(self, message_reactions: Any, turn_context: TurnContext) -> None:
         await self._reactions(turn_context)
@@ -123,7 +127,10 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         except InvalidInput:
             logger.info("an install without a user or tenant: nothing to store")
             return
-        await self.d.gateway.remember(user, reference)
+        # Teams announces a personal install twice (conversationUpdate and
+        # installationUpdate): welcome once per chat.
+        if not await self.d.gateway.remember(user, reference):
+            return
         locale = to_locale(activity.get("locale"), self.s.programme.default_locale)
         await _safe(_replier(turn_context), self.r.welcome(locale))
 

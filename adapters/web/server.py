@@ -71,13 +71,39 @@ def redirect_handler(
             logger.exception("tracked link lookup failed")
             target = None
         if target is None:
-            locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
-            return web.Response(
-                text=not_found_page(locale), content_type="text/html", status=404, headers=NO_STORE
-            )
+            return _not_found(request, not_found_page)
         raise web.HTTPFound(location=target, headers=NO_STORE)
 
     return handle
+
+
+def share_redirect_handler(
+    interactions: InteractionService, not_found_page: NotFoundPage
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /s/<token>``: a share button that is a plain link (Teams): the click is counted,
+    then a 302 to the network's share page built from stored rows; else the friendly 404."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        token = request.match_info.get("token", "")
+        try:
+            target = await interactions.share_via_link(
+                token, user_agent=request.headers.get("User-Agent")
+            )
+        except Exception:
+            logger.exception("share link failed")
+            target = None
+        if target is None:
+            return _not_found(request, not_found_page)
+        raise web.HTTPFound(location=target, headers=NO_STORE)
+
+    return handle
+
+
+def _not_found(request: web.Request, not_found_page: NotFoundPage) -> web.Response:
+    locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
+    return web.Response(
+        text=not_found_page(locale), content_type="text/html", status=404, headers=NO_STORE
+    )
 
 
 def health_handler(ping: Ping) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:

@@ -70,8 +70,25 @@ async def test_join_by_card_then_get_a_suggestion_and_confirm_it(teams_bot: Team
     assert suggestion.reply_to_id is None  # a new message in Bob's chat, sent proactively
     card = card_of(suggestion)
     urls = [a["url"] for a in actions_of(card) if a["type"] == OPEN_URL]
-    assert len(urls) == 2  # LinkedIn and X, through the tracked redirect
-    assert all("go.example.com%2Fr%2F" in u or "go.example.com/r/" in u for u in urls)
+    assert len(urls) == 2  # LinkedIn and X, through the bot's share redirect
+    assert all(u.startswith("https://go.example.com/s/") for u in urls)
+    # Teams tells the bot nothing of an OpenUrl click: the redirect counts it, then opens
+    # LinkedIn's share page (built from stored rows). A link-preview crawler counts nothing.
+    path = urls[0].removeprefix("https://go.example.com")
+    preview = await teams_bot.client.get(
+        path, allow_redirects=False, headers={"User-Agent": "Mozilla/5.0 SkypeUriPreview"}
+    )
+    assert preview.status == 302
+    assert await teams_bot.scalar("SELECT count(*) FROM interaction") == 0
+    browser = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36"}
+    opened = await teams_bot.client.get(path, allow_redirects=False, headers=browser)
+    assert opened.status == 302
+    assert opened.headers["Location"].startswith("https://www.linkedin.com/")
+    assert "go.example.com/r/" in opened.headers["Location"]  # the tracked link is shared
+    again = await teams_bot.client.get(path, allow_redirects=False, headers=browser)  # twice
+    assert again.status == 302
+    await teams_bot.until_scalar("SELECT count(*) FROM interaction WHERE kind = 'share_click'", 1)
+    assert (await teams_bot.client.get("/s/not-a-token", allow_redirects=False)).status == 404
     await teams_bot.until_scalar("SELECT status FROM delivery", "sent")
     assert await teams_bot.scalar("SELECT message_id FROM delivery") == suggestion.activity_id
     confirm = next(
@@ -95,8 +112,8 @@ async def test_join_by_card_then_get_a_suggestion_and_confirm_it(teams_bot: Team
     assert texts_of(redrawn.activity) != texts_of(redrawn.history[0])
     # A double submit counts once.
     await teams_bot.submit(BOB, confirm["data"], reply_to=suggestion.activity_id)
-    assert await teams_bot.scalar("SELECT count(*) FROM interaction") == 1
-    assert await teams_bot.scalar("SELECT sum(points) FROM points_award") == 10
+    assert await teams_bot.scalar("SELECT count(*) FROM interaction") == 2
+    assert await teams_bot.scalar("SELECT sum(points) FROM points_award") == 15
 
 
 async def test_a_blocked_person_is_marked_unreachable_without_retries(
@@ -167,3 +184,23 @@ async def test_the_weekly_leaderboard_is_posted_to_the_team_channel(teams_bot: T
     assert card_of(board)["type"] == "AdaptiveCard"
     # Reactions on it count: the bot remembers the messages it posted in channels.
     assert await teams_bot.scalar("SELECT count(*) FROM bot_message") == 1
+
+
+async def test_one_welcome_per_install_and_forgotten_on_uninstall(teams_bot: TeamsBot) -> None:
+    # Teams announces a personal install twice: conversationUpdate, then installationUpdate.
+    added = teams_bot.activity(
+        CAROL, type="conversationUpdate", membersAdded=[{"id": "28:advocacy-bot"}]
+    )
+    assert (await teams_bot.post(added))[0] == 201
+    assert (await teams_bot.install(CAROL))[0] == 201
+    assert len(await teams_bot.wait_sent(CAROL)) == 1
+    removed = teams_bot.activity(CAROL, type="installationUpdate", action="remove")
+    assert (await teams_bot.post(removed))[0] == 201
+    assert (
+        await teams_bot.scalar(
+            "SELECT count(*) FROM chat_address WHERE key = :k".replace(":k", f"'{CAROL}'")
+        )
+        == 0
+    )
+    assert (await teams_bot.install(CAROL))[0] == 201  # installed again: welcomed again
+    assert len(await teams_bot.wait_sent(CAROL, 2)) == 2
