@@ -247,6 +247,7 @@ def build_runtime(
                 gateway=teams_gateway,
                 wake_sender=fanout.wake,
                 status=status,
+                allowed_tenants=frozenset(config.teams.allowed_tenants),
             )
         )
     return Runtime(

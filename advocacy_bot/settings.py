@@ -174,6 +174,14 @@ class CuratorsSection(_Strict):
     teams: list[str] = Field(default_factory=list)
 
 
+class TeamsSection(_Strict):
+    """Microsoft Teams."""
+
+    # Tenants (directory ids) whose people may use the bot; empty: any tenant that can reach
+    # it (the Bot Framework token already proves the request comes from Teams).
+    allowed_tenants: list[str] = Field(default_factory=list)
+
+
 class RateSection(_Strict):
     rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
     burst: int = Field(ge=1, le=10_000)
@@ -218,6 +226,7 @@ class Config(_Strict):
     fetch: FetchSection = FetchSection()
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
+    teams: TeamsSection = TeamsSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

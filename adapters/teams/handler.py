@@ -53,6 +53,7 @@ class TeamsDeps:
     gateway: TeamsGateway
     wake_sender: Callable[[], None]
     status: StatusService
+    allowed_tenants: frozenset[str] = frozenset()  # empty: every tenant
 
 
 class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
@@ -64,6 +65,19 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         self.r = deps.renderer
 
     # ---- activities ----------------------------------------------------------------------
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        allowed = self.d.allowed_tenants
+        activity = turn_context.activity.serialize()
+        if allowed and tenant_of(activity) not in allowed:
+            logger.warning("refused an activity from a tenant that is not allowed")
+            if turn_context.activity.type == "message":
+                locale = to_locale(activity.get("locale"), self.s.programme.default_locale)
+                await _safe(
+                    _replier(turn_context), self.r.notice(Notice("tenant_not_allowed"), locale)
+                )
+            return
+        await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         activity = turn_context.activity.serialize()

@@ -120,6 +120,7 @@ NOTICES: dict[str, dict[str, object]] = {
     },
     "published": {"title": "Our launch", "content_id": 12, "deliveries": 37, "already": False},
     "unknown_user": {},
+    "tenant_not_allowed": {},
     "slack_only_in_dm": {},
     "publish_at_past": {},
     "expires_before_publish": {},

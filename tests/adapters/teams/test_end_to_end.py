@@ -4,19 +4,24 @@ at the fake Bot Framework Connector, state checked in the database."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
+from aiohttp.test_utils import TestClient, TestServer
+
+from advocacy_bot.main import build_runtime, create_web_app
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
     CAROL,
     CHANNEL,
     TENANT,
+    RecordingFetcher,
     TeamsBot,
     actions_of,
     card_of,
     texts_of,
 )
-from tests.fakes.bot_connector import RecordedActivity
+from tests.fakes.bot_connector import FakeBotConnector, RecordedActivity, ThrottleLimits
 
 SUBMIT = "Action.Submit"
 OPEN_URL = "Action.OpenUrl"
@@ -204,3 +209,19 @@ async def test_one_welcome_per_install_and_forgotten_on_uninstall(teams_bot: Tea
     )
     assert (await teams_bot.install(CAROL))[0] == 201  # installed again: welcomed again
     assert len(await teams_bot.wait_sent(CAROL, 2)) == 2
+
+
+async def test_a_tenant_outside_the_allowed_list_is_refused_politely(
+    database_url: str, make_env: Any, tmp_path: Any
+) -> None:
+    config = (tmp_path / "config.yaml").read_text() + "teams: {allowed_tenants: [only-this-one]}\n"
+    (tmp_path / "config.yaml").write_text(config)
+    async with FakeBotConnector(tenant_id=TENANT, throttle=ThrottleLimits(enabled=False)) as fake:
+        runtime = build_runtime(make_env(database_url), fetcher=RecordingFetcher())
+        async with TestClient(TestServer(create_web_app(runtime), host="127.0.0.1")) as client:
+            bot = TeamsBot(client, fake, runtime)
+            assert (await bot.install(BOB))[0] == 201
+            assert (await bot.say(BOB, "join"))[0] == 201
+            (refusal,) = await bot.wait_sent(BOB)
+            assert "not enabled for your organisation" in json.dumps(refusal.activity)
+            assert await bot.scalar("SELECT count(*) FROM chat_address") == 0
