@@ -314,6 +314,17 @@ class SqlAmbassadors:
                 )
             ).scalar_one_or_none()
             row = await session.get(AmbassadorRow, identity.ambassador_id) if identity else None
+            if row is None and profile.email:
+                # One person, one ambassador: a new identity (Teams after Slack, say) with the
+                # email of someone who already joined becomes theirs, with their points.
+                row = (
+                    await session.execute(
+                        select(AmbassadorRow)
+                        .where(func.lower(AmbassadorRow.email) == profile.email.lower())
+                        .order_by(AmbassadorRow.id)
+                        .limit(1)
+                    )
+                ).scalar_one_or_none()
             if row is None:
                 row = AmbassadorRow(
                     ref=new_ref(),
@@ -324,7 +335,7 @@ class SqlAmbassadors:
                     guidelines_version="",
                 )
             row.display_name = profile.display_name[:200]
-            row.email = profile.email
+            row.email = profile.email or row.email  # a platform that tells no email keeps it
             row.locale = profile.locale
             row.timezone = profile.timezone
             row.unreachable_at = None  # joining again proves they can be reached

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botbuilder.core import ActivityHandler, TurnContext
+from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from adapters.teams.gateway import TeamsGateway, to_activity
@@ -31,7 +32,7 @@ from adapters.teams.translate import (
 from bot.commands import PostInline, Publish, parse_command
 from bot.content import RawPost, parse_local_datetime
 from bot.errors import AdvocacyError, InvalidInput
-from bot.model import Audience, PlatformUser
+from bot.model import Audience, PlatformUser, UserProfile
 from bot.publishing import saved_notice
 from bot.services import Services
 from bot.status import StatusService
@@ -93,7 +94,9 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         value = activity.get("value")
         if isinstance(value, Mapping) and to_verb(value):
             await self._guarded(
-                reply, locale, lambda: self._submit(user, locale, value, activity, reply)
+                reply,
+                locale,
+                lambda: self._submit(user, locale, value, activity, reply, turn_context),
             )
             return
         await self._guarded(
@@ -215,6 +218,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         value: Mapping[str, Any],
         activity: Mapping[str, Any],
         reply: Reply,
+        turn_context: TurnContext,
     ) -> None:
         verb = to_verb(value)
         s, r = self.s, self.r
@@ -233,7 +237,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             enrolment = s.ambassadors.validate_enrolment(
                 topics=topics, networks=networks, accepted_version=version
             )
-            profile = to_profile(activity)
+            profile = await self._profile(turn_context, activity)
             notice = await s.ambassadors.enrol(user, profile, enrolment)
             await reply(r.notice(notice, await s.ambassadors.locale_of(user)))
         elif verb == ids.PREFERENCES:
@@ -274,6 +278,23 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         if outcome.published is not None:
             self.d.wake_sender()
         await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
+
+    @staticmethod
+    async def _profile(turn_context: TurnContext, activity: Mapping[str, Any]) -> UserProfile:
+        """The sender's name and language, and their email from the team roster when Teams
+        gives it (it links their Slack and Teams identities into one ambassador)."""
+        profile = to_profile(activity)
+        try:
+            member = await TeamsInfo.get_member(
+                turn_context, turn_context.activity.from_property.id
+            )
+        except Exception:  # no roster access here: join without the email
+            logger.info("could not read the Teams member's email; joining without it")
+            return profile
+        email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
+        return replace(
+            profile, email=email[:320] if isinstance(email, str) and "@" in email else None
+        )
 
     async def _help(self, user: PlatformUser, locale: str) -> HelpView:
         try:

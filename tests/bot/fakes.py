@@ -68,6 +68,7 @@ class InMemoryStore:
     ambassadors_by_id: dict[AmbassadorId, Ambassador] = field(default_factory=dict)
     identities: dict[PlatformUser, AmbassadorId] = field(default_factory=dict)
     addresses: dict[tuple[Platform, str, str], ChatAddress] = field(default_factory=dict)
+    emails: dict[AmbassadorId, str] = field(default_factory=dict)
     contents: dict[ContentId, Content] = field(default_factory=dict)
     deliveries: dict[DeliveryId, Delivery] = field(default_factory=dict)
     links: dict[str, TrackedLink] = field(default_factory=dict)
@@ -113,9 +114,12 @@ class MemoryAmbassadors:
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
     ) -> Ambassador:
         existing = await self.get_by_user(user)
+        if existing is None and profile.email:
+            same = [i for i, e in self.s.emails.items() if e == profile.email.lower()]
+            existing = self.s.ambassadors_by_id[min(same)] if same else None
         ambassador = Ambassador(
             id=existing.id if existing else AmbassadorId(next(self.s._ids)),
-            user=user,
+            user=existing.user if existing else user,
             display_name=profile.display_name,
             locale=profile.locale,
             status=AmbassadorStatus.ACTIVE,
@@ -127,7 +131,9 @@ class MemoryAmbassadors:
         )
         self.s.ambassadors_by_id[ambassador.id] = ambassador
         self.s.identities[user] = ambassador.id
-        return ambassador
+        if profile.email:
+            self.s.emails[ambassador.id] = profile.email.lower()
+        return replace(ambassador, user=user)
 
     async def update_preferences(
         self, *, ambassador_id: AmbassadorId, topics: frozenset[str], networks: tuple[Network, ...]

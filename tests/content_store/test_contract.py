@@ -396,3 +396,48 @@ async def test_addresses_are_replaced_found_and_forgotten(ports: Any) -> None:
     big = ChatAddress(Platform.TEAMS, "tenant-1", "channel:19:x@thread.tacv2", "x" * 5_000)
     await ports.addresses.save(big, now=NOW)
     assert (await ports.addresses.find(Platform.TEAMS, big.key)) == big
+
+
+async def test_the_same_email_on_another_platform_is_the_same_ambassador(ports: Any) -> None:
+    slack = await ports.ambassadors.enrol(
+        user=user(1),
+        profile=UserProfile(display_name="Bob Durand", locale="fr", email="Bob@Acme.example"),
+        enrolment=Enrolment(frozenset({"ai"}), (Network.LINKEDIN,), "v1"),
+        now=NOW,
+    )
+    teams_user = PlatformUser(Platform.TEAMS, "tenant-1", "29:1bob")
+    teams = await ports.ambassadors.enrol(
+        user=teams_user,
+        profile=UserProfile(display_name="Bob Durand", locale="fr", email="bob@acme.example"),
+        enrolment=Enrolment(frozenset({"ai", "jobs"}), (Network.LINKEDIN, Network.X), "v1"),
+        now=NOW,
+    )
+    assert teams.id == slack.id
+    assert teams.ref == slack.ref
+    assert (await ports.ambassadors.get_by_user(teams_user)).id == slack.id
+    assert (await ports.ambassadors.get_by_user(user(1))).id == slack.id
+    assert await ports.ambassadors.ids_of([user(1), teams_user]) == {
+        user(1): slack.id,
+        teams_user: slack.id,
+    }
+    # Without an email (or with another one), a new identity is a new ambassador.
+    stranger = PlatformUser(Platform.TEAMS, "tenant-1", "29:1someone")
+    other = await ports.ambassadors.enrol(
+        user=stranger,
+        profile=UserProfile(display_name="Someone", locale="en"),
+        enrolment=Enrolment(frozenset({"ai"}), (Network.X,), "v1"),
+        now=NOW,
+    )
+    assert other.id != slack.id
+    # Joining again from Teams, which tells no email, keeps the one Slack gave.
+    again = await ports.ambassadors.enrol(
+        user=teams_user,
+        profile=UserProfile(display_name="Bob D.", locale="fr"),
+        enrolment=Enrolment(frozenset({"ai"}), (Network.X,), "v1"),
+        now=NOW,
+    )
+    assert again.id == slack.id
+    found = await ports.ambassadors.get_by_user(
+        PlatformUser(Platform.TEAMS, "tenant-1", "29:1bob-again")
+    )
+    assert found is None

@@ -4,11 +4,13 @@ at the fake Bot Framework Connector, state checked in the database."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
 from advocacy_bot.main import build_runtime, create_web_app
+from bot.model import Enrolment, Network, Platform, PlatformUser, UserProfile
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
@@ -225,3 +227,25 @@ async def test_a_tenant_outside_the_allowed_list_is_refused_politely(
             (refusal,) = await bot.wait_sent(BOB)
             assert "not enabled for your organisation" in json.dumps(refusal.activity)
             assert await bot.scalar("SELECT count(*) FROM chat_address") == 0
+
+
+async def test_the_teams_roster_email_links_to_the_same_ambassador(teams_bot: TeamsBot) -> None:
+    # Bob joined on Slack earlier with his work email.
+    store = teams_bot.runtime.store
+    slack_bob = await store.ambassadors.enrol(
+        user=PlatformUser(Platform.SLACK, "T0001", "U0BOB"),
+        profile=UserProfile(display_name="Bob Durand", email="bob.durand@acme.example"),
+        enrolment=Enrolment(frozenset({"ai"}), (Network.LINKEDIN,), "v1"),
+        now=datetime.now(UTC),
+    )
+    # In Teams, the roster gives the same address: one person, one ambassador.
+    teams_bot.connector.add_conversation(
+        teams_bot.conversation(BOB),
+        [{"id": BOB, "name": "Bob Durand", "email": "Bob.Durand@acme.example"}],
+        tenant_id=TENANT,
+    )
+    await teams_bot.join(BOB, "Bob Durand")
+    await teams_bot.until_scalar("SELECT count(*) FROM identity", 2)
+    assert await teams_bot.scalar("SELECT count(*) FROM ambassador") == 1
+    teams_user = PlatformUser(Platform.TEAMS, TENANT, BOB)
+    assert (await store.ambassadors.get_by_user(teams_user)).id == slack_bob.id
