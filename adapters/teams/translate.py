@@ -35,7 +35,9 @@ def _mapping(value: object) -> Payload:
 def tenant_of(activity: Payload) -> str:
     """The tenant an activity comes from (``channelData.tenant.id``, else the conversation's)."""
     tenant = _str(_mapping(_mapping(activity.get("channelData")).get("tenant")).get("id"))
-    return tenant or _str(_mapping(activity.get("conversation")).get("tenantId"))
+    conversation = _mapping(activity.get("conversation"))
+    # Teams writes "tenantId"; botbuilder's schema serialises the same field as "tenantID".
+    return tenant or _str(conversation.get("tenantId")) or _str(conversation.get("tenantID"))
 
 
 def to_user(activity: Payload) -> PlatformUser:
