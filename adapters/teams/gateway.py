@@ -94,10 +94,19 @@ class TeamsGateway:
         await self._update(message, self._renderer.suggestion(view))
 
     async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
-        return await self._to_person(user, self._renderer.digest(view))
+        return await self._to_person(user, self._digest(view))
 
     async def update_digest(self, message: MessageRef, view: DigestView) -> None:
-        await self._update(message, self._renderer.digest(view))
+        await self._update(message, self._digest(view))
+
+    def _digest(self, view: DigestView) -> TeamsMessage:
+        try:
+            return self._renderer.digest(view)
+        except ValueError as error:
+            # Still over Teams' safe card size after the renderer shortened every text:
+            # refuse it once (a permanent failure, logged) rather than have Teams answer 413.
+            logger.warning("a digest of %d items does not fit in one card", len(view.items))
+            raise DeliveryFailed("MessageSizeTooBig", permanent=True) from error
 
     async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
         # A personal chat has no threads: the reminder is a new message in the same chat.
