@@ -130,3 +130,21 @@ async def test_nobody_to_reach_and_oversize_digests_are_permanent(
     assert (too_big.value.code, too_big.value.permanent) == ("MessageSizeTooBig", True)
     with pytest.raises(DeliveryFailed):
         await gateway.update_digest(MessageRef("a:1", "1"), huge)
+
+
+async def test_updates_are_not_retried_behind_the_senders_back(
+    setup: tuple[TeamsGateway, FakeBotConnector],
+) -> None:
+    gateway, fake = setup
+    sent = await gateway.send_suggestion(BOB, view())
+    fake.fail_next(429, retry_after=2, routes=["update_activity"])
+    with pytest.raises(RateLimited):
+        await gateway.update_suggestion(sent, view(text="Edited"))
+    fake.fail_next(503, routes=["update_activity"])
+    with pytest.raises(DeliveryFailed) as failed:
+        await gateway.update_suggestion(sent, view(text="Edited"))
+    assert failed.value.permanent is False
+    assert len(fake.calls_to("update_activity")) == 2  # one call each, no hidden retries
+    # And the client is kept: every send and update reuses it.
+    await gateway.send_suggestion(BOB, view())
+    assert len(gateway._clients) == 1
