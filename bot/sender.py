@@ -77,6 +77,9 @@ UNREACHABLE = frozenset(
 )
 MAX_BLOCK_SECONDS = 60.0
 DIGEST_ITEMS = 8  # suggestions per digest DM (Slack: 50 blocks a message)
+# A message too big for the platform (Teams 413 / a card over 28 KB, Slack's own codes): a
+# digest that gets one is split in two rather than failed.
+TOO_BIG = frozenset({"MessageSizeTooBig", "msg_too_long", "msg_blocks_too_long"})
 PREPARE_FACTOR = 4  # rows being prepared per send slot
 CONTENT_CACHE_SECONDS = 30.0
 
@@ -428,21 +431,35 @@ class Sender:
                     for d, c in shown
                 ]
             )
-            view = DigestView(
-                locale=ambassador.locale,
-                first_name=views[0].first_name,
-                items=views,
-                remaining=left,
-            )
-            await self.bucket(workspace).acquire()
-            async with self._in_flight:
-                if self._stopping:
-                    raise _Abandoned
-                try:
-                    message = await gateway.send_digest(ambassador.user, view)
-                except (RateLimited, DeliveryFailed) as error:
-                    await self._digest_failed(workspace, ambassador, fresh, error, report)
-                    return
+            split = False
+            while True:
+                view = DigestView(
+                    locale=ambassador.locale,
+                    first_name=views[0].first_name,
+                    items=views,
+                    remaining=left,
+                )
+                await self.bucket(workspace).acquire()
+                async with self._in_flight:
+                    if self._stopping:
+                        raise _Abandoned
+                    try:
+                        message = await gateway.send_digest(ambassador.user, view)
+                        break
+                    except DeliveryFailed as error:
+                        if error.code in TOO_BIG and len(shown) > 1:
+                            # Too big for one message on this platform: send the first half
+                            # now and the rest as another digest right after.
+                            logger.info("a digest of %d items is too big: split", len(shown))
+                            keep = len(shown) // 2
+                            left += len(shown) - keep
+                            shown, views, split = shown[:keep], views[:keep], True
+                            continue
+                        await self._digest_failed(workspace, ambassador, fresh, error, report)
+                        return
+                    except RateLimited as error:
+                        await self._digest_failed(workspace, ambassador, fresh, error, report)
+                        return
             for delivery, _ in shown:
                 await self._queue.mark_sent(
                     delivery_id=delivery.id,
@@ -451,8 +468,13 @@ class Sender:
                     now=self._clock.now(),
                 )
                 report.sent += 1
-            next_slot = next_digest_slot(now + timedelta(minutes=1), preferences_of(ambassador))
-            for delivery, _ in fresh[len(shown) :]:
+            next_slot = (
+                self._clock.now()  # the second half of a split digest goes at once
+                if split
+                else next_digest_slot(now + timedelta(minutes=1), preferences_of(ambassador))
+            )
+            sent_ids = {d.id for d, _ in shown}
+            for delivery, _ in [(d, c) for d, c in fresh if d.id not in sent_ids]:
                 await self._queue.retry_later(
                     delivery_id=delivery.id,
                     holder=self.holder,

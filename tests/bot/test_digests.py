@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.errors import RateLimited
+from bot.errors import DeliveryFailed, RateLimited
 from bot.model import DeliveryStatus, Network
 from bot.policy import next_digest_slot
 from bot.sender import DIGEST_ITEMS, preferences_of
@@ -96,3 +96,18 @@ async def test_a_rate_limited_digest_stays_a_digest(world: World) -> None:
     world.clock.advance(timedelta(seconds=6))
     assert (await world.services.sender.drain_all()).sent == 2
     assert len(world.gateway.digests) == 1
+
+
+async def test_a_digest_too_big_for_the_platform_is_split_not_dropped(world: World) -> None:
+    await digest_reader(world)
+    for n in range(4):
+        await world.push(title=f"Item {n}", url=f"https://example.com/{n}")
+    await world.services.sender.drain_all()
+    await at_next_slot(world)
+    # Teams refuses the card (over 28 KB), then the half fits.
+    world.gateway.fail(person(1).user_id, DeliveryFailed("MessageSizeTooBig", permanent=True))
+    report = await world.services.sender.drain_all()
+    assert report.sent == 4  # the second half goes at once, as a digest of its own
+    assert [len(view.items) for _, view in world.gateway.digests] == [2, 2]
+    assert {d.status for d in world.deliveries()} == {DeliveryStatus.SENT}
+    assert report.failed == 0
