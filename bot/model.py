@@ -73,6 +73,8 @@ class DeliveryStatus(StrEnum):
 # The mark (in a pending delivery's ``error``) of a suggestion held for the person's digest:
 # when it comes due, the sender sends the person's digest instead of deciding again.
 HELD_FOR_DIGEST = "digest"
+# Mark of a pending delivery waiting for its person to accept the current guidelines.
+HELD_FOR_GUIDELINES = "guidelines"
 
 
 class InteractionKind(StrEnum):

@@ -89,6 +89,24 @@ class AmbassadorRepository(Protocol):
         """Mark an ambassador as having left; their history stays."""
         ...
 
+    async def accept_guidelines(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> None:
+        """Record that the person accepted this guidelines version (kept with its time)."""
+        ...
+
+    async def claim_guidelines_prompt(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> bool:
+        """True the first time only: the person is to be asked to accept this version."""
+        ...
+
+    async def accepted_guidelines(
+        self, ambassador_id: AmbassadorId
+    ) -> Sequence[tuple[str, datetime]]:
+        """Every (version, when) the person accepted, oldest first."""
+        ...
+
     async def mark_unreachable(
         self, *, ambassador_id: AmbassadorId, reason: str, now: datetime
     ) -> None:
@@ -248,6 +266,11 @@ class DeliveryQueue(Protocol):
 
     async def release_claims(self, *, holder: str, delivery_ids: Sequence[DeliveryId]) -> int:
         """Return claimed but unsent deliveries to the queue (graceful shutdown)."""
+        ...
+
+    async def release_held(self, *, ambassador_id: AmbassadorId, mark: str, now: datetime) -> int:
+        """Make a person's pending deliveries held with ``mark`` due now (they accepted the
+        guidelines they were waiting for); return how many."""
         ...
 
     async def counts(self) -> Mapping[str, int]:

@@ -71,6 +71,7 @@ from content_store.tables import (
     ContentRow,
     ContentTopicRow,
     DeliveryRow,
+    GuidelinesEventRow,
     IdentityRow,
     InteractionRow,
     JobRunRow,
@@ -300,6 +301,48 @@ class SqlAmbassadors:
                 for r in rows
             }
 
+    async def accept_guidelines(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                update(AmbassadorRow)
+                .where(AmbassadorRow.id == ambassador_id)
+                .values(guidelines_version=version, guidelines_accepted_at=now)
+            )
+            await self._guidelines_event(session, ambassador_id, version, "accepted", now)
+
+    async def claim_guidelines_prompt(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> bool:
+        async with self._db.transaction() as session:
+            return await self._guidelines_event(session, ambassador_id, version, "prompted", now)
+
+    async def accepted_guidelines(
+        self, ambassador_id: AmbassadorId
+    ) -> Sequence[tuple[str, datetime]]:
+        async with self._db.reading() as session:
+            rows = await session.execute(
+                select(GuidelinesEventRow.version, GuidelinesEventRow.at)
+                .where(
+                    GuidelinesEventRow.ambassador_id == ambassador_id,
+                    GuidelinesEventRow.kind == "accepted",
+                )
+                .order_by(GuidelinesEventRow.at, GuidelinesEventRow.id)
+            )
+            return [(str(version), at) for version, at in rows]
+
+    async def _guidelines_event(
+        self, session: AsyncSession, ambassador_id: int, version: str, kind: str, now: datetime
+    ) -> bool:
+        inserted = await session.execute(
+            self._db.insert(GuidelinesEventRow)
+            .values(ambassador_id=ambassador_id, version=version[:64], kind=kind, at=now)
+            .on_conflict_do_nothing(index_elements=["ambassador_id", "version", "kind"])
+            .returning(GuidelinesEventRow.id)
+        )
+        return inserted.first() is not None
+
     async def enrol(
         self, *, user: PlatformUser, profile: UserProfile, enrolment: Enrolment, now: datetime
     ) -> Ambassador:
@@ -357,6 +400,9 @@ class SqlAmbassadors:
                     )
                 )
             await self._set_topics(session, row.id, enrolment.topics)
+            await self._guidelines_event(
+                session, row.id, enrolment.guidelines_version, "accepted", now
+            )
             await session.flush()
             loaded = await self._load(session, AmbassadorRow.id == row.id)
         assert loaded is not None  # noqa: S101
@@ -922,6 +968,19 @@ class SqlQueue:
         now: datetime,
     ) -> None:
         await self._update_claimed(delivery_id, holder, status=status.value, error=error[:200])
+
+    async def release_held(self, *, ambassador_id: AmbassadorId, mark: str, now: datetime) -> int:
+        async with self._db.transaction() as session:
+            result = await session.execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.ambassador_id == ambassador_id,
+                    DeliveryRow.status == DeliveryStatus.PENDING.value,
+                    DeliveryRow.error == mark,
+                )
+                .values(next_attempt_at=now, error=None)
+            )
+        return int(result.rowcount or 0)
 
     async def release_claims(self, *, holder: str, delivery_ids: Sequence[DeliveryId]) -> int:
         if not delivery_ids:

@@ -238,6 +238,21 @@ class BotMessageRow(SQLModel, table=True):
     posted_at: datetime = _ts()
 
 
+class GuidelinesEventRow(SQLModel, table=True):
+    """When a person was asked to accept a guidelines version, and when they accepted it: the
+    record of acceptances the programme keeps (once per person, version and kind)."""
+
+    __tablename__ = "guidelines_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    version: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # prompted | accepted
+    at: datetime = _ts()
+
+    __table_args__ = (UniqueConstraint("ambassador_id", "version", "kind"),)
+
+
 class JobRunRow(SQLModel, table=True):
     __tablename__ = "job_run"
 

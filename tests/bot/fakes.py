@@ -69,6 +69,7 @@ class InMemoryStore:
     identities: dict[PlatformUser, AmbassadorId] = field(default_factory=dict)
     addresses: dict[tuple[Platform, str, str], ChatAddress] = field(default_factory=dict)
     emails: dict[AmbassadorId, str] = field(default_factory=dict)
+    guidelines_events: dict[tuple[AmbassadorId, str, str], datetime] = field(default_factory=dict)
     contents: dict[ContentId, Content] = field(default_factory=dict)
     deliveries: dict[DeliveryId, Delivery] = field(default_factory=dict)
     links: dict[str, TrackedLink] = field(default_factory=dict)
@@ -133,7 +134,39 @@ class MemoryAmbassadors:
         self.s.identities[user] = ambassador.id
         if profile.email:
             self.s.emails[ambassador.id] = profile.email.lower()
+        self.s.guidelines_events.setdefault(
+            (ambassador.id, enrolment.guidelines_version, "accepted"), now
+        )
         return replace(ambassador, user=user)
+
+    async def accept_guidelines(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> None:
+        self.s.ambassadors_by_id[ambassador_id] = replace(
+            self.s.ambassadors_by_id[ambassador_id], guidelines_version=version
+        )
+        self.s.guidelines_events.setdefault((ambassador_id, version, "accepted"), now)
+
+    async def claim_guidelines_prompt(
+        self, *, ambassador_id: AmbassadorId, version: str, now: datetime
+    ) -> bool:
+        key = (ambassador_id, version, "prompted")
+        if key in self.s.guidelines_events:
+            return False
+        self.s.guidelines_events[key] = now
+        return True
+
+    async def accepted_guidelines(
+        self, ambassador_id: AmbassadorId
+    ) -> Sequence[tuple[str, datetime]]:
+        return sorted(
+            (
+                (v, at)
+                for (a, v, kind), at in self.s.guidelines_events.items()
+                if a == ambassador_id and kind == "accepted"
+            ),
+            key=lambda pair: pair[1],
+        )
 
     async def update_preferences(
         self, *, ambassador_id: AmbassadorId, topics: frozenset[str], networks: tuple[Network, ...]
@@ -410,6 +443,18 @@ class MemoryQueue:
     ) -> None:
         if held := self._held(delivery_id, holder):
             self._settle(held, status=DeliveryStatus.SENT, message=message, sent_at=now, error=None)
+
+    async def release_held(self, *, ambassador_id: AmbassadorId, mark: str, now: datetime) -> int:
+        held = [
+            d
+            for d in self.s.deliveries.values()
+            if d.ambassador_id == ambassador_id
+            and d.status is DeliveryStatus.PENDING
+            and d.error == mark
+        ]
+        for delivery in held:
+            self._settle(delivery, now, error=None)
+        return len(held)
 
     async def retry_later(
         self,

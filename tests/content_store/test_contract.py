@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.model import (
+    HELD_FOR_GUIDELINES,
     AmbassadorStatus,
     Audience,
     ChatAddress,
@@ -441,3 +442,37 @@ async def test_the_same_email_on_another_platform_is_the_same_ambassador(ports: 
         PlatformUser(Platform.TEAMS, "tenant-1", "29:1bob-again")
     )
     assert found is None
+
+
+async def test_guidelines_acceptances_are_recorded_and_prompts_claimed_once(ports: Any) -> None:
+    a = await enrol(ports, 1, {"ai"})
+    assert await ports.ambassadors.accepted_guidelines(a.id) == [("v1", NOW)]
+    later = NOW + timedelta(days=3)
+    assert await ports.ambassadors.claim_guidelines_prompt(
+        ambassador_id=a.id, version="v2", now=later
+    )
+    assert not await ports.ambassadors.claim_guidelines_prompt(
+        ambassador_id=a.id, version="v2", now=later
+    )
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    (delivery,) = await claim_all(ports)
+    await ports.queue.retry_later(
+        delivery_id=delivery.id,
+        holder=HOLDER,
+        not_before=NOW + timedelta(days=1),
+        error=HELD_FOR_GUIDELINES,
+        count_attempt=False,
+    )
+    assert await claim_all(ports) == []  # held until they accept
+    await ports.ambassadors.accept_guidelines(ambassador_id=a.id, version="v2", now=later)
+    assert (await ports.ambassadors.get(a.id)).guidelines_version == "v2"
+    assert await ports.ambassadors.accepted_guidelines(a.id) == [("v1", NOW), ("v2", later)]
+    assert (
+        await ports.queue.release_held(ambassador_id=a.id, mark=HELD_FOR_GUIDELINES, now=NOW) == 1
+    )
+    (again,) = await claim_all(ports)
+    assert again.id == delivery.id
+    assert (
+        await ports.queue.release_held(ambassador_id=a.id, mark=HELD_FOR_GUIDELINES, now=NOW) == 0
+    )
