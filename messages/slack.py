@@ -22,6 +22,7 @@ from bot.views import (
     ContentListView,
     DigestView,
     EnrolmentForm,
+    GuidelinesView,
     HelpView,
     LeaderboardView,
     Notice,
@@ -32,7 +33,7 @@ from bot.views import (
     SuggestionView,
 )
 from messages import slack_ids
-from messages.render import Templates, slack_escape, strip_markup, truncate_to
+from messages.render import ELLIPSIS, Templates, slack_escape, strip_markup, truncate_to
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -46,6 +47,10 @@ NOTICE_TEXT_LIMIT = 150  # modal field errors stay short
 # Guidelines sections in the join modal: 40 x 3,000 characters keeps the view far below
 # both the 100-block limit and the 250 kB ``views.open`` size limit.
 MAX_GUIDELINES_SECTIONS = 40
+# ... and in a message, at most this many characters of guidelines in all: besides the 50
+# blocks and 3,000 characters per section, ``chat.postMessage`` refuses blocks whose text
+# adds up to more than about 12,000 characters (``msg_blocks_too_long``, undocumented).
+MAX_GUIDELINES_MESSAGE_TEXT = 8_000
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+")
@@ -161,6 +166,21 @@ class SlackRenderer:
             max_sections=MAX_LIST_SECTIONS,
         )
 
+    def guidelines(self, view: GuidelinesView) -> SlackMessage:
+        """The programme's guidelines, or the request to accept a new version
+        (``view.changed``): the text (cut, with a note, past
+        :data:`MAX_GUIDELINES_MESSAGE_TEXT` characters), its version, and the "I accept"
+        button (``ACCEPT_GUIDELINES_ACTION``, value: the version) when ``view.can_accept``."""
+        every = guidelines_sections(view.markdown, max_sections=MAX_MESSAGE_BLOCKS)
+        sections = fit_sections(every, MAX_GUIDELINES_MESSAGE_TEXT)
+        return self._message(
+            "slack/guidelines.json.j2",
+            view.locale,
+            view=view,
+            sections=sections,
+            truncated=sections != every,
+        )
+
     # --- modals ---------------------------------------------------------------------------
 
     def join_modal(self, form: EnrolmentForm) -> dict[str, Any]:
@@ -246,6 +266,41 @@ def guidelines_sections(
         sections = sections[:max_sections]
         sections[-1] = truncate_to(sections[-1] + " …", max_length)
     return sections
+
+
+def fit_sections(sections: list[str], budget: int) -> list[str]:
+    """The leading mrkdwn ``sections`` within ``budget`` characters in all; the first one that
+    does not fit is cut (at a line end or a space, never inside a link) and ends with "…",
+    unless too little room is left for it to be worth showing."""
+    kept: list[str] = []
+    used = 0
+    for section in sections:
+        if used + len(section) <= budget:
+            kept.append(section)
+            used += len(section)
+            continue
+        room = budget - used - len(ELLIPSIS) - 1
+        head = _cut_mrkdwn(section, room) if room >= 200 else ""
+        if head:
+            kept.append(f"{head} {ELLIPSIS}")
+        break
+    return kept
+
+
+def _cut_mrkdwn(text: str, limit: int) -> str:
+    """The head of ``text`` (≤ ``limit`` characters), cut at a line end or a space when one
+    is near, without a half escape, link or bold at its end."""
+    head = text[:limit]
+    cut = max(head.rfind("\n"), head.rfind(" "))
+    if cut > limit // 2:
+        head = head[:cut]
+    head = re.sub(r"&[a-z]{0,4}$", "", head)
+    if head.rfind("<") > head.rfind(">"):
+        head = head[: head.rfind("<")]
+    last_line = head[head.rfind("\n") + 1 :]
+    if last_line.count("*") % 2:
+        head = head[: head.rfind("*")]
+    return head.rstrip()
 
 
 def _split(text: str, max_length: int) -> list[str]:

@@ -9,6 +9,11 @@ Suggestion message (buttons):
 * "I shared it": ``action_id = CONFIRM_ACTION``, ``value = "<delivery_id>"``
 * "Skip": ``action_id = SKIP_ACTION``, ``value = "<delivery_id>"``
 
+Guidelines message (button, only when the person may accept):
+
+* "I accept": ``action_id = ACCEPT_GUIDELINES_ACTION``, ``value = "<guidelines version>"``
+  (the version the message showed: compare it with the current one before recording it)
+
 Modals (``callback_id``) and their inputs (``block_id`` / ``action_id``):
 
 * ``JOIN_VIEW`` / ``PREFERENCES_VIEW``: ``accept`` (join only; one option ``ACCEPT_YES``),
@@ -33,6 +38,9 @@ SHARE_ACTION_PREFIX: Final = "share:"
 SHARE_ACTION_PATTERN: Final = re.compile(r"^share:[a-z]+$")
 CONFIRM_ACTION: Final = "confirm_share"
 SKIP_ACTION: Final = "skip"
+
+# --- guidelines message -------------------------------------------------------------------
+ACCEPT_GUIDELINES_ACTION: Final = "accept_guidelines"  # value: the guidelines version shown
 
 # --- modals: callback ids -----------------------------------------------------------------
 JOIN_VIEW: Final = "join"

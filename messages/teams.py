@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ from bot.views import (
     ContentListView,
     DigestView,
     EnrolmentForm,
+    GuidelinesView,
     HelpView,
     LeaderboardView,
     Notice,
@@ -52,6 +54,9 @@ MAX_LIST_LINES = 100  # leaderboard / content list lines
 LIST_BUDGET = 16_000  # bytes of list lines in one card (leaderboard, content list, jobs)
 MAX_STATUS_FIELDS = 24  # status cells (two per row)
 MAX_GUIDELINES_BYTES = 14_000  # guidelines shown in the join card
+# Guidelines shown in the guidelines card, tried in order until the card fits (non-ASCII text
+# takes up to six bytes a character in the card's JSON, and emoji twelve).
+GUIDELINES_BUDGETS = (MAX_GUIDELINES_BYTES, 8_000, 4_000, 1_500)
 NOTICE_TEXT_LIMIT = 150
 
 # Character budgets, tried in order until the card fits (a text budget of 0 leaves the text
@@ -195,6 +200,25 @@ class TeamsRenderer:
             max_lines=MAX_LIST_LINES,
             budget=LIST_BUDGET,
         )
+
+    def guidelines(self, view: GuidelinesView) -> TeamsMessage:
+        """The programme's guidelines, or the request to accept a new version
+        (``view.changed``): the text (cut, with a note, so that the card stays within
+        :data:`MAX_CARD_BYTES`), its version, and an "I accept" Submit (``ACCEPT_GUIDELINES``
+        with ``GUIDELINES_VERSION``) when ``view.can_accept``."""
+        every = guidelines_paragraphs(view.markdown, max_bytes=sys.maxsize)
+        size = 0
+        for budget in GUIDELINES_BUDGETS:
+            paragraphs = guidelines_paragraphs(view.markdown, max_bytes=budget)
+            message = self._render(
+                "teams/guidelines.json.j2",
+                view.locale,
+                {"view": view, "guidelines": paragraphs, "truncated": paragraphs != every},
+            )
+            size = card_bytes(message.card)
+            if size <= MAX_CARD_BYTES:
+                return message
+        raise ValueError(f"the guidelines card needs {size} bytes, over {MAX_CARD_BYTES}")
 
     # --- forms (cards with inputs; Teams has no modal for a bot's DM) ---------------------
 

@@ -20,6 +20,9 @@ What each Submit sends (``value`` of the activity):
   the post card.
 * ``JOIN`` (join card): ``{"advocacy": "join", "guidelines_version": <str>, "accept": "yes" |
   "no", "topics": "ai,cloud", "networks": "linkedin,x"}``.
+* ``ACCEPT_GUIDELINES`` (guidelines card, when the person may accept):
+  ``{"advocacy": "accept_guidelines", "guidelines_version": <str>}``, the version the card
+  showed (compare it with the current one before recording it).
 * ``PREFERENCES`` (preferences card): ``{"advocacy": "preferences", "topics": ...,
   "networks": ...}``.
 * ``POST`` (post card): ``{"advocacy": "post", "url", "title", "summary", "topics",
@@ -56,10 +59,11 @@ PREFERENCES: Final = "preferences"
 OPEN_PREFERENCES: Final = "open_preferences"
 POST: Final = "post"
 OPEN_POST: Final = "open_post"
+ACCEPT_GUIDELINES: Final = "accept_guidelines"
 
 # --- other data keys ------------------------------------------------------------------------
 DELIVERY_ID: Final = "delivery_id"  # int: the suggestion a CONFIRM / SKIP is about
-GUIDELINES_VERSION: Final = "guidelines_version"  # str: the version the join card showed
+GUIDELINES_VERSION: Final = "guidelines_version"  # str: the version the card showed
 
 # --- join / preferences inputs --------------------------------------------------------------
 ACCEPT: Final = "accept"  # Input.Toggle: ACCEPT_YES or TOGGLE_OFF (join card only)

@@ -22,6 +22,7 @@ from bot.views import (
     ContentListView,
     DigestView,
     EnrolmentForm,
+    GuidelinesView,
     HelpView,
     LeaderboardView,
     NetworkChoice,
@@ -44,7 +45,13 @@ from messages.render import (
     truncate_to,
     utc_minute,
 )
-from messages.slack import SlackMessage, SlackRenderer, guidelines_sections
+from messages.slack import (
+    MAX_GUIDELINES_MESSAGE_TEXT,
+    SlackMessage,
+    SlackRenderer,
+    fit_sections,
+    guidelines_sections,
+)
 
 LOCALES = ("en", "fr")
 HOSTILE = "<@U123> & <!channel>"
@@ -103,6 +110,8 @@ NOTICES: dict[str, dict[str, object]] = {
     "publish_needs_id": {},
     "unknown_flag": {"flag": "--now"},
     "guidelines_not_accepted": {},
+    "guidelines_accepted": {"version": "2026-03"},
+    "guidelines_outdated": {"version": "2026-04"},
     "unknown_network": {"network": "myspace", "known": ["linkedin", "x", "whatsapp"]},
     "networks_missing": {},
     "not_a_person": {},
@@ -1437,3 +1446,180 @@ def test_link_not_found_page(renderer: SlackRenderer, locale: str, title: str) -
     assert f'<html lang="{"en" if locale == "de" else locale}">' in page
     assert not re.search(r"""(src|href)\s*=|@import|url\(""", page)  # no external assets
     assert f"n{APOSTROPHE}est plus actif" in page or "no longer active" in page
+
+
+# --- guidelines ------------------------------------------------------------------------------
+
+# The two states the domain sends: the request to accept a new version, and the guidelines of
+# someone who accepted them already.
+GUIDELINES_STATES: dict[str, dict[str, bool]] = {
+    "ask": {"accepted": False, "can_accept": True, "changed": True},
+    "accepted": {"accepted": True, "can_accept": False, "changed": False},
+}
+GUIDELINES_COPY = {
+    "en": {
+        "changed": f"We{APOSTROPHE}ve updated our social media guidelines",
+        "intro": "Here are the guidelines of our ambassador programme",
+        "accepted": f"You{APOSTROPHE}ve accepted this version of the guidelines",
+        "truncated": "too long to show in full",
+        "accept": "I accept the guidelines",
+    },
+    "fr": {
+        "changed": "Nous avons mis à jour notre charte",
+        "intro": "Voici la charte de notre programme",
+        "accepted": "Vous avez accepté cette version de la charte",
+        "truncated": "trop longue pour être affichée en entier",
+        "accept": f"J{APOSTROPHE}accepte la charte",
+    },
+}
+
+
+def long_guidelines(size: int = 50_000) -> str:
+    """Guidelines of exactly ``size`` characters: headings, lists, bold, links, escapes."""
+    part = (
+        "## Part {i}\n\n"
+        + "Be **kind** & honest <always>, see [the policy](https://intranet.example.com/policy). "
+        * 12
+        + "\n\n- Share what you **like**.\n- Never share secrets & plans.\n\n"
+    )
+    text = "# Our guidelines\n\n"
+    index = 0
+    while len(text) < size:
+        text += part.format(i=index)
+        index += 1
+    return text[:size]
+
+
+def guidelines_view(locale: str, state: str, markdown: str = GUIDELINES) -> GuidelinesView:
+    return GuidelinesView(locale, markdown, "2026-03", **GUIDELINES_STATES[state])
+
+
+def block_texts(message: SlackMessage) -> list[str]:
+    """The text of every text object in the message (what Slack counts)."""
+    return [
+        node["text"]
+        for node in walk(message.blocks)
+        if isinstance(node, dict) and node.get("type") in ("plain_text", "mrkdwn")
+    ]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("state", sorted(GUIDELINES_STATES))
+@pytest.mark.parametrize("long", [False, True])
+def test_guidelines_message(renderer: SlackRenderer, locale: str, state: str, long: bool) -> None:
+    markdown = long_guidelines() if long else GUIDELINES
+    assert len(markdown) == 50_000 or not long
+    view = guidelines_view(locale, state, markdown)
+    message = renderer.guidelines(view)
+    check_message(message)
+    assert len(message.blocks) <= 50
+    assert message.blocks[0]["type"] == "header"
+    sections = [b["text"]["text"] for b in message.blocks if b["type"] == "section"]
+    assert all(0 < len(text) <= 3000 for text in sections)
+    # Well under the ~12,000 characters of text chat.postMessage takes (msg_blocks_too_long).
+    assert sum(len(text) for text in block_texts(message)) <= MAX_GUIDELINES_MESSAGE_TEXT + 1_000
+    text = "\n".join(block_texts(message))
+    copy = GUIDELINES_COPY[locale]
+    assert (copy["changed"] in text) is view.changed
+    assert (copy["intro"] in text) is not view.changed
+    assert (copy["accepted"] in text) is view.accepted
+    assert (copy["truncated"] in text) is long
+    assert "Version `2026-03`" in text
+    other = GUIDELINES_COPY["fr" if locale == "en" else "en"]
+    assert not any(sentence in text for sentence in other.values())
+    fallbacks = {
+        ("en", True): "Our social media guidelines have changed: please take a look",
+        ("en", False): "Our social media guidelines",
+        ("fr", True): f"Notre charte des réseaux sociaux a changé{NBSP}: prenez le temps "
+        f"d{APOSTROPHE}y jeter un œil",
+        ("fr", False): "Notre charte des réseaux sociaux",
+    }
+    assert message.text == fallbacks[(locale, view.changed)]
+    # The guidelines themselves, converted to mrkdwn and escaped.
+    assert "**" not in text
+    if long:
+        assert "*Our guidelines*" in text
+        assert "*Part 0*" in text and "*Part 40*" not in text
+        assert "&amp; honest &lt;always&gt;" in text
+        assert "<https://intranet.example.com/policy|the policy>" in text
+        assert not re.search(r"<(?![^<>]*>)", text), "a link cut in half"
+    else:
+        assert "*Our social media guidelines*" in text
+        assert "• Answer press questions yourself &lt;ask comms&gt;." in text
+    buttons = [
+        element
+        for block in message.blocks
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+    if view.can_accept:
+        assert message.blocks[-1]["type"] == "actions"
+        assert buttons == [
+            {
+                "type": "button",
+                "style": "primary",
+                "text": {"type": "plain_text", "text": copy["accept"], "emoji": True},
+                "action_id": "accept_guidelines",
+                "value": "2026-03",
+            }
+        ]
+    else:
+        assert buttons == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_guidelines_message_for_a_newcomer(renderer: SlackRenderer, locale: str) -> None:
+    view = GuidelinesView(locale, GUIDELINES, "v1", accepted=False, can_accept=False)
+    message = renderer.guidelines(view)
+    check_message(message)
+    text = "\n".join(block_texts(message))
+    assert GUIDELINES_COPY[locale]["intro"] in text
+    assert GUIDELINES_COPY[locale]["accepted"] not in text
+    assert not any(b["type"] == "actions" for b in message.blocks)
+
+
+def test_guidelines_message_escapes_and_survives_empty_guidelines(
+    renderer: SlackRenderer,
+) -> None:
+    view = GuidelinesView("en", f"Hello {HOSTILE}", "<v2>", False, True)
+    message = renderer.guidelines(view)
+    check_message(message)
+    assert_escaped(message.blocks)
+    assert "Version `&lt;v2&gt;`" in block_texts(message)
+    assert message.blocks[-1]["elements"][0]["value"] == "<v2>"
+    empty = renderer.guidelines(GuidelinesView("fr", "", "v2", False, True, True))
+    check_message(empty)
+    assert [b["type"] for b in empty.blocks] == [
+        "header",
+        "section",
+        "divider",
+        "context",
+        "actions",
+    ]
+
+
+def test_guidelines_message_with_huge_guidelines(renderer: SlackRenderer) -> None:
+    huge = "# Guidelines\n\n" + ("Be kind & honest <always>. " * 60 + "\n\n") * 400 + "x" * 7_000
+    for state in GUIDELINES_STATES:
+        message = renderer.guidelines(guidelines_view("fr", state, huge))
+        check_message(message)
+        assert sum(map(len, block_texts(message))) <= MAX_GUIDELINES_MESSAGE_TEXT + 1_000
+
+
+def test_ids_of_the_guidelines_message() -> None:
+    assert slack_ids.ACCEPT_GUIDELINES_ACTION == "accept_guidelines"
+    actions = {slack_ids.CONFIRM_ACTION, slack_ids.SKIP_ACTION, slack_ids.ACCEPT_GUIDELINES_ACTION}
+    assert len(actions) == 3
+    assert not slack_ids.SHARE_ACTION_PATTERN.match(slack_ids.ACCEPT_GUIDELINES_ACTION)
+
+
+def test_fit_sections() -> None:
+    sections = guidelines_sections(long_guidelines())
+    assert fit_sections(sections, 10**6) == sections
+    kept = fit_sections(sections, 4_000)
+    assert sum(map(len, kept)) <= 4_000
+    assert kept[0] == sections[0] and kept[-1].endswith(" …")
+    assert not re.search(r"<(?![^<>]*>)|&[a-z]{0,4} …$", kept[-1])
+    assert kept[-1].split("\n")[-1].count("*") % 2 == 0
+    assert fit_sections(["a" * 2_900, "b" * 2_900], 3_000) == ["a" * 2_900]
+    assert fit_sections([], 100) == []

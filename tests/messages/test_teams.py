@@ -19,6 +19,7 @@ from bot.views import (
     ContentListView,
     DigestView,
     EnrolmentForm,
+    GuidelinesView,
     HelpView,
     LeaderboardView,
     Notice,
@@ -33,6 +34,7 @@ from bot.views import (
 from messages import teams_ids as ids
 from messages.render import Markup, Templates, teams_breaks, teams_escape, to_teams
 from messages.teams import (
+    GUIDELINES_BUDGETS,
     MAX_CARD_BYTES,
     MAX_GUIDELINES_BYTES,
     TeamsMessage,
@@ -43,12 +45,16 @@ from messages.teams import (
 from tests.messages.test_slack_rendering import (
     COUNTS,
     GUIDELINES,
+    GUIDELINES_COPY,
+    GUIDELINES_STATES,
     JOBS,
     LIMITS,
     NOTICES,
     TOPICS_12,
     enrolment,
     entries,
+    guidelines_view,
+    long_guidelines,
     suggestion,
     topic_choices,
 )
@@ -108,6 +114,7 @@ VERBS = {
     ids.OPEN_PREFERENCES,
     ids.POST,
     ids.OPEN_POST,
+    ids.ACCEPT_GUIDELINES,
 }
 
 
@@ -205,8 +212,9 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
         if data[ids.ACTION_KEY] in (ids.CONFIRM, ids.SKIP):
             assert set(data) == {ids.ACTION_KEY, ids.DELIVERY_ID}
             assert isinstance(data[ids.DELIVERY_ID], int)
-        elif data[ids.ACTION_KEY] == ids.JOIN:
+        elif data[ids.ACTION_KEY] in (ids.JOIN, ids.ACCEPT_GUIDELINES):
             assert set(data) == {ids.ACTION_KEY, ids.GUIDELINES_VERSION}
+            assert isinstance(data[ids.GUIDELINES_VERSION], str)
         else:
             assert set(data) == {ids.ACTION_KEY}
     tree.actions.append(action)
@@ -373,6 +381,10 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
     "preferences_card": (
         lambda r, loc: r.preferences_card(enrolment(loc, guidelines=None)),
         {"en": "Choose the topics", "fr": "Choisissez les sujets"},
+    ),
+    "guidelines": (
+        lambda r, loc: r.guidelines(guidelines_view(loc, "ask")),
+        {"en": "updated our social media guidelines", "fr": "Nous avons mis à jour"},
     ),
     "post_card": (
         lambda r, loc: r.post_card(PostForm(loc, topic_choices(12), 3, LIMITS)),
@@ -1190,3 +1202,102 @@ def test_no_private_use_guard_leaks(renderer: TeamsRenderer) -> None:
         digest = renderer.digest(DigestView(locale, HOSTILE, (view,)))
         for value in (message.card, digest.card, message.text, digest.text):
             assert not any(re.search("[\ue000-\uf8ff]", s) for s in _texts(value))
+
+
+# --- guidelines ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("state", sorted(GUIDELINES_STATES))
+@pytest.mark.parametrize("long", [False, True])
+def test_guidelines_card(renderer: TeamsRenderer, locale: str, state: str, long: bool) -> None:
+    markdown = long_guidelines() if long else GUIDELINES
+    view = guidelines_view(locale, state, markdown)
+    message = renderer.guidelines(view)
+    tree = check_message(message, allowed_links=LINKS_OK)
+    assert card_bytes(message.card) <= MAX_CARD_BYTES
+    assert not tree.inputs
+    assert (
+        tree.texts[0]
+        == {"en": "📜 Our social media guidelines", "fr": "📜 Notre charte des réseaux sociaux"}[
+            locale
+        ]
+    )
+    text = unescaped(all_text(tree))
+    copy = GUIDELINES_COPY[locale]
+    assert (copy["changed"] in text) is view.changed
+    assert (copy["intro"] in text) is not view.changed
+    assert (copy["accepted"] in text) is view.accepted
+    assert (copy["truncated"] in text) is long
+    assert "Version 2026-03" in text
+    other = GUIDELINES_COPY["fr" if locale == "en" else "en"]
+    assert not any(sentence in text for sentence in other.values())
+    assert "**" not in message.text and message.text.startswith(
+        {"en": "Our social media guidelines", "fr": "Notre charte"}[locale]
+    )
+    assert ("changed" in message.text or "changé" in message.text) is view.changed
+    guidelines = all_text(tree)
+    if long:
+        assert "**Our guidelines**" in guidelines
+        assert "**Part 0**" in guidelines and "**Part 40**" not in guidelines
+        assert "[the policy](https://intranet.example.com/policy)" in guidelines
+        assert guidelines.count("…") >= 1
+    else:
+        assert "**Our social media guidelines**" in guidelines
+        assert "[full policy](https://intranet.example.com/policy)" in guidelines
+    if view.can_accept:
+        assert submits(tree) == [{"advocacy": "accept_guidelines", "guidelines_version": "2026-03"}]
+        assert tree.actions[-1]["title"] == copy["accept"]
+        assert tree.types[-1] == "ActionSet"
+    else:
+        assert tree.actions == []
+        assert "ActionSet" not in tree.types
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_guidelines_card_for_a_newcomer(renderer: TeamsRenderer, locale: str) -> None:
+    view = GuidelinesView(locale, GUIDELINES, "v1", accepted=False, can_accept=False)
+    tree = check_message(renderer.guidelines(view), allowed_links=LINKS_OK)
+    text = unescaped(all_text(tree))
+    assert GUIDELINES_COPY[locale]["intro"] in text
+    assert GUIDELINES_COPY[locale]["accepted"] not in text
+    assert tree.actions == []
+
+
+def test_guidelines_card_shrinks_guidelines_that_grow_in_json(renderer: TeamsRenderer) -> None:
+    # Emoji and accents take 2-4 bytes in UTF-8 but 6-12 in the card's JSON.
+    heavy = ("Soyez prévenants 😀🎉🙂🌍 « é » " * 40 + "\n\n") * 200
+    message = renderer.guidelines(GuidelinesView("fr", heavy, "v3", False, True, True))
+    tree = check_message(message)
+    first = guidelines_paragraphs(heavy, max_bytes=GUIDELINES_BUDGETS[0])
+    shown = [text for text in tree.texts if "Soyez" in text]
+    assert 0 < len(shown) < len(first)  # a smaller budget than the first was needed
+    assert GUIDELINES_COPY["fr"]["truncated"] in unescaped(all_text(tree))
+    assert submits(tree, ids.ACCEPT_GUIDELINES) == [
+        {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v3"}
+    ]
+    assert GUIDELINES_BUDGETS[0] == MAX_GUIDELINES_BYTES
+
+
+def test_guidelines_card_escapes_the_version_and_survives_empty_guidelines(
+    renderer: TeamsRenderer,
+) -> None:
+    view = GuidelinesView("en", "", "v_2*", False, True)
+    tree = check_message(renderer.guidelines(view))
+    assert "Version **v\\_2\\***" in tree.texts
+    assert submits(tree) == [
+        {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v_2*"}
+    ]
+    assert "Container" not in tree.types
+
+
+def test_accept_guidelines_id() -> None:
+    assert ids.ACCEPT_GUIDELINES == "accept_guidelines"
+    assert ids.submit_data(ids.ACCEPT_GUIDELINES, {ids.GUIDELINES_VERSION: "v1"}) == {
+        "advocacy": "accept_guidelines",
+        "guidelines_version": "v1",
+    }
+    verbs = [ids.CONFIRM, ids.SKIP, ids.JOIN, ids.OPEN_JOIN, ids.PREFERENCES, ids.OPEN_PREFERENCES]
+    verbs += [ids.POST, ids.OPEN_POST, ids.ACCEPT_GUIDELINES]
+    assert len(set(verbs)) == len(verbs)
+    assert "ACCEPT_GUIDELINES" in (ids.__doc__ or "")
