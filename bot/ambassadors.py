@@ -7,10 +7,24 @@ from dataclasses import replace
 
 from bot.errors import InvalidInput, NotAnAmbassador
 from bot.leaderboard import week_of
-from bot.model import Ambassador, Enrolment, Network, PlatformUser, UserProfile
-from bot.ports import ActivityLedger, AmbassadorRepository, Clock
+from bot.model import (
+    HELD_FOR_GUIDELINES,
+    Ambassador,
+    Enrolment,
+    Network,
+    PlatformUser,
+    UserProfile,
+)
+from bot.ports import ActivityLedger, AmbassadorRepository, Clock, DeliveryQueue
 from bot.programme import Programme
-from bot.views import EnrolmentForm, NetworkChoice, Notice, ProfileView, TopicChoice
+from bot.views import (
+    EnrolmentForm,
+    GuidelinesView,
+    NetworkChoice,
+    Notice,
+    ProfileView,
+    TopicChoice,
+)
 
 
 class AmbassadorService:
@@ -23,8 +37,10 @@ class AmbassadorService:
         ledger: ActivityLedger,
         programme: Programme,
         clock: Clock,
+        queue: DeliveryQueue | None = None,
     ) -> None:
         self._ambassadors = ambassadors
+        self._queue = queue
         self._ledger = ledger
         self._programme = programme
         self._clock = clock
@@ -126,6 +142,31 @@ class AmbassadorService:
             },
         )
 
+    async def guidelines(self, user: PlatformUser, *, locale: str | None = None) -> GuidelinesView:
+        """The current guidelines, with an Accept button for an ambassador who has not
+        accepted this version yet."""
+        found = await self._ambassadors.get_by_user(user)
+        return guidelines_view(self._programme, found, locale=locale, changed=False)
+
+    async def accept_guidelines(self, user: PlatformUser, version: str) -> Notice:
+        """An ambassador accepts the current guidelines; what waited for it goes out.
+
+        Raises:
+            NotAnAmbassador: when the person has not joined (joining accepts them).
+        """
+        current = await self.active(user)
+        if version != self._programme.guidelines.version:
+            return Notice("guidelines_outdated", {"version": self._programme.guidelines.version})
+        now = self._clock.now()
+        await self._ambassadors.accept_guidelines(
+            ambassador_id=current.id, version=version, now=now
+        )
+        if self._queue is not None:
+            await self._queue.release_held(
+                ambassador_id=current.id, mark=HELD_FOR_GUIDELINES, now=now
+            )
+        return Notice("guidelines_accepted", {"version": version})
+
     async def leave(self, user: PlatformUser) -> Notice:
         """Stop being an ambassador; history and points stay, and joining again is one
         command away."""
@@ -193,3 +234,19 @@ class AmbassadorService:
 
     def _labels(self, topic_ids: frozenset[str], locale: str) -> list[str]:
         return [t.label(locale) for t in self._programme.topics if t.id in topic_ids]
+
+
+def guidelines_view(
+    programme: Programme, ambassador: Ambassador | None, *, locale: str | None, changed: bool
+) -> GuidelinesView:
+    """The guidelines as a person should see them now."""
+    current = programme.guidelines.version
+    accepted = ambassador is not None and ambassador.guidelines_version == current
+    return GuidelinesView(
+        locale=locale or (ambassador.locale if ambassador else programme.default_locale),
+        markdown=programme.guidelines.markdown,
+        version=current,
+        accepted=accepted,
+        can_accept=ambassador is not None and ambassador.is_active and not accepted,
+        changed=changed,
+    )

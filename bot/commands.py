@@ -2,7 +2,7 @@
 
 Syntax (documented in ``/advocacy help`` and the README)::
 
-    help | join | interests | leave | me | leaderboard
+    help | join | interests | leave | me | leaderboard | guidelines
     post                                  open the form (curators)
     post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00]
          [--expires 2026-12-01T18:00] <url> [#topic ...] [suggested text]
@@ -56,6 +56,7 @@ SIMPLE_COMMANDS = (
     "leave",
     "me",
     "leaderboard",
+    "guidelines",
     "list",
     "post",
     "status",

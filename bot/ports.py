@@ -41,7 +41,7 @@ from bot.model import (
     TrackedLink,
     UserProfile,
 )
-from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import DigestView, GuidelinesView, LeaderboardView, ReminderView, SuggestionView
 
 
 class Clock(Protocol):
@@ -440,6 +440,10 @@ class ChatGateway(Protocol):
 
     async def send_reminder(self, message: MessageRef, view: ReminderView) -> None:
         """Post the one reminder in the thread of a suggestion DM."""
+        ...
+
+    async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
+        """DM the guidelines (a new version to accept before more suggestions come)."""
         ...
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:

@@ -35,6 +35,7 @@ from bot.errors import DeliveryFailed, RateLimited
 from bot.limiter import Monotonic, RateLimit, Sleep, TokenBucket
 from bot.model import (
     HELD_FOR_DIGEST,
+    HELD_FOR_GUIDELINES,
     Ambassador,
     AmbassadorId,
     Content,
@@ -61,7 +62,7 @@ from bot.ports import (
     DeliveryQueue,
     SenderObserver,
 )
-from bot.views import DigestView
+from bot.views import DigestView, GuidelinesView
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +81,10 @@ DIGEST_ITEMS = 8  # suggestions per digest DM (Slack: 50 blocks a message)
 # A message too big for the platform (Teams 413 / a card over 28 KB, Slack's own codes): a
 # digest that gets one is split in two rather than failed.
 TOO_BIG = frozenset({"MessageSizeTooBig", "msg_too_long", "msg_blocks_too_long"})
-PREPARE_FACTOR = 4  # rows being prepared per send slot
+PREPARE_FACTOR = 4
+GUIDELINES_RECHECK = timedelta(
+    days=1
+)  # a held row is looked at again after this  # rows being prepared per send slot
 CONTENT_CACHE_SECONDS = 30.0
 
 
@@ -156,8 +160,12 @@ class Sender:
         jitter: Callable[[], float] = random.random,
         observer: SenderObserver | None = None,
         busy: Callable[[], bool] = lambda: False,
+        guidelines: Callable[[Ambassador], GuidelinesView] | None = None,
+        guidelines_version: str | None = None,
     ) -> None:
         self._queue = queue
+        self._guidelines = guidelines_version  # None: no gate (tests of other rules)
+        self._guidelines_view = guidelines or _no_guidelines
         self._ambassadors = ambassadors
         self._contents = contents
         self._delivery = delivery
@@ -321,6 +329,9 @@ class Sender:
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
             return
+        if self._guidelines is not None and ambassador.guidelines_version != self._guidelines:
+            await self._hold_for_guidelines(delivery, ambassador, report)
+            return
         if delivery.error == HELD_FOR_DIGEST:  # held for the person's digest, and its slot has come
             await self._send_digest(workspace, ambassador, report)
             return
@@ -350,6 +361,33 @@ class Sender:
             )
         report.sent += 1
         self._observer.sent(platform, self._monotonic() - started)
+
+    async def _hold_for_guidelines(
+        self, delivery: Delivery, ambassador: Ambassador, report: DrainReport
+    ) -> None:
+        """The guidelines changed since this person accepted them: nothing more until they
+        accept the new version. Ask them once; accepting releases what waited."""
+        now = self._clock.now()
+        await self._queue.retry_later(
+            delivery_id=delivery.id,
+            holder=self.holder,
+            not_before=now + GUIDELINES_RECHECK,
+            error=HELD_FOR_GUIDELINES,
+            count_attempt=False,
+        )
+        report.deferred += 1
+        assert self._guidelines is not None  # noqa: S101 - checked by the caller
+        gateway = self._gateways.get(ambassador.user.platform)
+        if gateway is None or not await self._ambassadors.claim_guidelines_prompt(
+            ambassador_id=ambassador.id, version=self._guidelines, now=now
+        ):
+            return
+        try:
+            await self.bucket(delivery.workspace).acquire()
+            await gateway.send_guidelines(ambassador.user, self._guidelines_view(ambassador))
+        except (RateLimited, DeliveryFailed) as error:
+            # The suggestions still wait; the person sees the request with /advocacy guidelines.
+            logger.warning("could not ask for the new guidelines: %s", error, extra=_ids(delivery))
 
     async def _content(self, content_id: ContentId) -> Content | None:
         """A content, from a short cache: a fan-out sends the same one thousands of times."""
@@ -656,3 +694,7 @@ def _mode(value: str) -> DeliveryMode:
         return DeliveryMode(value)
     except ValueError:
         return DeliveryMode.IMMEDIATE
+
+
+def _no_guidelines(_ambassador: Ambassador) -> GuidelinesView:
+    raise RuntimeError("the sender was given a guidelines version without a view builder")

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.ambassadors import AmbassadorService
+from bot.ambassadors import AmbassadorService, guidelines_view
 from bot.delivery import DeliveryService
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
@@ -102,12 +102,20 @@ def wire_services(
         monotonic=monotonic,
         observer=observer,
         busy=busy,
+        guidelines=lambda ambassador: guidelines_view(
+            programme, ambassador, locale=None, changed=True
+        ),
+        guidelines_version=programme.guidelines.version,
     )
     return Services(
         programme=programme,
         clock=clock,
         ambassadors=AmbassadorService(
-            ambassadors=store.ambassadors, ledger=store.ledger, programme=programme, clock=clock
+            ambassadors=store.ambassadors,
+            ledger=store.ledger,
+            programme=programme,
+            clock=clock,
+            queue=store.queue,
         ),
         publishing=PublishingService(
             contents=store.contents, fetcher=fetcher, programme=programme, clock=clock

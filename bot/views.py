@@ -135,6 +135,19 @@ class HelpView:
 
 
 @dataclass(frozen=True)
+class GuidelinesView:
+    """The programme's guidelines (``/advocacy guidelines``), or the request to accept a new
+    version before more suggestions come."""
+
+    locale: str
+    markdown: str
+    version: str
+    accepted: bool  # the person accepted this version already
+    can_accept: bool  # an ambassador who has not: show the Accept button
+    changed: bool = False  # sent because the guidelines changed since they accepted
+
+
+@dataclass(frozen=True)
 class ContentListView:
     """Recent content for curators."""
 

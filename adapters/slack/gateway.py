@@ -17,7 +17,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.translate import to_profile
 from bot.errors import DeliveryFailed, RateLimited
 from bot.model import MessageRef, PlatformUser, UserProfile
-from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import (
+    DigestView,
+    GuidelinesView,
+    LeaderboardView,
+    ReminderView,
+    SuggestionView,
+)
 from messages.slack import SlackMessage, SlackRenderer
 
 logger = logging.getLogger(__name__)
@@ -101,6 +107,9 @@ class SlackGateway:
             text=rendered.text,
             blocks=rendered.blocks,
         )
+
+    async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
+        return await self._post(user.user_id, self._renderer.guidelines(view))
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         return await self._post(channel_id, self._renderer.leaderboard(view))

@@ -185,6 +185,8 @@ class SlackListeners:
             await client.views_open(trigger_id=trigger_id, view=r.join_modal(form))
         elif command.name == "leave":
             await reply(r.notice(await s.ambassadors.leave(user), locale))
+        elif command.name == "guidelines":
+            await reply(r.guidelines(await s.ambassadors.guidelines(user, locale=locale)))
         elif command.name == "me":
             await reply(r.profile(await s.ambassadors.profile(user)))
         elif command.name == "leaderboard":
@@ -339,6 +341,17 @@ class SlackListeners:
 
         await self._button(ack, body, respond, confirm)
 
+    async def on_accept_guidelines(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        async def accept(user: PlatformUser) -> None:
+            version = str(action.get("value") or "")[:64]
+            notice = await self.s.ambassadors.accept_guidelines(user, version)
+            self.d.wake_sender()  # what waited for the acceptance goes out now
+            await self._responder(respond)(self.r.notice(notice, await self._locale(user)))
+
+        await self._button(ack, body, respond, accept)
+
     async def on_skip_clicked(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
     ) -> None:
@@ -403,6 +416,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(re.compile(f"^{re.escape(ids.SHARE_ACTION_PREFIX)}"))(listeners.on_share_clicked)
     app.action(ids.CONFIRM_ACTION)(listeners.on_confirm_clicked)
     app.action(ids.SKIP_ACTION)(listeners.on_skip_clicked)
+    app.action(ids.ACCEPT_GUIDELINES_ACTION)(listeners.on_accept_guidelines)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
 

@@ -30,7 +30,13 @@ from adapters.teams.translate import channel_key
 from bot.errors import DeliveryFailed, RateLimited
 from bot.model import ChatAddress, MessageRef, Platform, PlatformUser
 from bot.ports import AddressBook, Clock
-from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import (
+    DigestView,
+    GuidelinesView,
+    LeaderboardView,
+    ReminderView,
+    SuggestionView,
+)
 from messages.teams import TeamsMessage, TeamsRenderer
 
 logger = logging.getLogger(__name__)
@@ -115,6 +121,9 @@ class TeamsGateway:
         # A personal chat has no threads: the reminder is a new message in the same chat.
         reference = await self._reference(conversation_key(message.channel_id))
         await self._send(reference, to_activity(self._renderer.reminder(view)))
+
+    async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
+        return await self._to_person(user, self._renderer.guidelines(view))
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         reference = await self._reference(channel_key(channel_id))

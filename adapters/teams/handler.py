@@ -200,6 +200,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.preferences_card(await s.ambassadors.preferences_form(user)))
         elif command.name == "leave":
             await reply(r.notice(await s.ambassadors.leave(user), locale))
+        elif command.name == "guidelines":
+            await reply(r.guidelines(await s.ambassadors.guidelines(user, locale=locale)))
         elif command.name == "me":
             await reply(r.profile(await s.ambassadors.profile(user)))
         elif command.name == "leaderboard":
@@ -226,6 +228,11 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await s.interactions.confirm_share(user, to_delivery_id(value))
         elif verb == ids.SKIP:
             await s.interactions.skip(user, to_delivery_id(value))
+        elif verb == ids.ACCEPT_GUIDELINES:
+            shown = str(value.get(ids.GUIDELINES_VERSION) or "")[:64]
+            notice = await s.ambassadors.accept_guidelines(user, shown)
+            self.d.wake_sender()  # what waited for the acceptance goes out now
+            await reply(r.notice(notice, locale))
         elif verb == ids.OPEN_JOIN:
             await reply(r.join_card(await s.ambassadors.join_form(user, locale=locale)))
         elif verb == ids.OPEN_PREFERENCES:

@@ -47,7 +47,7 @@ from bot.model import (
     workspace_key,
 )
 from bot.tracking import new_ref, new_token
-from bot.views import DigestView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import DigestView, GuidelinesView, LeaderboardView, ReminderView, SuggestionView
 
 SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
 
@@ -701,6 +701,7 @@ class FakeChatGateway:
     reminders: list[tuple[MessageRef, ReminderView]] = field(default_factory=list)
     digests: list[tuple[PlatformUser, DigestView]] = field(default_factory=list)
     digest_updates: list[tuple[MessageRef, DigestView]] = field(default_factory=list)
+    guidelines: list[tuple[PlatformUser, GuidelinesView]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
 
     def fail(self, user_or_channel: str, *errors: Exception) -> None:
@@ -719,6 +720,11 @@ class FakeChatGateway:
 
     async def update_suggestion(self, message: MessageRef, view: SuggestionView) -> None:
         self.updated.append((message, view))
+
+    async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
+        self._maybe_fail(user.user_id)
+        self.guidelines.append((user, view))
+        return MessageRef(f"D{user.user_id}", f"{len(self.guidelines)}.000500")
 
     async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
         self._maybe_fail(user.user_id)

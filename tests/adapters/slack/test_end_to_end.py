@@ -426,3 +426,34 @@ async def test_a_daily_digest_goes_out_as_one_dm_and_updates_in_place(
     updated = slack_bot.fake.message(dm_channel_id(BOB), digest.ts)
     assert "✓" in json.dumps(updated.blocks, ensure_ascii=False)
     assert len([b for b in updated.blocks if b["type"] == "actions"]) >= 2  # still a digest
+
+
+async def test_new_guidelines_are_accepted_before_suggestions_resume(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin"])
+    # The programme published new guidelines after Bob joined (he accepted an older version).
+    async with slack_bot.runtime.store.db.engine.begin() as connection:
+        await connection.execute(sql("UPDATE ambassador SET guidelines_version = 'v0'"))
+    await publish_ai_post(slack_bot)
+    request = (await slack_bot.dms(BOB, 2))[1]  # the welcome, then the request to accept
+    accept = buttons(request)["accept_guidelines"]
+    assert accept["value"] == "v1"
+    assert "kind" in message_text(request)  # the guidelines themselves are shown
+    await slack_bot.until_scalar(
+        "SELECT count(*) FROM delivery WHERE status = 'pending' AND error = 'guidelines'", 1
+    )
+    status, _ = await slack_bot.click(BOB, "accept_guidelines", "v1", message_ts=request.ts)
+    assert status == 200
+    (confirmation,) = await slack_bot.replies_to(BOB)
+    assert "v1" in json.dumps(confirmation)
+    suggestion = (await slack_bot.dms(BOB, 3))[2]  # released at once
+    assert "share:linkedin" in buttons(suggestion)
+    assert (
+        await slack_bot.scalar(
+            "SELECT count(*) FROM guidelines_event WHERE kind = 'accepted' AND version = 'v1'"
+        )
+        == 1
+    )
+    # /advocacy guidelines shows them, already accepted (no button).
+    await slack_bot.command("guidelines", BOB)
+    replies = await slack_bot.replies_to(BOB, 2)
+    assert "accept_guidelines" not in json.dumps(replies[-1])

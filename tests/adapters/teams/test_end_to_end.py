@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import text
 
 from advocacy_bot.main import build_runtime, create_web_app
 from bot.model import Enrolment, Network, Platform, PlatformUser, UserProfile
@@ -249,3 +250,31 @@ async def test_the_teams_roster_email_links_to_the_same_ambassador(teams_bot: Te
     assert await teams_bot.scalar("SELECT count(*) FROM ambassador") == 1
     teams_user = PlatformUser(Platform.TEAMS, TENANT, BOB)
     assert (await store.ambassadors.get_by_user(teams_user)).id == slack_bob.id
+
+
+async def test_teams_people_accept_new_guidelines_on_a_card(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    async with teams_bot.runtime.store.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE ambassador SET guidelines_version = 'v0'"))
+    await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
+
+    def request() -> list[RecordedActivity]:
+        return [
+            a
+            for a in teams_bot.sent_to(BOB)
+            if any(
+                x.get("data", {}).get("advocacy") == "accept_guidelines"
+                for x in actions_of(a.activity)
+            )
+        ]
+
+    (prompt,) = await teams_bot.connector.wait_for(request)
+    accept = next(x for x in actions_of(card_of(prompt)) if x.get("data", {}).get("advocacy"))
+    assert accept["data"]["guidelines_version"] == "v1"
+    assert (await teams_bot.submit(BOB, accept["data"], reply_to=prompt.activity_id))[0] == 201
+    await teams_bot.until_scalar("SELECT status FROM delivery", "sent")
+    assert await teams_bot.scalar("SELECT guidelines_version FROM ambassador") == "v1"
+    # "guidelines" shows them again, accepted now: no button.
+    await teams_bot.say(BOB, "guidelines")
+    last = teams_bot.sent_to(BOB)[-1]
+    assert not any(x.get("data", {}).get("advocacy") for x in actions_of(card_of(last)))
