@@ -20,6 +20,7 @@ from bot.programme import Programme
 from bot.views import (
     EnrolmentForm,
     GuidelinesView,
+    HelpView,
     NetworkChoice,
     Notice,
     ProfileView,
@@ -140,6 +141,17 @@ class AmbassadorService:
                 "topics": self._labels(updated.topics, updated.locale),
                 "networks": [n.value for n in updated.networks],
             },
+        )
+
+    async def help_view(self, user: PlatformUser, *, locale: str, command: str) -> HelpView:
+        """``help``: what this person may do (ambassador, curator), with the topics."""
+        found = await self._ambassadors.get_by_user(user)
+        return HelpView(
+            locale=locale,
+            command=command,
+            is_curator=self._programme.is_curator(user),
+            is_ambassador=found is not None and found.is_active,
+            topics=self._programme.topic_ids,
         )
 
     async def guidelines(self, user: PlatformUser, *, locale: str | None = None) -> GuidelinesView:

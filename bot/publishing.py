@@ -5,9 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bot.content import RawPost, check_schedule, fill_from_page, validate_post
+from bot.commands import PostInline
+from bot.content import (
+    RawPost,
+    check_schedule,
+    fill_from_page,
+    parse_local_datetime,
+    validate_post,
+)
 from bot.errors import ContentNotFound, NotACurator
 from bot.model import (
+    Audience,
     Content,
     ContentDraft,
     ContentId,
@@ -131,5 +139,33 @@ def saved_notice(outcome: SubmitOutcome, zone: ZoneInfo) -> Notice:
             "shortened": list(outcome.shortened),
             "page_read": outcome.page_read,
             "when": when,
+        },
+    )
+
+
+def raw_post_of(command: PostInline, zone: ZoneInfo) -> RawPost:
+    """The one-line post (``post <url> #topic text``) as the post form's fields; dates are
+    read in the programme's time zone."""
+    return RawPost(
+        url=command.url,
+        topics=command.topics,
+        texts=[command.text] if command.text else [],
+        audience=Audience.EVERYONE if command.everyone else Audience.INTERESTED,
+        publish_now=not command.draft,
+        important=command.important,
+        publish_at=parse_local_datetime(command.at, zone) if command.at else None,
+        expires_at=parse_local_datetime(command.expires, zone) if command.expires else None,
+    )
+
+
+def published_notice(result: PublishResult) -> Notice:
+    """What a curator reads after ``publish <id>``."""
+    return Notice(
+        "published",
+        {
+            "title": result.content.title,
+            "content_id": result.content.id,
+            "deliveries": result.deliveries_created,
+            "already": result.already_published,
         },
     )

@@ -30,13 +30,12 @@ from adapters.teams.translate import (
     to_user,
 )
 from bot.commands import PostInline, Publish, parse_command
-from bot.content import RawPost, parse_local_datetime
 from bot.errors import AdvocacyError, InvalidInput
-from bot.model import Audience, PlatformUser, UserProfile
-from bot.publishing import saved_notice
+from bot.model import PlatformUser, UserProfile
+from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
-from bot.views import HelpView, Notice
+from bot.views import Notice
 from messages import teams_ids as ids
 from messages.teams import TeamsMessage, TeamsRenderer
 
@@ -178,22 +177,9 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         elif isinstance(command, Publish):
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
-            await reply(
-                r.notice(
-                    Notice(
-                        "published",
-                        {
-                            "title": result.content.title,
-                            "content_id": result.content.id,
-                            "deliveries": result.deliveries_created,
-                            "already": result.already_published,
-                        },
-                    ),
-                    locale,
-                )
-            )
+            await reply(r.notice(published_notice(result), locale))
         elif command.name == "help":
-            await reply(r.help(await self._help(user, locale)))
+            await reply(r.help(await s.ambassadors.help_view(user, locale=locale, command="")))
         elif command.name == "join":
             await reply(r.join_card(await s.ambassadors.join_form(user, locale=locale)))
         elif command.name == "interests":
@@ -263,17 +249,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
     async def _post_inline(
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
     ) -> None:
-        zone = self.s.programme.timezone
-        raw = RawPost(
-            url=command.url,
-            topics=command.topics,
-            texts=[command.text] if command.text else [],
-            audience=Audience.EVERYONE if command.everyone else Audience.INTERESTED,
-            publish_now=not command.draft,
-            important=command.important,
-            publish_at=parse_local_datetime(command.at, zone) if command.at else None,
-            expires_at=parse_local_datetime(command.expires, zone) if command.expires else None,
-        )
+        raw = raw_post_of(command, self.s.programme.timezone)
         draft = self.s.publishing.validate(user, raw)
         await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
         await self._submit_draft(user, locale, draft, reply)
@@ -301,20 +277,6 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         email = getattr(member, "email", None) or getattr(member, "user_principal_name", None)
         return replace(
             profile, email=email[:320] if isinstance(email, str) and "@" in email else None
-        )
-
-    async def _help(self, user: PlatformUser, locale: str) -> HelpView:
-        try:
-            await self.s.ambassadors.active(user)
-            is_ambassador = True
-        except AdvocacyError:
-            is_ambassador = False
-        return HelpView(
-            locale=locale,
-            command="",  # Teams: commands are typed as they are, without a slash command
-            is_curator=self.s.programme.is_curator(user),
-            is_ambassador=is_ambassador,
-            topics=self.s.programme.topic_ids,
         )
 
     async def _locale(self, user: PlatformUser, activity: Mapping[str, Any]) -> str:
