@@ -13,6 +13,7 @@ from bot.delivery import DeliveryService
 from bot.errors import NotYourSuggestion
 from bot.model import (
     Ambassador,
+    Content,
     ContentStatus,
     Delivery,
     DeliveryId,
@@ -24,6 +25,7 @@ from bot.model import (
     PlatformUser,
     ReactionEvent,
     RecordOutcome,
+    TrackedLink,
 )
 from bot.ports import (
     ActivityLedger,
@@ -278,9 +280,7 @@ class InteractionService:
         The redirect target is built here from stored rows, never taken from the request.
         Link-preview crawlers get the page but count nothing.
         """
-        if not is_well_formed_token(token):
-            return None
-        found = await self._contents.content_url_for_token(token)
+        found = await self._link(token)
         if found is None:
             return None
         link, content = found
@@ -300,15 +300,19 @@ class InteractionService:
             link, ambassador=ambassador, content=content, delivery=delivery
         )
 
+    async def _link(self, token: str) -> tuple[TrackedLink, Content] | None:
+        """The tracked link a token names and its content; a malformed token reads nothing."""
+        if not is_well_formed_token(token):
+            return None
+        return await self._contents.content_url_for_token(token)
+
     async def visit(self, token: str, *, user_agent: str | None) -> str | None:
         """A visit to a tracked link: where to redirect, or None for an unknown token.
 
         Only URLs of stored content are ever returned: the token selects a row, it never
         carries a destination.
         """
-        if not is_well_formed_token(token):
-            return None
-        found = await self._contents.content_url_for_token(token)
+        found = await self._link(token)
         if found is None:
             return None
         link, content = found
