@@ -218,12 +218,7 @@ class Sender:
         """Send a workspace's due deliveries while this process holds its lease."""
         report = DrainReport()
         settings = self._settings
-        epoch = await self._queue.acquire_lease(
-            workspace=workspace,
-            holder=self.holder,
-            now=self._clock.now(),
-            ttl=settings.lease_ttl,
-        )
+        epoch = await self._lease(workspace)
         if epoch is None:
             return report  # another replica sends for this workspace
         self._leased.add(workspace)
@@ -232,12 +227,7 @@ class Sender:
         try:
             while not self._stopping:
                 if self._monotonic() - renewed > settings.lease_ttl.total_seconds() / 3:
-                    epoch = await self._queue.acquire_lease(
-                        workspace=workspace,
-                        holder=self.holder,
-                        now=self._clock.now(),
-                        ttl=settings.lease_ttl,
-                    )
+                    epoch = await self._lease(workspace)
                     if epoch is None:
                         logger.warning("lost the send lease of %s", workspace)
                         break
@@ -285,6 +275,15 @@ class Sender:
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
         return report
+
+    async def _lease(self, workspace: str) -> int | None:
+        """Take or renew the workspace's send lease; its epoch, or None if another holds it."""
+        return await self._queue.acquire_lease(
+            workspace=workspace,
+            holder=self.holder,
+            now=self._clock.now(),
+            ttl=self._settings.lease_ttl,
+        )
 
     async def release(self) -> int:
         """Shutdown: give back rows claimed but not yet sent."""
