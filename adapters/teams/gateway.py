@@ -136,6 +136,8 @@ class TeamsGateway:
         when the bot did not know this chat yet."""
         payload = reference_payload(reference)
         known = await self._addresses.get(Platform.TEAMS, user.workspace_id, user.user_id)
+        if known is not None and known.payload == payload:
+            return False  # nothing changed: no writes on every message of the chat
         now = self._clock.now()
         for key in (user.user_id, conversation_key(reference.conversation.id)):
             await self._addresses.save(
