@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from bot.model import DeliveryId, LeaderboardEntry, Network
+from bot.model import DeliveryId, DeliveryStatus, LeaderboardEntry, Network
 
 
 @dataclass(frozen=True)
@@ -193,6 +193,16 @@ class StatusView:
     rates: Mapping[str, float]  # configured sends per second per platform
     sent_last_hour: int
     jobs: tuple[ScheduledJob, ...]
+
+    @property
+    def ordered_counts(self) -> list[tuple[str, int]]:
+        """The counts in the life order of a delivery (pending, claimed, sent...), unknown
+        states last."""
+        order = [state.value for state in DeliveryStatus]
+        return sorted(
+            self.counts.items(),
+            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+        )
 
 
 @dataclass(frozen=True)

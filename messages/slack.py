@@ -16,7 +16,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from bot.model import DeliveryStatus
 from bot.share import takes_text
 from bot.views import (
     ContentListView,
@@ -110,16 +109,11 @@ class SlackRenderer:
 
     def status(self, view: StatusView) -> SlackMessage:
         """The delivery queue at a glance: counts per state, recent sends, rates, next jobs."""
-        order = [state.value for state in DeliveryStatus]
-        counts = sorted(
-            view.counts.items(),
-            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
-        )
         return self._message(
             "slack/status.json.j2",
             view.locale,
             view=view,
-            counts=counts,
+            counts=view.ordered_counts,
             max_sections=MAX_STATUS_SECTIONS,
         )
 

@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bot.model import DeliveryStatus
 from bot.share import takes_text
 from bot.views import (
     ContentListView,
@@ -143,16 +142,11 @@ class TeamsRenderer:
 
     def status(self, view: StatusView) -> TeamsMessage:
         """The delivery queue at a glance: counts per state, recent sends, rates, next jobs."""
-        order = [state.value for state in DeliveryStatus]
-        counts = sorted(
-            view.counts.items(),
-            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
-        )
         return self._message(
             "teams/status.json.j2",
             view.locale,
             view=view,
-            counts=counts,
+            counts=view.ordered_counts,
             max_fields=MAX_STATUS_FIELDS,
             budget=LIST_BUDGET,
         )
