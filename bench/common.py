@@ -24,6 +24,10 @@ from typing import IO, Any
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 
+from bot.model import Audience, ContentDraft, ContentId, PageMetadata, PlatformUser
+from content_store.engine import create_engine
+from content_store.repositories import Database, SqlContents
+
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 SCRIPT = Path(sys.executable).with_name("advocacy-bot")
@@ -649,3 +653,38 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+async def publish_content(
+    database: str, *, created_by: PlatformUser, summary: str
+) -> tuple[ContentId, float, float, int]:
+    """Create the benchmark's content and publish it with ``SqlContents.publish`` (the same
+    transaction as ``/advocacy publish``): (id, wall time before, after, rows created)."""
+    engine = create_engine(pg_url(database))
+    try:
+        contents = SqlContents(Database(engine))
+        content = await contents.create(
+            draft=ContentDraft(
+                url="https://example.com/blog/delivery-at-scale",
+                title="Delivery at scale",
+                summary=summary,
+                image_url=None,
+                topics=(TOPIC,),
+                texts=(
+                    "{first_name} here: great read on {title}",
+                    "Worth sharing: {title}",
+                    "Our engineers explain {title}",
+                ),
+                hashtags=("#engineering",),
+                audience=Audience.INTERESTED,
+                publish_now=False,
+            ),
+            page=PageMetadata(),
+            created_by=created_by,
+            now=datetime.now(UTC),
+        )
+        before = time.time()
+        result = await contents.publish(content_id=content.id, now=datetime.now(UTC))
+        return content.id, before, time.time(), result.deliveries_created
+    finally:
+        await engine.dispose()

@@ -19,7 +19,6 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,6 @@ from bench.common import (
     SCRIPT,
     SIGNING_SECRET,
     TEAM_ID,
-    TOPIC,
     WORKSPACE,
     BotConfig,
     Child,
@@ -48,14 +46,13 @@ from bench.common import (
     pg_dsn,
     pg_url,
     postgres_cpu_seconds,
+    publish_content,
     seed_postgres,
     user_id,
 )
-from bot.model import Audience, ContentDraft, ContentId, PageMetadata, Platform, PlatformUser
+from bot.model import ContentId, Platform, PlatformUser
 from bot.sender import SenderSettings
-from content_store.engine import create_engine
 from content_store.migrate import upgrade
-from content_store.repositories import Database, SqlContents
 
 # delivery.claim_lock_seconds when config.yaml does not set it
 PRODUCT_LOCK_FOR_SECONDS = SenderSettings().lock_for.total_seconds()
@@ -194,35 +191,11 @@ class Run:
 
     async def publish(self) -> tuple[ContentId, float, float, int]:
         """Create the content and publish it: (id, wall time before, after, rows created)."""
-        engine = create_engine(pg_url(self.database))
-        try:
-            contents = SqlContents(Database(engine))
-            content = await contents.create(
-                draft=ContentDraft(
-                    url="https://example.com/blog/delivery-at-scale",
-                    title="Delivery at scale",
-                    summary="How we send ten thousand DMs without spamming anyone.",
-                    image_url=None,
-                    topics=(TOPIC,),
-                    texts=(
-                        "{first_name} here: great read on {title}",
-                        "Worth sharing: {title}",
-                        "Our engineers explain {title}",
-                    ),
-                    hashtags=("#engineering",),
-                    audience=Audience.INTERESTED,
-                    publish_now=False,
-                ),
-                page=PageMetadata(),
-                created_by=PlatformUser(Platform.SLACK, TEAM_ID, "U9999999"),
-                now=datetime.now(UTC),
-            )
-            before = time.time()
-            result = await contents.publish(content_id=content.id, now=datetime.now(UTC))
-            after = time.time()
-            return content.id, before, after, result.deliveries_created
-        finally:
-            await engine.dispose()
+        return await publish_content(
+            self.database,
+            created_by=PlatformUser(Platform.SLACK, TEAM_ID, "U9999999"),
+            summary="How we send ten thousand DMs without spamming anyone.",
+        )
 
     async def lease(self, db: asyncpg.Connection) -> tuple[str, int] | None:
         row = await db.fetchrow(

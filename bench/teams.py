@@ -28,7 +28,6 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +38,6 @@ from bench.common import (
     PYTHON,
     SCRIPT,
     TEAMS_TENANT,
-    TOPIC,
     BotConfig,
     Child,
     Outcome,
@@ -54,14 +52,13 @@ from bench.common import (
     pg_dsn,
     pg_url,
     postgres_cpu_seconds,
+    publish_content,
     seed_postgres,
     teams_conversation_id,
 )
 from bench.delivery import _log_levels, _log_messages, _peak
-from bot.model import Audience, ContentDraft, ContentId, PageMetadata, Platform, PlatformUser
-from content_store.engine import create_engine
+from bot.model import ContentId, Platform, PlatformUser
 from content_store.migrate import upgrade
-from content_store.repositories import Database, SqlContents
 
 STARTUP_TIMEOUT = 60.0
 SEND_ROUTE = "send_to_conversation"
@@ -181,34 +178,11 @@ async def start_server(
 
 async def publish(database: str) -> tuple[ContentId, float, float, int]:
     """Create the content and publish it: (id, wall time before, after, rows created)."""
-    engine = create_engine(pg_url(database))
-    try:
-        contents = SqlContents(Database(engine))
-        content = await contents.create(
-            draft=ContentDraft(
-                url="https://example.com/blog/delivery-at-scale",
-                title="Delivery at scale",
-                summary="How we send thousands of cards without spamming anyone.",
-                image_url=None,
-                topics=(TOPIC,),
-                texts=(
-                    "{first_name} here: great read on {title}",
-                    "Worth sharing: {title}",
-                    "Our engineers explain {title}",
-                ),
-                hashtags=("#engineering",),
-                audience=Audience.INTERESTED,
-                publish_now=False,
-            ),
-            page=PageMetadata(),
-            created_by=PlatformUser(Platform.TEAMS, TEAMS_TENANT, "29:1bench-curator"),
-            now=datetime.now(UTC),
-        )
-        before = time.time()
-        result = await contents.publish(content_id=content.id, now=datetime.now(UTC))
-        return content.id, before, time.time(), result.deliveries_created
-    finally:
-        await engine.dispose()
+    return await publish_content(
+        database,
+        created_by=PlatformUser(Platform.TEAMS, TEAMS_TENANT, "29:1bench-curator"),
+        summary="How we send thousands of cards without spamming anyone.",
+    )
 
 
 async def monitor(
