@@ -8,8 +8,10 @@ Headless Chromium types into that page as a person would. The bot runs anonymous
 
 Needs Debian's chromium and the Playground in ``.ci/node_modules``; ``.ci/install-e2e.sh``
 installs both (CI runs it). Without them the test is skipped, unless ``E2E_REQUIRED`` is set
-(``.ci/run`` sets it), in which case it fails. It also refreshes
-``docs/teams-suggestion-card.png`` (the README's picture of a suggestion card).
+(``.ci/run`` sets it), in which case it fails. It saves a screenshot of the suggestion card;
+with ``UPDATE_SCREENSHOT=1`` it replaces ``docs/teams-suggestion-card.png`` (the README's
+picture), otherwise it writes to the test's temporary folder so a test run leaves the tree
+clean.
 """
 
 from __future__ import annotations
@@ -285,7 +287,7 @@ async def test_join_post_and_receive_a_suggestion_in_the_playground(
             assert box is not None
             margin = 12
             await page.screenshot(
-                path=SCREENSHOT,
+                path=SCREENSHOT if os.environ.get("UPDATE_SCREENSHOT") else tmp_path / "card.png",
                 clip={
                     "x": box["x"] - margin,
                     "y": box["y"] - margin,
