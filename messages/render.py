@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from importlib import resources
+from importlib.resources.abc import Traversable
 from typing import Any
 from urllib.parse import quote
 
@@ -275,20 +276,33 @@ class Catalog:
         self._entries = {locale: dict(keys) for locale, keys in entries.items()}
 
     @classmethod
-    def load(cls) -> Catalog:
-        """Read every ``<locale>.yaml`` shipped in the package."""
-        folder = resources.files("messages") / "i18n"
+    def load(cls, folder: Traversable | None = None) -> Catalog:
+        """Read every ``<locale>.yaml`` shipped in the package, and the ``<locale>/*.yaml``
+        of each feature area (one file per area keeps features apart); a key defined twice
+        in one locale is an error."""
+        folder = folder or resources.files("messages") / "i18n"
         entries: dict[str, dict[str, str]] = {}
-        for item in folder.iterdir():
-            if not item.name.endswith(".yaml"):
-                continue
-            data = yaml.safe_load(item.read_text(encoding="utf-8"))
-            if not isinstance(data, dict) or not all(
-                isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-            ):
-                raise ValueError(f"{item.name}: a catalog is a flat mapping of key: text")
-            entries[item.name.removesuffix(".yaml")] = data
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.name.endswith(".yaml"):
+                cls._merge(entries, item.name.removesuffix(".yaml"), item)
+            elif item.is_dir():
+                for part in sorted(item.iterdir(), key=lambda i: i.name):
+                    if part.name.endswith(".yaml"):
+                        cls._merge(entries, item.name, part)
         return cls(entries)
+
+    @staticmethod
+    def _merge(entries: dict[str, dict[str, str]], locale: str, item: Traversable) -> None:
+        data = yaml.safe_load(item.read_text(encoding="utf-8")) or {}
+        if not isinstance(data, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+        ):
+            raise ValueError(f"{item.name}: a catalog is a flat mapping of key: text")
+        known = entries.setdefault(locale, {})
+        twice = sorted(set(known) & set(data))
+        if twice:
+            raise ValueError(f"{locale}/{item.name}: keys defined twice: {', '.join(twice)}")
+        known.update(data)
 
     @property
     def locales(self) -> tuple[str, ...]:

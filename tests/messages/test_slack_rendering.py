@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -38,6 +39,7 @@ from bot.views import (
 )
 from messages import slack_ids
 from messages.render import (
+    Catalog,
     Templates,
     pack_lines,
     slack_escape,
@@ -1623,3 +1625,17 @@ def test_fit_sections() -> None:
     assert kept[-1].split("\n")[-1].count("*") % 2 == 0
     assert fit_sections(["a" * 2_900, "b" * 2_900], 3_000) == ["a" * 2_900]
     assert fit_sections([], 100) == []
+
+
+def test_catalog_merges_area_files_and_refuses_a_key_twice(tmp_path: Path) -> None:
+    (tmp_path / "en.yaml").write_text('a: "A"\n', encoding="utf-8")
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "area.yaml").write_text('b: "B"\n', encoding="utf-8")
+    (tmp_path / "fr").mkdir()
+    (tmp_path / "fr" / "area.yaml").write_text('a: "Á"\n', encoding="utf-8")
+    catalog = Catalog.load(tmp_path)
+    assert catalog.keys("en") == {"a", "b"}
+    assert catalog.source("fr", "a") == "Á"
+    (tmp_path / "en" / "other.yaml").write_text('a: "again"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="defined twice: a"):
+        Catalog.load(tmp_path)
