@@ -27,6 +27,7 @@ from botbuilder.integration.aiohttp import (
 )
 from botbuilder.schema import Activity
 
+from adapters.teams import signing_keys
 from adapters.teams.gateway import to_activity
 from adapters.teams.translate import to_locale
 from bot.views import Notice
@@ -84,6 +85,8 @@ def build_endpoint(
 ) -> TeamsEndpoint:
     """The CloudAdapter, with token validation unless anonymous, and our last-resort handler
     instead of botbuilder's (which would show the person "The bot encountered an error")."""
+    if not credentials.anonymous:
+        signing_keys.install()  # botbuilder's own key refresh would block the event loop
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(_AuthConfiguration(credentials)))
 
     async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:

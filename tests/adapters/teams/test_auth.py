@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import threading
@@ -13,8 +14,10 @@ import jwt
 import jwt.algorithms
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.teams.signing_keys import NonBlockingOpenIdMetadata
 from advocacy_bot.main import build_runtime, create_web_app
 from advocacy_bot.settings import Environment
 from tests.adapters.teams.conftest import BOB, TENANT, RecordingFetcher
@@ -154,3 +157,108 @@ def test_a_password_without_an_app_id_is_a_configuration_error(
 ) -> None:
     with pytest.raises(ValueError, match="MICROSOFT_APP_ID"):
         make_env(sqlite_url, MICROSOFT_APP_PASSWORD="secret-value-123")
+
+
+class _GatedKeyServer:
+    """Signing keys served only once ``gate`` opens (or after ``hold`` seconds): a slow or
+    hanging Microsoft endpoint."""
+
+    def __init__(self, hold: float) -> None:
+        self.gate = threading.Event()
+        self.arrived = threading.Event()
+        self.opened_in_time: list[bool] = []
+        public = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(SIGNING_KEY.public_key()))
+        server_self = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                if self.path == "/openid":
+                    server_self.arrived.set()
+                    server_self.opened_in_time.append(server_self.gate.wait(hold))
+                    document: dict[str, Any] = {
+                        "issuer": "https://api.botframework.com",
+                        "jwks_uri": server_self.base + "/keys",
+                    }
+                else:
+                    document = {"keys": [{**public, "kid": "test-key", "use": "sig"}]}
+                body = json.dumps(document).encode()
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the client gave up (the timeout test)
+                    pass
+
+            def log_message(self, *_args: Any) -> None:
+                return
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+async def _client_for(
+    sqlite_url: str, make_env: Callable[..., Environment], metadata_url: str
+) -> TestClient[Any, Any]:
+    env = make_env(
+        sqlite_url,
+        MICROSOFT_APP_ID=APP_ID,
+        MICROSOFT_APP_PASSWORD="not-a-real-secret",
+        MICROSOFT_OPENID_METADATA_URL=metadata_url,
+    )
+    app = create_web_app(build_runtime(env, fetcher=RecordingFetcher()))
+    return TestClient(TestServer(app, host="127.0.0.1"))
+
+
+async def test_fetching_the_signing_keys_does_not_block_the_event_loop(
+    sqlite_url: str, make_env: Callable[..., Environment]
+) -> None:
+    # botbuilder fetches the keys with blocking requests.get inside the token check. The key
+    # server here answers only when a coroutine on the bot's event loop opens the gate: if
+    # the fetch blocked the loop, the gate would open by its 5 s fallback instead.
+    keys = _GatedKeyServer(hold=5.0)
+    test_client = await _client_for(sqlite_url, make_env, keys.base + "/openid")
+    try:
+        async with test_client:
+            request = asyncio.ensure_future(
+                test_client.post(
+                    "/api/messages",
+                    json={**ACTIVITY, "type": "typing"},
+                    headers={"Authorization": "Bearer " + _token(SIGNING_KEY)},
+                )
+            )
+            while not request.done() and not keys.gate.is_set():
+                await asyncio.sleep(0.01)
+                if keys.arrived.is_set():
+                    keys.gate.set()
+            response = await request
+            assert response.status == 201
+            assert keys.opened_in_time == [True]
+    finally:
+        keys.close()
+
+
+async def test_a_hanging_key_endpoint_is_a_503_after_the_timeout(
+    sqlite_url: str, make_env: Callable[..., Environment]
+) -> None:
+    keys = _GatedKeyServer(hold=3.0)
+    url = keys.base + "/openid"
+    JwtTokenExtractor.metadataCache[url] = NonBlockingOpenIdMetadata(url, timeout=0.3)
+    test_client = await _client_for(sqlite_url, make_env, url)
+    try:
+        async with test_client:
+            response = await test_client.post(
+                "/api/messages",
+                json={**ACTIVITY, "type": "typing"},
+                headers={"Authorization": "Bearer " + _token(SIGNING_KEY)},
+            )
+            assert response.status == 503
+            assert (await response.json())["error"] == "auth_unavailable"
+    finally:
+        keys.close()
