@@ -328,6 +328,11 @@ class Sender:
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
             return
+        if ambassador.is_paused(self._clock.now()):
+            # Paused: nothing is kept for later, so resuming does not bring a pile of old
+            # suggestions (held digest items included: each comes through here).
+            await self._finish(delivery, DeliveryStatus.FAILED, "paused", report)
+            return
         if self._guidelines is not None and ambassador.guidelines_version != self._guidelines:
             await self._hold_for_guidelines(delivery, ambassador, report)
             return
