@@ -45,7 +45,7 @@ HOME_PENDING = 5  # suggestions listed on the dashboard
 MAX_INSTANCE = 253
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::00)?$")
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2})(?::00)?|[hH](\d{2})?)$")  # 20:30, 20h30, 20h
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def parse_instance(value: str | None) -> str:
     labels = host.split(".")
     if (
         len(host) > MAX_INSTANCE
-        or len(labels) < 2  # noqa: PLR2004 - a host name and its domain
+        or len(labels) < 2
         or not all(_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()  # 192.168.0.1: an IP literal, not an instance name
     ):
@@ -91,14 +91,16 @@ def parse_instance(value: str | None) -> str:
 
 
 def parse_clock(value: str | None, field: str) -> time | None:
-    """A local wall time typed or picked as ``HH:MM``; None when empty."""
+    """A local wall time typed or picked as ``HH:MM`` (or the French ``20h30``, ``20h``);
+    None when empty."""
     text = (value or "").strip()
     if not text:
         return None
     found = _CLOCK.match(text)
-    if found is None or int(found[1]) > 23 or int(found[2]) > 59:  # noqa: PLR2004
+    minutes = int(found[2] or found[3] or 0) if found else 0
+    if found is None or int(found[1]) > 23 or minutes > 59:
         raise InvalidInput("bad_clock_time", field=field, value=text[:10])
-    return time(int(found[1]), int(found[2]))
+    return time(int(found[1]), minutes)
 
 
 def parse_weekly_cap(value: str | None) -> int | None:
