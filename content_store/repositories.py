@@ -1435,6 +1435,6 @@ class SqlStore:
         self.jobs = SqlJobRuns(db)
         self.addresses = SqlAddressBook(db)
         # Imported here: the preferences module builds on this one.
-        from content_store.preferences import SqlPreferences  # noqa: PLC0415
+        from content_store.preferences import SqlPreferences
 
         self.preferences = SqlPreferences(db)
