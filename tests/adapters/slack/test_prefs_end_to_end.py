@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from slack_sdk.models.views import View
+from sqlalchemy import text as sql
 
 from messages import slack_ids as ids
 from tests import factories
@@ -215,3 +216,22 @@ async def test_guidelines_offer_to_join_and_bad_pause_is_explained(slack_bot: Sl
     await slack_bot.command("pause forever", BOB)
     (refused,) = await slack_bot.replies_to(BOB)
     assert "pause 7" in json.dumps(refused)
+
+
+async def test_accepting_outdated_guidelines_shows_the_latest(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin"])
+    async with slack_bot.runtime.store.db.engine.begin() as connection:
+        await connection.execute(sql("UPDATE ambassador SET guidelines_version = 'v0'"))
+    status, _ = await slack_bot.click(BOB, ids.ACCEPT_GUIDELINES_ACTION, "v0", message_ts="1.2")
+    assert status == 200
+    notice, latest = await slack_bot.replies_to(BOB, 2)
+    assert "changé" in json.dumps(notice, ensure_ascii=False)  # Bob reads French
+    accept = [
+        e
+        for b in latest["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == ids.ACCEPT_GUIDELINES_ACTION
+    ]
+    assert [e["value"] for e in accept] == ["v1"]
+    assert await slack_bot.scalar("SELECT guidelines_version FROM ambassador") == "v0"

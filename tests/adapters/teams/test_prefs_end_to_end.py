@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import text
+
 from messages import teams_ids as ids
 from tests.adapters.teams.conftest import (
     ALICE,
@@ -102,3 +104,22 @@ async def test_pause_and_resume_by_typing(teams_bot: TeamsBot) -> None:
     await teams_bot.say(ALICE, "post https://example.com/blog/next #ai Next one")
     (next_one,) = await teams_bot.connector.wait_for(lambda: suggestions(BOB))
     assert "blog/next" in texts_of(next_one.activity) + str(next_one.activity)
+
+
+async def test_accepting_outdated_guidelines_shows_the_latest(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    before = len(await teams_bot.wait_sent(BOB, 2))
+    async with teams_bot.runtime.store.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE ambassador SET guidelines_version = 'v0'"))
+    old = {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v0"}
+    assert (await teams_bot.submit(BOB, old))[0] in (200, 201)
+    latest = (await teams_bot.wait_sent(BOB, before + 2))[-1]
+    data = [a.get("data", {}) for a in actions_of(card_of(latest))]
+    assert {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v1"} in data
+
+
+async def test_guidelines_before_joining_offer_to_join(teams_bot: TeamsBot) -> None:
+    await teams_bot.say(CAROL, "guidelines")
+    (card,) = await teams_bot.wait_sent(CAROL)
+    data = [a.get("data", {}) for a in actions_of(card_of(card))]
+    assert {ids.ACTION_KEY: ids.OPEN_JOIN} in data
