@@ -42,6 +42,7 @@ from bot.views import (
 MAX_WEEKLY_CAP = 50
 MAX_PAUSE_DAYS = 365
 HOME_PENDING = 5  # suggestions listed on the dashboard
+DELIVERY_MODES = tuple(m.value for m in DeliveryMode)
 MAX_INSTANCE = 253
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
@@ -205,8 +206,8 @@ class PreferencesService:
             networks=tuple(NetworkChoice(n, n in networks) for n in programme.networks),
             languages=SUPPORTED_LOCALES,
             language=language,
-            delivery_mode=mode if mode in DeliveryMode._value2member_map_ else "immediate",
-            delivery_modes=tuple(m.value for m in DeliveryMode),
+            delivery_mode=mode if mode in DELIVERY_MODES else DeliveryMode.IMMEDIATE.value,
+            delivery_modes=DELIVERY_MODES,
             quiet_start=quiet_start,
             quiet_end=quiet_end,
             weekly_cap=weekly_cap,
@@ -231,7 +232,7 @@ class PreferencesService:
         if language not in SUPPORTED_LOCALES:
             raise InvalidInput("unknown_language", field="language", known=SUPPORTED_LOCALES)
         mode = (raw.delivery_mode or DeliveryMode.IMMEDIATE.value).strip().lower()
-        if mode not in DeliveryMode._value2member_map_:
+        if mode not in DELIVERY_MODES:
             raise InvalidInput("unknown_delivery_mode", field="delivery_mode")
         quiet_start = parse_clock(raw.quiet_start, "quiet_start")
         quiet_end = parse_clock(raw.quiet_end, "quiet_end")

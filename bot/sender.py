@@ -11,7 +11,8 @@ time, paces them through the workspace's token bucket, and records each outcome:
 * permanent refusal: status ``failed``; for refusals that mean the person cannot be reached
   (``account_inactive``, ``user_not_found``, ``cannot_dm_bot``, Teams' 403
   ``MessageWritesBlocked``) the person is marked unreachable and gets nothing more;
-* the person's own policy (quiet hours, weekly cap, expiry) defers, expires or skips it.
+* the person's own policy (quiet hours, weekly cap, expiry) defers, expires or skips it;
+* a paused person gets nothing: what comes due during the pause is dropped (``paused``).
 
 At most ``in_flight`` sends are under way per process, so a crash (``kill -9``) can send at
 most that many twice: a claimed row whose lock lapses goes back to the queue, and only a row
