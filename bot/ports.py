@@ -475,6 +475,7 @@ class PreferencesRepository(Protocol):
     async def pending_suggestions(
         self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
     ) -> Sequence[Delivery]:
-        """Suggestions sent to the person and not acted on (no click, share, skip, reaction)
-        whose content is published and not expired at ``now``; newest first."""
+        """Suggestions sent to the person and not answered (neither "I shared it" nor "Skip";
+        a share click alone leaves one waiting) whose content is published and not expired at
+        ``now``; newest first."""
         ...

@@ -17,10 +17,15 @@ from bot.model import (
     ContentStatus,
     Delivery,
     DeliveryStatus,
+    InteractionKind,
     Preferences,
 )
 from content_store.repositories import Database, SqlAmbassadors, _delivery
 from content_store.tables import AmbassadorRow, ContentRow, DeliveryRow, InteractionRow
+
+# What takes a suggestion off the list of those waiting: the person said they shared it, or
+# skipped it. A share click alone leaves it there, with its "I shared it" button.
+ANSWERS = (InteractionKind.CONFIRMED_SHARE.value, InteractionKind.SKIP.value)
 
 
 class SqlPreferences:
@@ -78,7 +83,12 @@ class SqlPreferences:
     async def pending_suggestions(
         self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
     ) -> Sequence[Delivery]:
-        acted = exists(select(literal(1)).where(InteractionRow.delivery_id == DeliveryRow.id))
+        answered = exists(
+            select(literal(1)).where(
+                InteractionRow.delivery_id == DeliveryRow.id,
+                InteractionRow.kind.in_(ANSWERS),
+            )
+        )
         async with self._db.reading() as session:
             rows = await session.execute(
                 select(DeliveryRow)
@@ -88,7 +98,7 @@ class SqlPreferences:
                     DeliveryRow.status == DeliveryStatus.SENT.value,
                     ContentRow.status == ContentStatus.PUBLISHED.value,
                     or_(ContentRow.expires_at.is_(None), ContentRow.expires_at > now),
-                    ~acted,
+                    ~answered,
                 )
                 .order_by(DeliveryRow.sent_at.desc(), DeliveryRow.id.desc())
                 .limit(limit)

@@ -713,7 +713,8 @@ class MemoryPreferences:
     async def pending_suggestions(
         self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
     ) -> Sequence[Delivery]:
-        acted = {d for d, _ in self.s.interactions.values() if d is not None}
+        answers = (InteractionKind.CONFIRMED_SHARE, InteractionKind.SKIP)
+        acted = {d for d, i in self.s.interactions.values() if d is not None and i.kind in answers}
         found = [
             d
             for d in self.s.deliveries.values()

@@ -99,6 +99,17 @@ async def test_pending_suggestions(ports: Any) -> None:
         points=0,
         now=NOW,
     )
+    # A share click alone leaves it waiting (with its "I shared it" button).
+    await ports.ledger.record(
+        dedupe_key="click-3",
+        ambassador_id=person.id,
+        content_id=sent[2].content_id,
+        delivery_id=sent[2].id,
+        kind=InteractionKind.SHARE_CLICK,
+        network=Network.LINKEDIN,
+        points=5,
+        now=NOW,
+    )
     # Expired content: no longer waiting either.
     await ports.contents.expire(content_id=sent[1].content_id, now=NOW)
     waiting = await ports.preferences.pending_suggestions(ambassador_id=person.id, now=NOW, limit=5)
