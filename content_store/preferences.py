@@ -29,7 +29,12 @@ ANSWERS = (InteractionKind.CONFIRMED_SHARE.value, InteractionKind.SKIP.value)
 
 
 class SqlPreferences:
-    """Each method is one transaction; updates return the ambassador as stored."""
+    """Each method is one transaction; updates return the ambassador as stored.
+
+    Reads and topic writes go through ``SqlAmbassadors``' own helpers (``_load``,
+    ``_set_topics``), inside this module's transactions, so an ambassador is read and written
+    one way only.
+    """
 
     def __init__(self, db: Database) -> None:
         self._db = db
