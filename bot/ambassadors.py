@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput, NotAnAmbassador
 from bot.leaderboard import week_of
@@ -12,6 +13,7 @@ from bot.model import (
     Ambassador,
     Enrolment,
     Network,
+    Platform,
     PlatformUser,
     UserProfile,
 )
@@ -112,11 +114,12 @@ class AmbassadorService:
             user=user, profile=profile, enrolment=enrolment, now=self._clock.now()
         )
         return Notice(
-            "welcome",
+            "welcome_settings",
             {
                 "name": ambassador.display_name,
                 "topics": self._labels(ambassador.topics, ambassador.locale),
                 "networks": [n.value for n in ambassador.networks],
+                "app_home": user.platform is Platform.SLACK,  # Slack has the App Home tab
             },
         )
 
@@ -197,6 +200,11 @@ class AmbassadorService:
             ambassador_id=current.id, start=None, end=None
         )
         rank = await self._ledger.rank_of(ambassador_id=current.id, start=week.start, end=week.end)
+        now = self._clock.now()
+        paused = current.is_paused(now)
+        resumes_on = None
+        if paused and current.paused_until is not None:
+            resumes_on = current.paused_until.astimezone(_zone_of(current)).date()
         return ProfileView(
             locale=current.locale,
             display_name=current.display_name,
@@ -207,6 +215,8 @@ class AmbassadorService:
             points_total=points_total,
             shares_total=shares_total,
             rank_week=rank,
+            paused=paused,
+            resumes_on=resumes_on,
         )
 
     def _topics(self, wanted: Sequence[str]) -> frozenset[str]:
@@ -261,4 +271,12 @@ def guidelines_view(
         accepted=accepted,
         can_accept=ambassador is not None and ambassador.is_active and not accepted,
         changed=changed,
+        can_join=ambassador is None or not ambassador.is_active,
     )
+
+
+def _zone_of(ambassador: Ambassador) -> ZoneInfo:
+    try:
+        return ZoneInfo(ambassador.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")

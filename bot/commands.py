@@ -9,6 +9,8 @@ Syntax (documented in ``/advocacy help`` and the README)::
     status                                the delivery queue (curators)
     list                                  recent content (curators)
     publish <id>                          publish a draft (curators)
+    settings                              every preference in one form
+    pause [days] | resume                 stop suggestions (for N days), start them again
 """
 
 from __future__ import annotations
@@ -47,7 +49,14 @@ class Publish:
     content_id: int
 
 
-Command = Simple | PostInline | Publish
+@dataclass(frozen=True)
+class Pause:
+    """Pause suggestions, for ``days`` days or (None) until resumed."""
+
+    days: int | None
+
+
+Command = Simple | PostInline | Publish | Pause
 
 SIMPLE_COMMANDS = (
     "help",
@@ -60,8 +69,10 @@ SIMPLE_COMMANDS = (
     "list",
     "post",
     "status",
+    "settings",
+    "resume",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish")
+ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -88,6 +99,8 @@ def parse_command(text: str) -> Command:
         return _parse_post(rest)
     if name == "publish":
         return _parse_publish(rest)
+    if name == "pause":
+        return _parse_pause(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -99,6 +112,19 @@ def _parse_publish(rest: str) -> Publish:
     if not (arg.isascii() and arg.isdigit()) or len(arg) > 18:
         raise InvalidInput("publish_needs_id", field="id")
     return Publish(int(arg))
+
+
+def _parse_pause(rest: str) -> Pause:
+    arg = rest.strip().lower()
+    for unit in ("days", "day", "d", "jours", "jour", "j"):  # "7", "7d", "7 days", "7 jours"
+        if arg.endswith(unit):
+            arg = arg.removesuffix(unit).strip()
+            break
+    if not rest.strip():
+        return Pause(None)
+    if not (arg.isascii() and arg.isdigit()) or len(arg) > 4:
+        raise InvalidInput("bad_pause_days", field="days", limit=365)
+    return Pause(int(arg))
 
 
 def _parse_post(rest: str) -> PostInline:

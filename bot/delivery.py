@@ -7,7 +7,7 @@ first send and for every update in place after a click.
 from __future__ import annotations
 
 from bot.content import suggested_text
-from bot.model import Ambassador, Content, Delivery, InteractionKind, TrackedLink
+from bot.model import Ambassador, Content, Delivery, InteractionKind, Network, TrackedLink
 from bot.ports import (
     ActivityLedger,
     DeliveryRepository,
@@ -43,9 +43,8 @@ class DeliveryService:
         last_award: int = 0,
     ) -> SuggestionView:
         """The suggestion as it should look now, from what was recorded about it."""
-        links = await self._deliveries.tracked_links(
-            delivery=delivery, networks=ambassador.networks
-        )
+        networks = _networks_of(ambassador)
+        links = await self._deliveries.tracked_links(delivery=delivery, networks=networks)
         # Nobody can act on a suggestion that never reached them: skip the read on first sends.
         interactions = (
             await self._ledger.for_delivery(delivery.id) if delivery.message is not None else ()
@@ -58,12 +57,15 @@ class DeliveryService:
             ShareButton(
                 network=network,
                 intent_url=share_intent_url(
-                    network, tracked_url(self._public_url, links[network].token), text
+                    network,
+                    tracked_url(self._public_url, links[network].token),
+                    text,
+                    instance=ambassador.mastodon_instance,
                 ),
                 clicked=network in clicked,
                 click_url=share_click_url(self._public_url, links[network].token),
             )
-            for network in ambassador.networks
+            for network in networks
         )
         return SuggestionView(
             delivery_id=delivery.id,
@@ -86,7 +88,14 @@ class DeliveryService:
     ) -> str:
         """The share page of a link's network, with the person's text, as their button has it."""
         text = self._text(delivery, ambassador, content)
-        return share_intent_url(link.network, tracked_url(self._public_url, link.token), text)
+        if link.network is Network.MASTODON and not ambassador.mastodon_instance:
+            return tracked_url(self._public_url, link.token)  # they removed their instance
+        return share_intent_url(
+            link.network,
+            tracked_url(self._public_url, link.token),
+            text,
+            instance=ambassador.mastodon_instance,
+        )
 
     def _text(self, delivery: Delivery, ambassador: Ambassador, content: Content) -> str:
         return suggested_text(
@@ -97,6 +106,13 @@ class DeliveryService:
             hashtags=content.hashtags,
             programme_hashtag=self._programme.hashtag,
         )
+
+
+def _networks_of(ambassador: Ambassador) -> tuple[Network, ...]:
+    """The networks to show buttons for: Mastodon only with the person's instance."""
+    if ambassador.mastodon_instance:
+        return ambassador.networks
+    return tuple(n for n in ambassador.networks if n is not Network.MASTODON)
 
 
 def _first_name(ambassador: Ambassador) -> str:

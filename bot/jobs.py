@@ -129,6 +129,7 @@ class ScheduledWork:
             expires_at=content.expires_at,
             after=self._remind_after,
             prefs=prefs,
+            opted_out=ambassador.is_paused(now),  # paused: no reminder either
         )
         gateway = self._gateways.get(ambassador.user.platform)
         if due is None or due > now or gateway is None:

@@ -34,6 +34,7 @@ class Network(StrEnum):
     THREADS = "threads"
     XING = "xing"
     WHATSAPP = "whatsapp"
+    MASTODON = "mastodon"  # the share page is on the person's own instance (preferences)
 
 
 class AmbassadorStatus(StrEnum):
@@ -128,11 +129,21 @@ class Ambassador:
     weekly_cap: int | None = None
     delivery_mode: str = "immediate"
     unreachable: bool = False
+    mastodon_instance: str | None = None  # host name, e.g. "mastodon.social"
+    paused_at: datetime | None = None  # paused: no suggestions until resumed ...
+    paused_until: datetime | None = None  # ... or until this moment (None: until resumed)
 
     @property
     def is_active(self) -> bool:
         """Whether the person currently takes part."""
         return self.status is AmbassadorStatus.ACTIVE
+
+    def is_paused(self, now: datetime) -> bool:
+        """Whether the person paused suggestions and the pause still runs at ``now`` (a pause
+        with an end date ends by itself: no job needed)."""
+        if self.paused_at is None:
+            return False
+        return self.paused_until is None or now < self.paused_until
 
 
 @dataclass(frozen=True)
@@ -309,3 +320,17 @@ class PublishResult:
     content: Content
     deliveries_created: int
     already_published: bool = False
+
+
+@dataclass(frozen=True)
+class Preferences:
+    """Everything an ambassador chooses in the settings form, validated."""
+
+    topics: frozenset[str]
+    networks: tuple[Network, ...]
+    locale: str
+    delivery_mode: str  # "immediate", "daily" or "weekly" (``bot.policy.DeliveryMode``)
+    quiet_start: time | None
+    quiet_end: time | None
+    weekly_cap: int | None
+    mastodon_instance: str | None  # required when ``networks`` has Mastodon

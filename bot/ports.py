@@ -35,6 +35,7 @@ from bot.model import (
     PageMetadata,
     Platform,
     PlatformUser,
+    Preferences,
     PublishResult,
     ReactionEvent,
     RecordOutcome,
@@ -448,4 +449,33 @@ class ChatGateway(Protocol):
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         """Post a leaderboard to a channel."""
+        ...
+
+
+class PreferencesRepository(Protocol):
+    """An ambassador's settings, pause, and the suggestions still waiting for them."""
+
+    async def save_preferences(
+        self, *, ambassador_id: AmbassadorId, preferences: Preferences
+    ) -> Ambassador:
+        """Replace everything the settings form holds (topics, networks, language, delivery
+        mode, quiet hours, weekly cap, Mastodon instance), at once."""
+        ...
+
+    async def pause(
+        self, *, ambassador_id: AmbassadorId, now: datetime, until: datetime | None
+    ) -> Ambassador:
+        """Stop suggestions from ``now``, until ``until`` (None: until resumed)."""
+        ...
+
+    async def resume(self, *, ambassador_id: AmbassadorId) -> Ambassador:
+        """End a pause (nothing happens for someone not paused)."""
+        ...
+
+    async def pending_suggestions(
+        self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
+    ) -> Sequence[Delivery]:
+        """Suggestions sent to the person and not answered (neither "I shared it" nor "Skip";
+        a share click alone leaves one waiting) whose content is published and not expired at
+        ``now``; newest first."""
         ...

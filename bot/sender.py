@@ -11,7 +11,8 @@ time, paces them through the workspace's token bucket, and records each outcome:
 * permanent refusal: status ``failed``; for refusals that mean the person cannot be reached
   (``account_inactive``, ``user_not_found``, ``cannot_dm_bot``, Teams' 403
   ``MessageWritesBlocked``) the person is marked unreachable and gets nothing more;
-* the person's own policy (quiet hours, weekly cap, expiry) defers, expires or skips it.
+* the person's own policy (quiet hours, weekly cap, expiry) defers, expires or skips it;
+* a paused person gets nothing: what comes due during the pause is dropped (``paused``).
 
 At most ``in_flight`` sends are under way per process, so a crash (``kill -9``) can send at
 most that many twice: a claimed row whose lock lapses goes back to the queue, and only a row
@@ -327,6 +328,11 @@ class Sender:
         reason = _unsendable(ambassador, content)
         if reason is not None or ambassador is None or content is None:
             await self._finish(delivery, DeliveryStatus.FAILED, reason or "missing", report)
+            return
+        if ambassador.is_paused(self._clock.now()):
+            # Paused: nothing is kept for later, so resuming does not bring a pile of old
+            # suggestions (held digest items included: each comes through here).
+            await self._finish(delivery, DeliveryStatus.FAILED, "paused", report)
             return
         if self._guidelines is not None and ambassador.guidelines_version != self._guidelines:
             await self._hold_for_guidelines(delivery, ambassador, report)

@@ -25,8 +25,10 @@ from bot.ports import (
     DeliveryRepository,
     JobRunLedger,
     PageMetadataFetcher,
+    PreferencesRepository,
     SenderObserver,
 )
+from bot.preferences import PreferencesService
 from bot.programme import Programme
 from bot.publishing import PublishingService
 from bot.sender import Sender, SenderSettings
@@ -49,6 +51,8 @@ class StorePorts(Protocol):
     def jobs(self) -> JobRunLedger: ...
     @property
     def queue(self) -> DeliveryQueue: ...
+    @property
+    def preferences(self) -> PreferencesRepository: ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Services:
     sender: Sender
     interactions: InteractionService
     leaderboard: LeaderboardService
+    preferences: PreferencesService
 
 
 def wire_services(
@@ -107,16 +112,17 @@ def wire_services(
         ),
         guidelines_version=programme.guidelines.version,
     )
+    ambassadors = AmbassadorService(
+        ambassadors=store.ambassadors,
+        ledger=store.ledger,
+        programme=programme,
+        clock=clock,
+        queue=store.queue,
+    )
     return Services(
         programme=programme,
         clock=clock,
-        ambassadors=AmbassadorService(
-            ambassadors=store.ambassadors,
-            ledger=store.ledger,
-            programme=programme,
-            clock=clock,
-            queue=store.queue,
-        ),
+        ambassadors=ambassadors,
         publishing=PublishingService(
             contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
         ),
@@ -144,5 +150,14 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+        ),
+        preferences=PreferencesService(
+            ambassadors=store.ambassadors,
+            preferences=store.preferences,
+            contents=store.contents,
+            enrolment=ambassadors,
+            delivery=delivery,
+            programme=programme,
+            clock=clock,
         ),
     )

@@ -19,6 +19,7 @@ X_URL_WEIGHT = 23
 BLUESKY_MAX = 300
 THREADS_MAX = 500
 WHATSAPP_MAX = 1_000
+MASTODON_MAX = 500  # any URL counts 23 characters
 
 _LINK_ONLY = {
     Network.LINKEDIN: "https://www.linkedin.com/sharing/share-offsite/?url={link}",
@@ -56,9 +57,15 @@ def takes_text(network: Network) -> bool:
     return network not in _LINK_ONLY
 
 
-def share_intent_url(network: Network, link: str, text: str) -> str:
+def share_intent_url(network: Network, link: str, text: str, *, instance: str | None = None) -> str:
     """The URL that opens ``network``'s share dialog for ``link`` with ``text`` prefilled
-    where the network allows it; never longer than a Slack button URL."""
+    where the network allows it; never longer than a Slack button URL.
+
+    Mastodon's share page lives on the person's own ``instance`` (a host name validated by
+    ``bot.preferences.parse_instance``); it is required for Mastodon.
+    """
+    if network is Network.MASTODON and not instance:
+        raise ValueError("a Mastodon share needs the person's instance")
     q = quote(link, safe="")
     if network in _LINK_ONLY:
         return _LINK_ONLY[network].format(link=q)
@@ -67,19 +74,22 @@ def share_intent_url(network: Network, link: str, text: str) -> str:
         Network.BLUESKY: BLUESKY_MAX - len(link) - 1,
         Network.THREADS: THREADS_MAX - X_URL_WEIGHT - 1,
         Network.WHATSAPP: WHATSAPP_MAX - len(link) - 1,
+        Network.MASTODON: MASTODON_MAX - X_URL_WEIGHT - 1,
     }[network]
     if network is Network.X:
         body = fit_x(text, budget)
     else:
         body, _ = shorten(text, max(budget, 1))
     while True:
-        url = _with_text(network, q, body, link)
+        url = _with_text(network, q, body, link, instance)
         if len(url) <= MAX_BUTTON_URL or len(body) <= 1:
             return url
         body, _ = shorten(body, len(body) * 3 // 4)
 
 
-def _with_text(network: Network, quoted_link: str, body: str, link: str) -> str:
+def _with_text(
+    network: Network, quoted_link: str, body: str, link: str, instance: str | None = None
+) -> str:
     if network is Network.X:
         return f"https://twitter.com/intent/tweet?text={quote(body, safe='')}&url={quoted_link}"
     if network is Network.THREADS:
@@ -87,4 +97,6 @@ def _with_text(network: Network, quoted_link: str, body: str, link: str) -> str:
     combined = quote(f"{body} {link}", safe="")
     if network is Network.BLUESKY:
         return f"https://bsky.app/intent/compose?text={combined}"
+    if network is Network.MASTODON:
+        return f"https://{instance}/share?text={combined}"
     return f"https://wa.me/?text={combined}"

@@ -121,6 +121,8 @@ class ProfileView:
     points_total: int
     shares_total: int
     rank_week: int | None
+    paused: bool = False  # suggestions paused (``pause``)
+    resumes_on: date | None = None  # local day suggestions come back; None: until resumed
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,7 @@ class GuidelinesView:
     accepted: bool  # the person accepted this version already
     can_accept: bool  # an ambassador who has not: show the Accept button
     changed: bool = False  # sent because the guidelines changed since they accepted
+    can_join: bool = False  # not an ambassador (yet): show how to join
 
 
 @dataclass(frozen=True)
@@ -214,3 +217,57 @@ class DigestView:
     first_name: str
     items: tuple[SuggestionView, ...]
     remaining: int = 0  # suggestions left for the next digest (this one was full)
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    """The settings form (``settings``): every preference, pre-filled with the person's
+    current choices, or with what they just submitted plus the error to fix (Teams shows
+    errors by sending the form again; Slack shows them next to the field)."""
+
+    locale: str
+    topics: tuple[TopicChoice, ...]
+    networks: tuple[NetworkChoice, ...]
+    languages: tuple[str, ...]  # locales offered, e.g. ("en", "fr")
+    language: str
+    delivery_mode: str  # immediate / daily / weekly
+    delivery_modes: tuple[str, ...]
+    quiet_start: str | None  # "HH:MM", local time
+    quiet_end: str | None
+    weekly_cap: int | None
+    max_weekly_cap: int
+    mastodon_instance: str | None
+    error_field: str | None = None
+    error: Notice | None = None
+
+
+@dataclass(frozen=True)
+class PreferencesSummary:
+    """A person's preferences as the dashboard lists them."""
+
+    topics: tuple[str, ...]  # labels
+    networks: tuple[Network, ...]
+    language: str
+    delivery_mode: str
+    quiet_start: str | None
+    quiet_end: str | None
+    weekly_cap: int | None
+    mastodon_instance: str | None
+
+
+@dataclass(frozen=True)
+class HomeView:
+    """The Slack App Home dashboard: an invitation to join, or the ambassador's standing,
+    waiting suggestions and settings."""
+
+    locale: str
+    display_name: str
+    is_ambassador: bool
+    guidelines_version: str
+    profile: ProfileView | None = None
+    preferences: PreferencesSummary | None = None
+    paused: bool = False
+    resumes_on: date | None = None  # local day suggestions come back; None: until resumed
+    pending: tuple[SuggestionView, ...] = ()
+    # Badges come with issue 6: the dashboard shows this section only when it is non-empty.
+    badges: tuple[str, ...] = ()

@@ -155,6 +155,9 @@ def _ambassador(row: AmbassadorRow, identity: IdentityRow, topics: Sequence[str]
         weekly_cap=row.weekly_cap,
         delivery_mode=row.delivery_mode,
         unreachable=row.unreachable_at is not None,
+        mastodon_instance=row.mastodon_instance,
+        paused_at=row.paused_at,
+        paused_until=row.paused_until,
     )
 
 
@@ -387,6 +390,7 @@ class SqlAmbassadors:
             row.guidelines_accepted_at = now
             row.networks = [n.value for n in enrolment.networks]
             row.left_at = None
+            row.paused_at = row.paused_until = None  # joining again ends a pause
             session.add(row)
             await session.flush()
             assert row.id is not None  # noqa: S101
@@ -535,6 +539,8 @@ class SqlContents:
         match: Any = and_(
             AmbassadorRow.status == AmbassadorStatus.ACTIVE.value,
             AmbassadorRow.unreachable_at.is_(None),
+            # Paused people get nothing published meanwhile (a dated pause ends by itself).
+            or_(AmbassadorRow.paused_at.is_(None), AmbassadorRow.paused_until <= now),
         )
         if content.audience == Audience.INTERESTED.value:
             match = and_(
@@ -1428,3 +1434,7 @@ class SqlStore:
         self.bot_messages = SqlBotMessages(db)
         self.jobs = SqlJobRuns(db)
         self.addresses = SqlAddressBook(db)
+        # Imported here: the preferences module builds on this one.
+        from content_store.preferences import SqlPreferences
+
+        self.preferences = SqlPreferences(db)

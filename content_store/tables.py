@@ -68,6 +68,9 @@ class AmbassadorRow(SQLModel, table=True):
     )
     unreachable_at: datetime | None = _ts(nullable=True)  # the platform refused them for good
     unreachable_reason: str | None = Field(default=None, max_length=64)
+    mastodon_instance: str | None = Field(default=None, max_length=253)  # a host name
+    paused_at: datetime | None = _ts(nullable=True)  # paused: no suggestions ...
+    paused_until: datetime | None = _ts(nullable=True)  # ... until then (None: until resumed)
 
 
 class IdentityRow(SQLModel, table=True):

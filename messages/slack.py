@@ -23,11 +23,13 @@ from bot.views import (
     EnrolmentForm,
     GuidelinesView,
     HelpView,
+    HomeView,
     LeaderboardView,
     Notice,
     PostForm,
     ProfileView,
     ReminderView,
+    SettingsForm,
     StatusView,
     SuggestionView,
 )
@@ -191,6 +193,14 @@ class SlackRenderer:
         """The curator's form to send content."""
         texts = max(1, min(form.max_texts, MAX_TEXT_INPUTS))
         return self._view("slack/post.json.j2", form.locale, form=form, texts=texts)
+
+    def settings_modal(self, form: SettingsForm) -> dict[str, Any]:
+        """The settings modal: every preference, pre-filled (``SETTINGS_VIEW``)."""
+        return self._view("slack/settings.json.j2", form.locale, form=form)
+
+    def home(self, view: HomeView) -> dict[str, Any]:
+        """The App Home tab (``views.publish``): the join invitation or the dashboard."""
+        return self._view("slack/home.json.j2", view.locale, view=view)
 
     # --- web ------------------------------------------------------------------------------
 

@@ -95,3 +95,32 @@ def share_value(delivery_id: int, network: str) -> str:
 def text_block_id(index: int) -> str:
     """The ``block_id`` of the ``index``-th (1-based) suggested text input."""
     return f"{TEXT_BLOCK_PREFIX}{index}"
+
+
+# --- settings modal (``SETTINGS_VIEW``): every preference ------------------------------------
+# ``topics`` and ``networks`` as in the join modal, then ``language`` (static select of
+# locales), ``delivery_mode`` (radio buttons: immediate / daily / weekly), ``quiet_start``
+# and ``quiet_end`` (optional timepickers, view state ``selected_time`` "HH:MM"),
+# ``weekly_cap`` (optional number input, view state ``value``) and ``mastodon_instance``
+# (optional plain text input).
+SETTINGS_VIEW: Final = "settings"
+LANGUAGE_BLOCK: Final = "language"
+LANGUAGE_ACTION: Final = "language"
+MODE_BLOCK: Final = "delivery_mode"
+MODE_ACTION: Final = "delivery_mode"
+QUIET_START_BLOCK: Final = "quiet_start"
+QUIET_START_ACTION: Final = "quiet_start"
+QUIET_END_BLOCK: Final = "quiet_end"
+QUIET_END_ACTION: Final = "quiet_end"
+CAP_BLOCK: Final = "weekly_cap"
+CAP_ACTION: Final = "weekly_cap"
+INSTANCE_BLOCK: Final = "mastodon_instance"
+INSTANCE_ACTION: Final = "mastodon_instance"
+
+# --- App Home (and the guidelines message's Join button) -------------------------------------
+HOME_JOIN_ACTION: Final = "home_join"  # opens the join modal
+HOME_SETTINGS_ACTION: Final = "home_settings"  # opens the settings modal
+HOME_PAUSE_ACTION: Final = "home_pause"  # pauses until resumed
+HOME_RESUME_ACTION: Final = "home_resume"
+HOME_LEAVE_ACTION: Final = "home_leave"  # with a confirmation dialog
+HOME_GUIDELINES_ACTION: Final = "home_guidelines"  # DMs the guidelines

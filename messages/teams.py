@@ -34,6 +34,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ReminderView,
+    SettingsForm,
     StatusView,
     SuggestionView,
 )
@@ -234,6 +235,18 @@ class TeamsRenderer:
         """The preferences card: topics and networks, nothing to accept."""
         return self._message(
             "teams/join.json.j2", form.locale, form=form, joining=False, guidelines=[]
+        )
+
+    def settings_card(self, form: SettingsForm) -> TeamsMessage:
+        """The settings card: every preference (``SETTINGS``), with the error to fix on top
+        when ``form.error`` is set (Teams cards have no per-field errors)."""
+        error_text = ""
+        if form.error is not None:
+            error_text = self._templates.plain(
+                f"notice.{form.error.key}", form.locale, **dict(form.error.params)
+            )
+        return self._message(
+            "teams/settings.json.j2", form.locale, form=form, error_text=error_text
         )
 
     def post_card(self, form: PostForm) -> TeamsMessage:

@@ -107,3 +107,20 @@ def split_choices(value: object) -> list[str]:
     if not isinstance(value, str):
         return []
     return [part.strip() for part in value.split(CHOICE_SEPARATOR) if part.strip()]
+
+
+# --- settings card (``settings``; issue 5) ---------------------------------------------------
+# ``OPEN_SETTINGS`` (help, profile...): ``{"advocacy": "open_settings"}``; the bot answers with
+# the settings card. ``SETTINGS`` (settings card): ``{"advocacy": "settings", "topics",
+# "networks", "language": "en" | "fr", "delivery_mode": "immediate" | "daily" | "weekly",
+# "quiet_start": "HH:MM" | "", "quiet_end": "HH:MM" | "", "weekly_cap": "5" | "",
+# "mastodon_instance": "mastodon.social" | ""}``. A refused value gets the card back, as
+# submitted, with the error on top.
+SETTINGS: Final = "settings"
+OPEN_SETTINGS: Final = "open_settings"
+LANGUAGE: Final = "language"  # single expanded Input.ChoiceSet
+MODE: Final = "delivery_mode"  # single expanded Input.ChoiceSet
+QUIET_START: Final = "quiet_start"  # Input.Time
+QUIET_END: Final = "quiet_end"  # Input.Time
+CAP: Final = "weekly_cap"  # Input.Text (a number, or empty)
+INSTANCE: Final = "mastodon_instance"  # Input.Text

@@ -313,3 +313,45 @@ def stale(req: SignedRequest) -> SignedRequest:
     return dataclasses.replace(
         req, headers={**req.headers, **sign(req.body, req.secret, ts)}, timestamp=ts
     )
+
+
+def home_block_actions(
+    *,
+    user_id: str,
+    action_id: str,
+    value: str,
+    secret: str,
+    team_id: str = TEAM_ID,
+    view_id: str = "VHOME00001",
+) -> SignedRequest:
+    """A button clicked in the App Home tab: the container is the home view, not a message
+    (no response_url, no channel)."""
+    payload = {
+        "type": "block_actions",
+        "user": _user(user_id, team_id),
+        **_envelope(team_id),
+        "container": {"type": "view", "view_id": view_id},
+        "view": {
+            "id": view_id,
+            "team_id": team_id,
+            "type": "home",
+            "callback_id": "",
+            "private_metadata": "",
+            "blocks": [],
+            "state": {"values": {}},
+            "hash": f"{int(time.time())}.{next(_sequence):08x}",
+            "app_id": API_APP_ID,
+            "bot_id": BOT_ID,
+        },
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "text": {"type": "plain_text", "text": action_id, "emoji": True},
+                "value": value,
+                "action_ts": _event_ts(),
+            }
+        ],
+    }
+    return _interactive(payload, secret, None)

@@ -118,6 +118,10 @@ class SlackGateway:
         """DM a rendered message (confirmations after a modal closes)."""
         return await self._post(user_id, message)
 
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Publish a person's App Home tab (``views.publish``)."""
+        await self._call(self._client.views_publish, user_id=user_id, view=view)
+
     async def profile(self, user_id: str) -> UserProfile:
         """A person's Slack profile, with their locale."""
         answer = await self._call(self._client.users_info, user=user_id, include_locale=True)

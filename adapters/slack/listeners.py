@@ -17,15 +17,18 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.gateway import SlackGateway
 from adapters.slack.translate import (
+    is_home_action,
     to_delivery_id,
     to_enrolment_choices,
+    to_home_opened,
     to_raw_post,
+    to_raw_preferences,
     to_reaction_event,
     to_share_click,
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import PostInline, Publish, parse_command
+from bot.commands import Pause, PostInline, Publish, parse_command
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.publishing import published_notice, raw_post_of, saved_notice
@@ -54,6 +57,16 @@ JOIN_FIELDS = {
     "accept": ids.ACCEPT_BLOCK,
     "topics": ids.TOPICS_BLOCK,
     "networks": ids.NETWORKS_BLOCK,
+}
+SETTINGS_FIELDS = {
+    "topics": ids.TOPICS_BLOCK,
+    "networks": ids.NETWORKS_BLOCK,
+    "language": ids.LANGUAGE_BLOCK,
+    "delivery_mode": ids.MODE_BLOCK,
+    "quiet_start": ids.QUIET_START_BLOCK,
+    "quiet_end": ids.QUIET_END_BLOCK,
+    "weekly_cap": ids.CAP_BLOCK,
+    "mastodon_instance": ids.INSTANCE_BLOCK,
 }
 
 
@@ -161,6 +174,15 @@ class SlackListeners:
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
             await reply(r.notice(published_notice(result), locale))
+        elif isinstance(command, Pause):
+            await reply(r.notice(await s.preferences.pause(user, command.days), locale))
+            await self._refresh_home(user)
+        elif command.name == "settings":
+            settings = await s.preferences.settings_form(user)
+            await client.views_open(trigger_id=trigger_id, view=r.settings_modal(settings))
+        elif command.name == "resume":
+            await reply(r.notice(await s.preferences.resume(user), locale))
+            await self._refresh_home(user)
         elif command.name == "help":
             await reply(
                 r.help(await s.ambassadors.help_view(user, locale=locale, command=self.d.command))
@@ -173,6 +195,7 @@ class SlackListeners:
             await client.views_open(trigger_id=trigger_id, view=r.join_modal(form))
         elif command.name == "leave":
             await reply(r.notice(await s.ambassadors.leave(user), locale))
+            await self._refresh_home(user)
         elif command.name == "guidelines":
             await reply(r.guidelines(await s.ambassadors.guidelines(user, locale=locale)))
         elif command.name == "me":
@@ -256,6 +279,7 @@ class SlackListeners:
                 raise InvalidInput("unknown_user") from error
             notice = await self.s.ambassadors.enrol(user, profile, enrolment)
             await reply(self.r.notice(notice, await self._locale(user)))
+            await self._refresh_home(user)
 
         await self._guarded(reply, locale, work)
 
@@ -286,6 +310,91 @@ class SlackListeners:
 
         await self._guarded(reply, locale, work)
 
+    async def on_settings_submitted(self, ack: Any, body: Mapping[str, Any]) -> None:
+        user = to_user_from_interaction(body)
+        raw = to_raw_preferences(body)
+        locale = await self._locale(user)
+        try:
+            preferences = self.s.preferences.validate(raw)
+        except InvalidInput as error:
+            block = SETTINGS_FIELDS.get(error.field or "topics", ids.TOPICS_BLOCK)
+            await ack(
+                response_action="errors",
+                errors={block: self.r.notice_text(error.notice, locale)},
+            )
+            return
+        await ack()
+        reply = self._dm(user)
+
+        async def work() -> None:
+            notice = await self.s.preferences.save(user, preferences)
+            await reply(self.r.notice(notice, preferences.locale))  # in their new language
+            await self._refresh_home(user)
+
+        await self._guarded(reply, locale, work)
+
+    # ---- App Home ----------------------------------------------------------------------
+
+    async def on_app_home_opened(self, body: Mapping[str, Any]) -> None:
+        user = to_home_opened(body)
+        if user is None:
+            return  # the Messages tab, or a payload without a person
+        await self._refresh_home(user)
+
+    async def _refresh_home(self, user: PlatformUser) -> None:
+        """Publish the person's App Home dashboard as it is now (best effort: a failure is
+        logged, the command that triggered it has done its job)."""
+        try:
+            view = await self.s.preferences.home(user)
+            await self.d.gateway.publish_home(user.user_id, self.r.home(view))
+        except Exception:
+            logger.exception("could not publish the App Home view")
+
+    async def on_home_open_form(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], client: Any
+    ) -> None:
+        """The Join button (App Home, guidelines message) or Edit settings (App Home)."""
+        await ack()
+        user = to_user_from_interaction(body)
+        locale = await self._locale(user)
+        trigger_id = str(body.get("trigger_id") or "")
+
+        async def work() -> None:
+            if action.get("action_id") == ids.HOME_SETTINGS_ACTION:
+                form = await self.s.preferences.settings_form(user)
+                await client.views_open(trigger_id=trigger_id, view=self.r.settings_modal(form))
+            else:
+                join = await self.s.ambassadors.join_form(user, locale=locale)
+                await client.views_open(trigger_id=trigger_id, view=self.r.join_modal(join))
+
+        await self._guarded(self._dm(user), locale, work)
+
+    async def on_home_button(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any]
+    ) -> None:
+        """Pause, Resume, Leave and Guidelines in the App Home: done, told by DM, and the
+        dashboard refreshed."""
+        await ack()
+        user = to_user_from_interaction(body)
+        locale = await self._locale(user)
+        reply = self._dm(user)
+        action_id = action.get("action_id")
+
+        async def work() -> None:
+            if action_id == ids.HOME_GUIDELINES_ACTION:
+                await reply(self.r.guidelines(await self.s.ambassadors.guidelines(user)))
+                return
+            if action_id == ids.HOME_PAUSE_ACTION:
+                notice = await self.s.preferences.pause(user, None)
+            elif action_id == ids.HOME_RESUME_ACTION:
+                notice = await self.s.preferences.resume(user)
+            else:
+                notice = await self.s.ambassadors.leave(user)
+            await reply(self.r.notice(notice, locale))
+            await self._refresh_home(user)
+
+        await self._guarded(reply, locale, work)
+
     # ---- suggestion buttons ----------------------------------------------------------
 
     async def on_share_clicked(
@@ -313,6 +422,9 @@ class SlackListeners:
             notice = await self.s.ambassadors.accept_guidelines(user, version)
             self.d.wake_sender()  # what waited for the acceptance goes out now
             await self._responder(respond)(self.r.notice(notice, await self._locale(user)))
+            if notice.key == "guidelines_outdated":  # show the latest, with its Accept button
+                latest = await self.s.ambassadors.guidelines(user)
+                await self._responder(respond)(self.r.guidelines(latest))
 
         await self._button(ack, body, respond, accept)
 
@@ -345,6 +457,8 @@ class SlackListeners:
         await ack()
         try:
             await act(user)
+            if is_home_action(body):
+                await self._refresh_home(user)  # a suggestion answered from the dashboard
         except AdvocacyError as refusal:
             logger.info("refused: %s %s", type(refusal).__name__, refusal)
             await self._safe_reply(reply, self.r.notice(refusal.notice, await self._locale(user)))
@@ -381,6 +495,17 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(ids.CONFIRM_ACTION)(listeners.on_confirm_clicked)
     app.action(ids.SKIP_ACTION)(listeners.on_skip_clicked)
     app.action(ids.ACCEPT_GUIDELINES_ACTION)(listeners.on_accept_guidelines)
+    app.view(ids.SETTINGS_VIEW)(listeners.on_settings_submitted)
+    app.event("app_home_opened")(listeners.on_app_home_opened)
+    app.action(ids.HOME_JOIN_ACTION)(listeners.on_home_open_form)
+    app.action(ids.HOME_SETTINGS_ACTION)(listeners.on_home_open_form)
+    for home_action in (
+        ids.HOME_PAUSE_ACTION,
+        ids.HOME_RESUME_ACTION,
+        ids.HOME_LEAVE_ACTION,
+        ids.HOME_GUIDELINES_ACTION,
+    ):
+        app.action(home_action)(listeners.on_home_button)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
 

@@ -22,6 +22,7 @@ from bot.model import (
     ReactionEvent,
     UserProfile,
 )
+from bot.preferences import RawPreferences
 from messages import slack_ids as ids
 
 Payload = Mapping[str, Any]
@@ -191,3 +192,41 @@ def to_reaction_event(body: Payload) -> ReactionEvent | None:
         added=event.get("type") == "reaction_added",
         occurred_at=occurred,
     )
+
+
+def _first(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
+    chosen = _selected(values, block_id, action_id)
+    return chosen[0] if chosen else None
+
+
+def to_raw_preferences(body: Payload) -> RawPreferences:
+    """The settings modal's fields, unchecked (``PreferencesService.validate`` checks)."""
+    values = _state(body)
+    quiet_start = _element(values, ids.QUIET_START_BLOCK, ids.QUIET_START_ACTION)
+    quiet_end = _element(values, ids.QUIET_END_BLOCK, ids.QUIET_END_ACTION)
+    return RawPreferences(
+        topics=_selected(values, ids.TOPICS_BLOCK, ids.TOPICS_ACTION),
+        networks=_selected(values, ids.NETWORKS_BLOCK, ids.NETWORKS_ACTION),
+        language=_first(values, ids.LANGUAGE_BLOCK, ids.LANGUAGE_ACTION),
+        delivery_mode=_first(values, ids.MODE_BLOCK, ids.MODE_ACTION),
+        quiet_start=_str(quiet_start.get("selected_time")) or None,
+        quiet_end=_str(quiet_end.get("selected_time")) or None,
+        weekly_cap=_text(values, ids.CAP_BLOCK, ids.CAP_ACTION),
+        mastodon_instance=_text(values, ids.INSTANCE_BLOCK, ids.INSTANCE_ACTION),
+    )
+
+
+def to_home_opened(body: Payload) -> PlatformUser | None:
+    """The person who opened the App Home's *Home* tab (None for the Messages tab)."""
+    event = body.get("event") or {}
+    if not isinstance(event, Mapping) or event.get("tab") != "home":
+        return None
+    team_id = _str(body.get("team_id"))
+    user_id = _str(event.get("user"))
+    return PlatformUser(Platform.SLACK, team_id, user_id) if team_id and user_id else None
+
+
+def is_home_action(body: Payload) -> bool:
+    """Whether a button was clicked in the App Home tab (its view needs refreshing)."""
+    view = body.get("view")
+    return isinstance(view, Mapping) and view.get("type") == "home"

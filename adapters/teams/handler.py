@@ -18,7 +18,13 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from adapters.teams.gateway import TeamsGateway, to_activity
-from adapters.teams.submit import to_delivery_id, to_enrolment_choices, to_raw_post, to_verb
+from adapters.teams.submit import (
+    to_delivery_id,
+    to_enrolment_choices,
+    to_raw_post,
+    to_raw_preferences,
+    to_verb,
+)
 from adapters.teams.translate import (
     tenant_of,
     to_channel_id,
@@ -29,7 +35,7 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import PostInline, Publish, parse_command
+from bot.commands import Pause, PostInline, Publish, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.publishing import published_notice, raw_post_of, saved_notice
@@ -178,6 +184,12 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
             await reply(r.notice(published_notice(result), locale))
+        elif isinstance(command, Pause):
+            await reply(r.notice(await s.preferences.pause(user, command.days), locale))
+        elif command.name == "settings":
+            await reply(r.settings_card(await s.preferences.settings_form(user)))
+        elif command.name == "resume":
+            await reply(r.notice(await s.preferences.resume(user), locale))
         elif command.name == "help":
             await reply(r.help(await s.ambassadors.help_view(user, locale=locale, command="")))
         elif command.name == "join":
@@ -219,6 +231,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             notice = await s.ambassadors.accept_guidelines(user, shown)
             self.d.wake_sender()  # what waited for the acceptance goes out now
             await reply(r.notice(notice, locale))
+            if notice.key == "guidelines_outdated":  # show the latest, with its Accept button
+                await reply(r.guidelines(await s.ambassadors.guidelines(user)))
         elif verb == ids.OPEN_JOIN:
             await reply(r.join_card(await s.ambassadors.join_form(user, locale=locale)))
         elif verb == ids.OPEN_PREFERENCES:
@@ -238,6 +252,21 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             s.ambassadors.validate_preferences(topics=topics, networks=networks)
             notice = await s.ambassadors.update_preferences(user, topics=topics, networks=networks)
             await reply(r.notice(notice, locale))
+        elif verb == ids.OPEN_SETTINGS:
+            await reply(r.settings_card(await s.preferences.settings_form(user)))
+        elif verb == ids.SETTINGS:
+            wanted = to_raw_preferences(value)
+            try:
+                preferences = s.preferences.validate(wanted)
+            except InvalidInput as error:  # the card again, as submitted, with the error
+                await reply(
+                    r.settings_card(
+                        await s.preferences.settings_form_with_error(user, wanted, error)
+                    )
+                )
+                return
+            notice = await s.preferences.save(user, preferences)
+            await reply(r.notice(notice, preferences.locale))  # in their new language
         elif verb == ids.POST:
             raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
             draft = s.publishing.validate(user, raw)

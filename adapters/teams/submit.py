@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content import RawPost
 from bot.errors import InvalidInput
 from bot.model import Audience
+from bot.preferences import RawPreferences
 from messages import teams_ids as ids
 
 Value = Mapping[str, Any]
@@ -106,4 +107,18 @@ def to_raw_post(value: Value, default_zone: ZoneInfo, client_zone: object = None
         publish_at=_moment(value, ids.PUBLISH_AT_DATE, ids.PUBLISH_AT_TIME, zone),
         expires_at=_moment(value, ids.EXPIRES_DATE, ids.EXPIRES_TIME, zone),
         important=value.get(ids.IMPORTANT) == ids.IMPORTANT_YES,
+    )
+
+
+def to_raw_preferences(value: Value) -> RawPreferences:
+    """The settings card's fields, unchecked (``PreferencesService.validate`` checks)."""
+    return RawPreferences(
+        topics=ids.split_choices(value.get(ids.TOPICS)),
+        networks=ids.split_choices(value.get(ids.NETWORKS)),
+        language=_str(value, ids.LANGUAGE),
+        delivery_mode=_str(value, ids.MODE),
+        quiet_start=_str(value, ids.QUIET_START),
+        quiet_end=_str(value, ids.QUIET_END),
+        weekly_cap=_str(value, ids.CAP),
+        mastodon_instance=_str(value, ids.INSTANCE),
     )

@@ -39,6 +39,7 @@ from bot.model import (
     PageMetadata,
     Platform,
     PlatformUser,
+    Preferences,
     PublishResult,
     ReactionEvent,
     RecordOutcome,
@@ -238,7 +239,7 @@ class MemoryContents:
                 ambassador.topics & set(content.topics)
             ):
                 continue
-            if ambassador.unreachable:
+            if ambassador.unreachable or ambassador.is_paused(now):
                 continue
             delivery_id = DeliveryId(next(self.s._ids))
             self.s.deliveries[delivery_id] = Delivery(
@@ -674,6 +675,62 @@ class MemoryJobRuns:
         self.s.job_runs.pop((job, slot), None)
 
 
+class MemoryPreferences:
+    """The preferences port over an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    def _set(self, ambassador_id: AmbassadorId, **changes: Any) -> Ambassador:
+        updated = replace(self.s.ambassadors_by_id[ambassador_id], **changes)
+        self.s.ambassadors_by_id[ambassador_id] = updated
+        return updated
+
+    async def save_preferences(
+        self, *, ambassador_id: AmbassadorId, preferences: Preferences
+    ) -> Ambassador:
+        p = preferences
+        return self._set(
+            ambassador_id,
+            topics=p.topics,
+            networks=p.networks,
+            locale=p.locale,
+            delivery_mode=p.delivery_mode,
+            quiet_start=p.quiet_start,
+            quiet_end=p.quiet_end,
+            weekly_cap=p.weekly_cap,
+            mastodon_instance=p.mastodon_instance,
+        )
+
+    async def pause(
+        self, *, ambassador_id: AmbassadorId, now: datetime, until: datetime | None
+    ) -> Ambassador:
+        return self._set(ambassador_id, paused_at=now, paused_until=until)
+
+    async def resume(self, *, ambassador_id: AmbassadorId) -> Ambassador:
+        return self._set(ambassador_id, paused_at=None, paused_until=None)
+
+    async def pending_suggestions(
+        self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
+    ) -> Sequence[Delivery]:
+        answers = (InteractionKind.CONFIRMED_SHARE, InteractionKind.SKIP)
+        acted = {d for d, i in self.s.interactions.values() if d is not None and i.kind in answers}
+        found = [
+            d
+            for d in self.s.deliveries.values()
+            if d.ambassador_id == ambassador_id
+            and d.status is DeliveryStatus.SENT
+            and d.id not in acted
+            and self.s.contents[d.content_id].status is ContentStatus.PUBLISHED
+            and (
+                self.s.contents[d.content_id].expires_at is None
+                or now < (self.s.contents[d.content_id].expires_at or now)
+            )
+        ]
+        found.sort(key=lambda d: (d.sent_at or now, d.id), reverse=True)
+        return found[:limit]
+
+
 @dataclass
 class MemoryPorts:
     """The fake store, exposed port by port like ``SqlStore``."""
@@ -689,6 +746,7 @@ class MemoryPorts:
         self.bot_messages = MemoryBotMessages(self.store)
         self.jobs = MemoryJobRuns(self.store)
         self.addresses = MemoryAddressBook(self.store)
+        self.preferences = MemoryPreferences(self.store)
 
 
 @dataclass

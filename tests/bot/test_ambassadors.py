@@ -154,11 +154,12 @@ async def test_enrol_welcomes_with_labels_in_the_persons_locale(world: World) ->
         person(1), UserProfile("Zoé Martin", locale="fr"), enrolment
     )
     assert notice == Notice(
-        "welcome",
+        "welcome_settings",
         {
             "name": "Zoé Martin",
             "topics": ["Ingénierie", "Events"],
             "networks": ["linkedin", "bluesky"],
+            "app_home": True,
         },
     )
     stored = await world.ports.ambassadors.get_by_user(person(1))

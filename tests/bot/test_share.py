@@ -24,9 +24,11 @@ TEXT_AND_URL = {
     Network.X: "https://twitter.com/intent/tweet",
     Network.THREADS: "https://www.threads.net/intent/post",
 }
+INSTANCE = "mastodon.social"  # Mastodon's share page is on the person's own instance
 TEXT_WITH_LINK = {
     Network.BLUESKY: "https://bsky.app/intent/compose",
     Network.WHATSAPP: "https://wa.me/",
+    Network.MASTODON: f"https://{INSTANCE}/share",
 }
 HEAVY_TEXTS = [
     "🚀" * 1_500,
@@ -38,7 +40,7 @@ HEAVY_TEXTS = [
 
 def intent(network: Network, text: str = TEXT, link: str = LINK) -> tuple[str, dict[str, str]]:
     """The intent URL without its query, and its decoded parameters (each given once)."""
-    url = share_intent_url(network, link, text)
+    url = share_intent_url(network, link, text, instance=INSTANCE)
     parts = urlsplit(url)
     params = parse_qs(parts.query, keep_blank_values=True, strict_parsing=True)
     assert all(len(values) == 1 for values in params.values()), url
@@ -87,7 +89,7 @@ def test_bluesky_and_whatsapp_take_the_link_inside_the_text(network: Network, ba
 @pytest.mark.parametrize("network", list(Network))
 def test_the_link_is_percent_encoded(network: Network) -> None:
     link = f"{PUBLIC_URL}/r/tok?a=1&b=two words#frag"
-    url = share_intent_url(network, link, TEXT)
+    url = share_intent_url(network, link, TEXT, instance=INSTANCE)
     assert quote(link, safe="") in url or quote(f"{TEXT} {link}", safe="") in url
     assert "?a=1" not in url
     assert "#frag" not in url
@@ -134,7 +136,7 @@ def test_non_ascii_text_survives_the_round_trip(network: Network) -> None:
 @pytest.mark.parametrize("text", HEAVY_TEXTS)
 @pytest.mark.parametrize("network", list(Network))
 def test_every_intent_fits_a_slack_button(network: Network, text: str) -> None:
-    url = share_intent_url(network, LINK, text)
+    url = share_intent_url(network, LINK, text, instance=INSTANCE)
     assert len(url) <= SLACK_BUTTON_URL
     if takes_text(network):
         offered = shared_text(network, text)
@@ -145,3 +147,19 @@ def test_every_intent_fits_a_slack_button(network: Network, text: str) -> None:
 @pytest.mark.parametrize("text", ["日本語のテキスト" * 60, "a" * 400])
 def test_x_weighted_length_fits_280(text: str) -> None:
     assert x_weight(shared_text(Network.X, text)) + 1 + X_URL_WEIGHT <= X_LIMIT
+
+
+def test_mastodon_opens_the_persons_own_instance_and_fits_500() -> None:
+    base, params = intent(Network.MASTODON, "mot " * 300)
+    assert base == "https://mastodon.social/share"
+    text = params["text"].removesuffix(f" {LINK}")
+    # Mastodon counts any URL as 23 characters within its 500.
+    assert len(text) + 1 + X_URL_WEIGHT <= 500
+    assert text.endswith(ELLIPSIS)
+    other = share_intent_url(Network.MASTODON, LINK, TEXT, instance="eldritch.cafe")
+    assert other.startswith("https://eldritch.cafe/share?text=")
+
+
+def test_mastodon_without_an_instance_is_a_programming_error() -> None:
+    with pytest.raises(ValueError, match="instance"):
+        share_intent_url(Network.MASTODON, LINK, TEXT)

@@ -29,6 +29,7 @@ from bot.views import (
     NetworkChoice,
     Notice,
     PostForm,
+    PreferencesSummary,
     ProfileView,
     ReminderView,
     ScheduledJob,
@@ -90,7 +91,42 @@ TOPICS_12 = (
 )
 
 # Representative parameters for every notice the domain can raise.
+INSTANCE = "mastodon.social"  # the share page of Mastodon is on the person's own instance
+
 NOTICES: dict[str, dict[str, object]] = {
+    # --- preferences, pause (issue 5, item 2) ---
+    "welcome_settings": {
+        "name": "Marie",
+        "topics": ["AI", "Cloud"],
+        "networks": ["linkedin", "mastodon"],
+        "app_home": True,
+    },
+    "settings_saved": {
+        "summary": PreferencesSummary(
+            ("AI",),
+            (Network.LINKEDIN, Network.MASTODON),
+            "fr",
+            "daily",
+            "20:00",
+            "08:00",
+            5,
+            "mastodon.social",
+        )
+    },
+    "paused": {},
+    "paused_until": {"day": date(2026, 12, 1)},
+    "resumed": {},
+    "not_paused": {},
+    "bad_pause_days": {"limit": 365},
+    "mastodon_instance_missing": {},
+    "mastodon_instance_invalid": {"value": "https://mastodon.social/@me"},
+    "bad_clock_time": {"value": "25:99"},
+    "quiet_hours_incomplete": {},
+    "quiet_hours_empty": {},
+    "bad_weekly_cap": {"limit": 50},
+    "unknown_language": {"known": ("en", "fr")},
+    "unknown_delivery_mode": {},
+    # ---
     "welcome": {"name": "Marie", "topics": ["AI", "Cloud"], "networks": ["linkedin", "x"]},
     "preferences_saved": {"topics": ["Cloud"], "networks": ["linkedin", "bluesky", "xing"]},
     "left": {"name": "Marie Curie"},
@@ -167,7 +203,8 @@ def suggestion(locale: str = "en", **changes: Any) -> SuggestionView:
         "content_url": "https://example.com/blog/paris-office",
         "text": text,
         "buttons": tuple(
-            ShareButton(n, share_intent_url(n, link, text), clicked=n in clicked) for n in networks
+            ShareButton(n, share_intent_url(n, link, text, instance=INSTANCE), clicked=n in clicked)
+            for n in networks
         ),
     }
     fields.update(changes)

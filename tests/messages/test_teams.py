@@ -42,6 +42,7 @@ from messages.teams import (
     card_bytes,
     guidelines_paragraphs,
 )
+from tests.messages.test_prefs_rendering import settings_form
 from tests.messages.test_slack_rendering import (
     COUNTS,
     GUIDELINES,
@@ -115,6 +116,8 @@ VERBS = {
     ids.POST,
     ids.OPEN_POST,
     ids.ACCEPT_GUIDELINES,
+    ids.SETTINGS,
+    ids.OPEN_SETTINGS,
 }
 
 
@@ -386,6 +389,10 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
         lambda r, loc: r.guidelines(guidelines_view(loc, "ask")),
         {"en": "updated our social media guidelines", "fr": "Nous avons mis à jour"},
     ),
+    "settings_card": (
+        lambda r, loc: r.settings_card(settings_form(loc)),
+        {"en": "Quiet hours start", "fr": "Début des heures calmes"},
+    ),
     "post_card": (
         lambda r, loc: r.post_card(PostForm(loc, topic_choices(12), 3, LIMITS)),
         {"en": "Schedule for later", "fr": "Programmer pour plus tard"},
@@ -591,8 +598,8 @@ def test_suggestion_share_buttons_go_three_per_row(renderer: TeamsRenderer) -> N
     ]
     assert rows == [
         ["LinkedIn", "X", "Facebook"],
-        ["Bluesky", "Threads"],
-        ["XING", "WhatsApp"],
+        ["Bluesky", "Threads", "XING"],
+        ["WhatsApp", "Mastodon"],
     ]
 
 
@@ -640,11 +647,17 @@ def test_suggestion_at_the_limits(renderer: TeamsRenderer, locale: str) -> None:
         **{
             **view.__dict__,
             "text": "*" * 3000,
-            "buttons": tuple(ShareButton(n, "https://x.example/" + "u" * 2_980) for n in Network),
+            # Eight networks at Slack's longest button URL (Teams buttons normally carry the
+            # short /s/ redirect instead; nine such URLs would not fit a card at all).
+            "buttons": tuple(
+                ShareButton(n, "https://x.example/" + "u" * 2_980)
+                for n in Network
+                if n is not Network.MASTODON
+            ),
         }
     )
     tree = check_message(renderer.suggestion(huge), allowed_links={view.content_url})
-    assert len(open_urls(tree)) == len(Network)
+    assert len(open_urls(tree)) == len(Network) - 1
     assert "Container" not in tree.types  # the text was left out
     assert len(submits(tree)) == 2
 
@@ -799,7 +812,12 @@ def test_digest_with_full_share_intents_needs_fewer_items(renderer: TeamsRendere
                     **{
                         **v.__dict__,
                         "buttons": tuple(
-                            ShareButton(n, share_intent_url(n, "https://a.example/r/Xy7aQ2", text))
+                            ShareButton(
+                                n,
+                                share_intent_url(
+                                    n, "https://a.example/r/Xy7aQ2", text, instance="m.example"
+                                ),
+                            )
                             for n in Network
                         ),
                     }
@@ -992,7 +1010,7 @@ def test_help(renderer: TeamsRenderer, locale: str, curator: bool, ambassador: b
     assert ("[--draft]" in text) is curator
     assert "**open\\_source**" in text
     verbs = [d[ids.ACTION_KEY] for d in submits(tree)]
-    assert verbs == [ids.OPEN_PREFERENCES if ambassador else ids.OPEN_JOIN] + (
+    assert verbs == [ids.OPEN_SETTINGS if ambassador else ids.OPEN_JOIN] + (
         [ids.OPEN_POST] if curator else []
     )
     with_command = all_text(

@@ -1,0 +1,125 @@
+"""Teams end to end for the settings card and pause / resume (issue 5)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from messages import teams_ids as ids
+from tests.adapters.teams.conftest import (
+    ALICE,
+    BOB,
+    CAROL,
+    TeamsBot,
+    actions_of,
+    card_of,
+    texts_of,
+)
+
+OPEN_URL = "Action.OpenUrl"
+
+
+def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
+
+
+def settings(**changes: Any) -> dict[str, Any]:
+    value: dict[str, Any] = {
+        ids.ACTION_KEY: ids.SETTINGS,
+        ids.TOPICS: "ai",
+        ids.NETWORKS: "linkedin,bluesky",
+        ids.LANGUAGE: "en",
+        ids.MODE: "immediate",
+        ids.QUIET_START: "",
+        ids.QUIET_END: "",
+        ids.CAP: "",
+        ids.INSTANCE: "",
+    }
+    value.update(changes)
+    return value
+
+
+async def test_settings_card_refuses_then_saves(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand", locale="fr-FR")
+    before = len(await teams_bot.wait_sent(BOB, 2))  # welcome, joined
+    await teams_bot.say(BOB, "settings")
+    card = card_of((await teams_bot.wait_sent(BOB, before + 1))[-1])
+    fields = inputs(card)
+    assert fields[ids.LANGUAGE]["value"] == "fr"
+    assert fields[ids.MODE]["value"] == "immediate"
+    assert "Vos réglages" in texts_of(card)
+
+    # A refused value: the card comes back as submitted, with the error on top.
+    status, _ = await teams_bot.submit(BOB, settings(**{ids.QUIET_START: "22:00", ids.CAP: "8"}))
+    assert status in (200, 201)
+    again = card_of((await teams_bot.wait_sent(BOB, before + 2))[-1])
+    assert again["body"][1]["text"].startswith("⚠️")
+    assert inputs(again)[ids.QUIET_START]["value"] == "22:00"
+    assert inputs(again)[ids.CAP]["value"] == "8"
+    assert await teams_bot.scalar("SELECT weekly_cap FROM ambassador") is None
+
+    status, _ = await teams_bot.submit(
+        BOB,
+        settings(
+            **{
+                ids.MODE: "weekly",
+                ids.QUIET_START: "22:00",
+                ids.QUIET_END: "07:00",
+                ids.CAP: "8",
+            }
+        ),
+    )
+    assert status in (200, 201)
+    saved = (await teams_bot.wait_sent(BOB, before + 3))[-1]
+    assert "Saved!" in (saved.text or "") + texts_of(saved.activity)  # in English now
+    await teams_bot.until_scalar(
+        "SELECT locale || delivery_mode || quiet_start || quiet_end || weekly_cap FROM ambassador",
+        "enweekly22:0007:008",
+    )
+
+
+async def test_pause_and_resume_by_typing(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    await teams_bot.join(CAROL, "Carol Smith")
+    await teams_bot.say(BOB, "pause")
+    await teams_bot.until_scalar("SELECT count(*) FROM ambassador WHERE paused_at IS NOT NULL", 1)
+    await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
+
+    def suggestions(user: str) -> list[Any]:
+        return [
+            a
+            for a in teams_bot.sent_to(user)
+            if a.attachments and any(x.get("type") == OPEN_URL for x in actions_of(card_of(a)))
+        ]
+
+    await teams_bot.connector.wait_for(lambda: suggestions(CAROL))
+    await teams_bot.until_scalar("SELECT count(*) FROM delivery", 1)  # none was made for Bob
+    assert suggestions(BOB) == []
+    await teams_bot.say(BOB, "me")
+    await teams_bot.connector.wait_for(lambda: "⏸️" in texts_of(teams_bot.sent_to(BOB)[-1].activity))
+
+    await teams_bot.say(BOB, "resume")
+    await teams_bot.until_scalar("SELECT count(*) FROM ambassador WHERE paused_at IS NULL", 2)
+    await teams_bot.say(ALICE, "post https://example.com/blog/next #ai Next one")
+    (next_one,) = await teams_bot.connector.wait_for(lambda: suggestions(BOB))
+    assert "blog/next" in texts_of(next_one.activity) + str(next_one.activity)
+
+
+async def test_accepting_outdated_guidelines_shows_the_latest(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    before = len(await teams_bot.wait_sent(BOB, 2))
+    async with teams_bot.runtime.store.db.engine.begin() as connection:
+        await connection.execute(text("UPDATE ambassador SET guidelines_version = 'v0'"))
+    old = {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v0"}
+    assert (await teams_bot.submit(BOB, old))[0] in (200, 201)
+    latest = (await teams_bot.wait_sent(BOB, before + 2))[-1]
+    data = [a.get("data", {}) for a in actions_of(card_of(latest))]
+    assert {ids.ACTION_KEY: ids.ACCEPT_GUIDELINES, ids.GUIDELINES_VERSION: "v1"} in data
+
+
+async def test_guidelines_before_joining_offer_to_join(teams_bot: TeamsBot) -> None:
+    await teams_bot.say(CAROL, "guidelines")
+    (card,) = await teams_bot.wait_sent(CAROL)
+    data = [a.get("data", {}) for a in actions_of(card_of(card))]
+    assert {ids.ACTION_KEY: ids.OPEN_JOIN} in data

@@ -1,0 +1,306 @@
+"""Settings form, App Home dashboard, pause and profile lines: Slack and Teams, EN and FR."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import pytest
+
+from bot.model import Network
+from bot.views import (
+    GuidelinesView,
+    HomeView,
+    NetworkChoice,
+    Notice,
+    PreferencesSummary,
+    ProfileView,
+    SettingsForm,
+    TopicChoice,
+)
+from messages import slack_ids, teams_ids
+from messages.render import Templates
+from messages.slack import SlackRenderer
+from messages.teams import TeamsRenderer
+from tests.messages.test_slack_rendering import (
+    NOTICES,
+    check_message,
+    check_view,
+    input_blocks,
+    suggestion,
+)
+
+LOCALES = ("en", "fr")
+NBSP = "\u00a0"
+APOSTROPHE = "\u2019"
+
+
+def settings_form(locale: str = "en", **changes: Any) -> SettingsForm:
+    form = SettingsForm(
+        locale=locale,
+        topics=(TopicChoice("ai", "AI", True), TopicChoice("cloud", "Cloud")),
+        networks=(
+            NetworkChoice(Network.LINKEDIN, True),
+            NetworkChoice(Network.X),
+            NetworkChoice(Network.MASTODON, True),
+        ),
+        languages=("en", "fr"),
+        language=locale,
+        delivery_mode="daily",
+        delivery_modes=("immediate", "daily", "weekly"),
+        quiet_start="20:00",
+        quiet_end="08:00",
+        weekly_cap=5,
+        max_weekly_cap=50,
+        mastodon_instance="mastodon.social",
+    )
+    return replace(form, **changes)
+
+
+def profile(locale: str = "en", **changes: Any) -> ProfileView:
+    view = ProfileView(locale, "Marie Curie", True, ("AI",), (Network.X,), 12, 340, 25, 3)
+    return replace(view, **changes)
+
+
+def home(locale: str = "en", **changes: Any) -> HomeView:
+    view = HomeView(
+        locale=locale,
+        display_name="Marie Curie",
+        is_ambassador=True,
+        guidelines_version="v1",
+        profile=profile(locale),
+        preferences=PreferencesSummary(
+            ("AI",), (Network.LINKEDIN,), locale, "immediate", None, None, None, None
+        ),
+        pending=(suggestion(locale),),
+    )
+    return replace(view, **changes)
+
+
+@pytest.fixture(scope="module")
+def templates() -> Templates:
+    return Templates()
+
+
+@pytest.fixture(scope="module")
+def slack(templates: Templates) -> SlackRenderer:
+    return SlackRenderer(templates)
+
+
+@pytest.fixture(scope="module")
+def teams(templates: Templates) -> TeamsRenderer:
+    return TeamsRenderer(templates)
+
+
+def texts(node: Any) -> str:
+    return json.dumps(node, ensure_ascii=False)
+
+
+# --- Slack: settings modal -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_settings_modal_is_prefilled_and_valid(slack: SlackRenderer, locale: str) -> None:
+    view = slack.settings_modal(settings_form(locale))
+    check_view(view)
+    assert view["callback_id"] == slack_ids.SETTINGS_VIEW
+    inputs = input_blocks(view)
+    assert set(inputs) == {
+        slack_ids.TOPICS_BLOCK,
+        slack_ids.NETWORKS_BLOCK,
+        slack_ids.INSTANCE_BLOCK,
+        slack_ids.LANGUAGE_BLOCK,
+        slack_ids.MODE_BLOCK,
+        slack_ids.QUIET_START_BLOCK,
+        slack_ids.QUIET_END_BLOCK,
+        slack_ids.CAP_BLOCK,
+    }
+    assert inputs[slack_ids.LANGUAGE_BLOCK]["element"]["initial_option"]["value"] == locale
+    assert inputs[slack_ids.MODE_BLOCK]["element"]["initial_option"]["value"] == "daily"
+    assert inputs[slack_ids.QUIET_START_BLOCK]["element"]["initial_time"] == "20:00"
+    assert inputs[slack_ids.QUIET_END_BLOCK]["element"]["initial_time"] == "08:00"
+    assert inputs[slack_ids.CAP_BLOCK]["element"]["initial_value"] == "5"
+    assert inputs[slack_ids.INSTANCE_BLOCK]["element"]["initial_value"] == "mastodon.social"
+    chosen = inputs[slack_ids.NETWORKS_BLOCK]["element"]["initial_options"]
+    assert [o["value"] for o in chosen] == ["linkedin", "mastodon"]
+    for block in (slack_ids.QUIET_START_BLOCK, slack_ids.CAP_BLOCK, slack_ids.INSTANCE_BLOCK):
+        assert inputs[block]["optional"] is True
+    expected = {"en": "Quiet hours start", "fr": "Début des heures calmes"}[locale]
+    assert expected in texts(view)
+
+
+def test_settings_modal_without_optional_values(slack: SlackRenderer) -> None:
+    view = slack.settings_modal(
+        settings_form(quiet_start=None, quiet_end=None, weekly_cap=None, mastodon_instance=None)
+    )
+    check_view(view)
+    inputs = input_blocks(view)
+    assert "initial_time" not in inputs[slack_ids.QUIET_START_BLOCK]["element"]
+    assert "initial_value" not in inputs[slack_ids.CAP_BLOCK]["element"]
+    assert "initial_value" not in inputs[slack_ids.INSTANCE_BLOCK]["element"]
+
+
+# --- Slack: App Home ----------------------------------------------------------------------------
+
+
+def actions_of(view: dict[str, Any]) -> list[str]:
+    return [e["action_id"] for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_home_for_a_newcomer_invites_to_join(slack: SlackRenderer, locale: str) -> None:
+    view = slack.home(HomeView(locale, "", False, "v1"))
+    check_view(view)
+    assert view["type"] == "home"
+    assert actions_of(view) == [slack_ids.HOME_JOIN_ACTION, slack_ids.HOME_GUIDELINES_ACTION]
+    assert {"en": "Join the programme", "fr": "Rejoindre le programme"}[locale] in texts(view)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_home_dashboard(slack: SlackRenderer, locale: str) -> None:
+    view = slack.home(home(locale))
+    check_view(view)
+    shown = texts(view)
+    assert {"en": "Waiting for you", "fr": "En attente de vous"}[locale] in shown
+    assert {"en": "340 points", "fr": "340 points"}[locale] in shown
+    actions = actions_of(view)
+    # The pending suggestion keeps its share buttons and answers (same ids as the DM).
+    assert slack_ids.share_action_id("linkedin") in actions
+    assert slack_ids.CONFIRM_ACTION in actions
+    assert actions[-4:] == [
+        slack_ids.HOME_SETTINGS_ACTION,
+        slack_ids.HOME_PAUSE_ACTION,
+        slack_ids.HOME_GUIDELINES_ACTION,
+        slack_ids.HOME_LEAVE_ACTION,
+    ]
+    leave = next(
+        e
+        for b in view["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == slack_ids.HOME_LEAVE_ACTION
+    )
+    assert "confirm" in leave
+    # No badges yet (issue 6): no badge section at all.
+    assert {"en": "Your badges", "fr": "Vos badges"}[locale] not in shown
+
+
+def test_home_paused_offers_resume_and_says_until_when(slack: SlackRenderer) -> None:
+    view = slack.home(home(paused=True, resumes_on=date(2026, 12, 1), pending=()))
+    check_view(view)
+    actions = actions_of(view)
+    assert slack_ids.HOME_RESUME_ACTION in actions
+    assert slack_ids.HOME_PAUSE_ACTION not in actions
+    assert "paused until December 1" in texts(view)
+    assert "Nothing waiting right now" in texts(view)
+
+
+def test_home_shows_badges_only_when_there_are_some(slack: SlackRenderer) -> None:
+    view = slack.home(home(badges=("🥇 First share",)))
+    check_view(view)
+    assert "Your badges" in texts(view)
+    assert "🥇 First share" in texts(view)
+
+
+def test_home_with_many_pending_stays_within_limits(slack: SlackRenderer) -> None:
+    many = tuple(suggestion("en", title=f"Post {i} <b> & co " * 20) for i in range(10))
+    view = slack.home(home(pending=many, badges=("x",) * 60))
+    check_view(view)
+    assert len(view["blocks"]) <= 100
+
+
+# --- Slack: notices, profile, guidelines ---------------------------------------------------------
+
+
+def test_saved_confirmation_lists_every_preference(slack: SlackRenderer) -> None:
+    text = slack.notice(Notice("settings_saved", NOTICES["settings_saved"]), "fr").text
+    assert f"C{APOSTROPHE}est enregistré{NBSP}!" in text
+    assert "Mastodon sur mastodon.social" in text
+    assert "Un récapitulatif quotidien" in text
+    assert "de 20:00 à 08:00" in text
+    assert "5 suggestions par semaine au plus" in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_profile_shows_the_pause(slack: SlackRenderer, locale: str) -> None:
+    message = slack.profile(profile(locale, paused=True, resumes_on=date(2026, 12, 1)))
+    check_message(message)
+    expected = {
+        "en": "paused until December 1",
+        "fr": f"en pause jusqu{APOSTROPHE}au 1er décembre",
+    }[locale]
+    assert expected in texts(message.blocks)
+    assert "paused" not in texts(slack.profile(profile()).blocks)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_guidelines_for_someone_who_has_not_joined_offer_to_join(
+    slack: SlackRenderer, locale: str
+) -> None:
+    view = GuidelinesView(locale, "Be kind.", "v1", False, False, can_join=True)
+    message = slack.guidelines(view)
+    check_message(message)
+    actions = [
+        e["action_id"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert actions == [slack_ids.HOME_JOIN_ACTION]
+
+
+# --- Teams ----------------------------------------------------------------------------------------
+
+
+def card_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_settings_card(teams: TeamsRenderer, locale: str) -> None:
+    from tests.messages.test_teams import check_message as check_card
+
+    message = teams.settings_card(settings_form(locale))
+    check_card(message)
+    assert message.card is not None
+    inputs = card_inputs(message.card)
+    assert inputs[teams_ids.LANGUAGE]["value"] == locale
+    assert inputs[teams_ids.MODE]["value"] == "daily"
+    assert inputs[teams_ids.QUIET_START]["value"] == "20:00"
+    assert inputs[teams_ids.CAP]["value"] == "5"
+    assert inputs[teams_ids.INSTANCE]["value"] == "mastodon.social"
+    assert inputs[teams_ids.NETWORKS]["value"] == "linkedin,mastodon"
+    submit = message.card["body"][-1]["actions"][0]
+    assert submit["data"] == {teams_ids.ACTION_KEY: teams_ids.SETTINGS}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_settings_card_shows_the_error_on_top(teams: TeamsRenderer, locale: str) -> None:
+    from tests.messages.test_teams import check_message as check_card
+
+    form = settings_form(
+        locale,
+        mastodon_instance="https://x",
+        error_field="mastodon_instance",
+        error=Notice("mastodon_instance_invalid", {"value": "https://x"}),
+    )
+    message = teams.settings_card(form)
+    check_card(message)
+    assert message.card is not None
+    second = message.card["body"][1]
+    assert second["text"].startswith("⚠️")
+    expected = {"en": f"doesn{APOSTROPHE}t look like", "fr": "ne ressemble pas"}[locale]
+    assert expected in second["text"]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_teams_profile_and_guidelines(teams: TeamsRenderer, locale: str) -> None:
+    from tests.messages.test_teams import check_message as check_card
+
+    paused = teams.profile(profile(locale, paused=True))
+    check_card(paused)
+    assert "⏸️" in texts(paused.card)
+    guidelines = teams.guidelines(
+        GuidelinesView(locale, "Be kind.", "v1", False, False, can_join=True)
+    )
+    check_card(guidelines)
+    assert teams_ids.OPEN_JOIN in texts(guidelines.card)
