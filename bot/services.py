@@ -17,18 +17,22 @@ from bot.model import Platform
 from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
+    AuditLog,
     BotMessageLog,
     ChatGateway,
     Clock,
     ContentRepository,
     DeliveryQueue,
     DeliveryRepository,
+    GroupDirectory,
     JobRunLedger,
     PageMetadataFetcher,
+    RoleGrants,
     SenderObserver,
 )
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
 
 
@@ -49,6 +53,10 @@ class StorePorts(Protocol):
     def jobs(self) -> JobRunLedger: ...
     @property
     def queue(self) -> DeliveryQueue: ...
+    @property
+    def grants(self) -> RoleGrants: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +71,9 @@ class Services:
     sender: Sender
     interactions: InteractionService
     leaderboard: LeaderboardService
+    roles: RoleService  # is_curator / require_curator: every feature's rights check
+    audit: AuditTrail  # record(actor, AuditAction...): every curator and admin action
+    admin: AdminService
 
 
 def wire_services(
@@ -81,8 +92,18 @@ def wire_services(
     monotonic: Monotonic = time.monotonic,
     observer: SenderObserver | None = None,
     busy: Callable[[], bool] = lambda: False,
+    roles_config: RolesConfig | None = None,
+    group_directories: Mapping[Platform, GroupDirectory] | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
+    roles = RoleService(
+        config=roles_config or RolesConfig.from_programme(programme),
+        grants=store.grants,
+        ambassadors=store.ambassadors,
+        directories=group_directories or {},
+        clock=clock,
+    )
+    audit = AuditTrail(log=store.audit, ambassadors=store.ambassadors, clock=clock)
     delivery = DeliveryService(
         deliveries=store.deliveries,
         ledger=store.ledger,
@@ -116,9 +137,15 @@ def wire_services(
             programme=programme,
             clock=clock,
             queue=store.queue,
+            roles=roles,
         ),
         publishing=PublishingService(
-            contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
+            contents=store.contents,
+            fetcher=fetcher,
+            programme=programme,
+            clock=clock,
+            roles=roles,
+            audit=audit,
         ),
         delivery=delivery,
         sender=sender,
@@ -144,5 +171,16 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+        ),
+        roles=roles,
+        audit=audit,
+        admin=AdminService(
+            roles=roles,
+            grants=store.grants,
+            audit_log=store.audit,
+            audit=audit,
+            ambassadors=store.ambassadors,
+            timezone=programme.timezone,
+            clock=clock,
         ),
     )

@@ -7,6 +7,7 @@ tampered payload becomes a polite message instead of a stack trace.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -191,3 +192,31 @@ def to_reaction_event(body: Payload) -> ReactionEvent | None:
         added=event.get("type") == "reaction_added",
         occurred_at=occurred,
     )
+
+
+_CHANNEL_REF = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|([^>]*))?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+def to_command_text(body: Payload) -> str:
+    """The text after ``/advocacy``. With ``should_escape: true`` (the manifest) Slack sends
+    mentions as ``<@U123|name>`` and channels as ``<#C123|name>``; a ``#topic`` that happens
+    to be a channel's name is turned back into ``#topic``."""
+    return _CHANNEL_REF.sub(lambda found: f"#{found.group(1)}", _str(body.get("text")))
+
+
+def to_mentioned_user(text: str, team_id: str) -> tuple[PlatformUser, str | None]:
+    """The person a command names: ``<@U123|name>``, ``<@U123>`` or a bare ``U123``.
+
+    Raises:
+        InvalidInput: when the text names nobody (``person_missing``).
+    """
+    words = text.split()
+    word = words[0] if len(words) == 1 else ""
+    found = _USER_MENTION.match(word)
+    if found:
+        return _user(team_id, found.group(1)), (found.group(2) or None)
+    if _USER_ID.match(word):
+        return _user(team_id, word), None
+    raise InvalidInput("person_missing", field="person")

@@ -24,12 +24,13 @@ from adapters.teams.translate import (
     to_channel_id,
     to_command_text,
     to_locale,
+    to_named_user,
     to_profile,
     to_reaction_events,
     to_scope,
     to_user,
 )
-from bot.commands import PostInline, Publish, parse_command
+from bot.commands import Audit, Curators, PostInline, Publish, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.publishing import published_notice, raw_post_of, saved_notice
@@ -99,7 +100,9 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             )
             return
         await self._guarded(
-            reply, locale, lambda: self._command(user, locale, to_command_text(activity), reply)
+            reply,
+            locale,
+            lambda: self._command(user, locale, to_command_text(activity), reply, activity),
         )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -169,7 +172,14 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             except Exception:
                 logger.exception("could not record a Teams reaction")
 
-    async def _command(self, user: PlatformUser, locale: str, text: str, reply: Reply) -> None:
+    async def _command(
+        self,
+        user: PlatformUser,
+        locale: str,
+        text: str,
+        reply: Reply,
+        activity: Mapping[str, Any] | None = None,
+    ) -> None:
         command = parse_command(text)
         s, r = self.s, self.r
         if isinstance(command, PostInline):
@@ -178,6 +188,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
             await reply(r.notice(published_notice(result), locale))
+        elif isinstance(command, Curators | Audit):
+            await self._admin(user, locale, command, reply, activity or {})
         elif command.name == "help":
             await reply(r.help(await s.ambassadors.help_view(user, locale=locale, command="")))
         elif command.name == "join":
@@ -197,7 +209,30 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         elif command.name == "status":
             await reply(r.status(await self.d.status.for_curator(user, locale)))
         elif command.name == "post":
-            await reply(r.post_card(s.publishing.post_form(user, locale)))
+            await reply(r.post_card(await s.publishing.post_form(user, locale)))
+
+    async def _admin(
+        self,
+        user: PlatformUser,
+        locale: str,
+        command: Curators | Audit,
+        reply: Reply,
+        activity: Mapping[str, Any],
+    ) -> None:
+        admin, r = self.s.admin, self.r
+        if isinstance(command, Audit):
+            view = await admin.audit(user, locale, limit=command.limit, before=command.before)
+            await reply(r.audit(view))
+        elif command.action == "list":
+            await reply(r.curators(await admin.curators(user, locale)))
+        else:
+            await self.s.roles.require_admin(user)  # refuse before reading the person
+            target, name = to_named_user(command.person, activity)
+            if command.action == "add":
+                notice = await admin.add_curator(user, target, name=name)
+            else:
+                notice = await admin.remove_curator(user, target)
+            await reply(r.notice(notice, locale))
 
     async def _submit(
         self,
@@ -224,7 +259,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         elif verb == ids.OPEN_PREFERENCES:
             await reply(r.preferences_card(await s.ambassadors.preferences_form(user)))
         elif verb == ids.OPEN_POST:
-            await reply(r.post_card(s.publishing.post_form(user, locale)))
+            await reply(r.post_card(await s.publishing.post_form(user, locale)))
         elif verb == ids.JOIN:
             topics, networks, version = to_enrolment_choices(value)
             enrolment = s.ambassadors.validate_enrolment(
@@ -240,7 +275,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.notice(notice, locale))
         elif verb == ids.POST:
             raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
-            draft = s.publishing.validate(user, raw)
+            draft = await s.publishing.validate(user, raw)
             await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
             await self._submit_draft(user, locale, draft, reply)
         else:
@@ -250,7 +285,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
     ) -> None:
         raw = raw_post_of(command, self.s.programme.timezone)
-        draft = self.s.publishing.validate(user, raw)
+        draft = await self.s.publishing.validate(user, raw)
         await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
         await self._submit_draft(user, locale, draft, reply)
 

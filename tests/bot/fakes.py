@@ -21,6 +21,7 @@ from bot.model import (
     AmbassadorId,
     AmbassadorStatus,
     Audience,
+    AuditEntry,
     ChatAddress,
     Content,
     ContentDraft,
@@ -42,6 +43,8 @@ from bot.model import (
     PublishResult,
     ReactionEvent,
     RecordOutcome,
+    Role,
+    RoleGrant,
     TrackedLink,
     UserProfile,
     workspace_key,
@@ -689,6 +692,8 @@ class MemoryPorts:
         self.bot_messages = MemoryBotMessages(self.store)
         self.jobs = MemoryJobRuns(self.store)
         self.addresses = MemoryAddressBook(self.store)
+        self.grants = MemoryRoleGrants()
+        self.audit = MemoryAuditLog()
 
 
 @dataclass
@@ -744,4 +749,95 @@ class FakeChatGateway:
         return MessageRef(channel_id, f"{len(self.boards)}.000200")
 
 
-__all__ = ["DeliveryFailed", "FakeChatGateway", "InMemoryStore", "MemoryPorts", "RateLimited"]
+class MemoryRoleGrants:
+    """``RoleGrants`` over a dict keyed by (person, role)."""
+
+    def __init__(self) -> None:
+        self.grants: dict[tuple[PlatformUser, Role], RoleGrant] = {}
+
+    async def grant(
+        self,
+        *,
+        user: PlatformUser,
+        role: Role,
+        display_name: str,
+        granted_by: PlatformUser,
+        now: datetime,
+    ) -> bool:
+        if (user, role) in self.grants:
+            return False
+        self.grants[(user, role)] = RoleGrant(user, role, display_name[:200], granted_by, now)
+        return True
+
+    async def revoke(self, *, user: PlatformUser, role: Role) -> bool:
+        return self.grants.pop((user, role), None) is not None
+
+    async def has(self, user: PlatformUser, role: Role) -> bool:
+        return (user, role) in self.grants
+
+    async def list(self, role: Role) -> Sequence[RoleGrant]:
+        found = [g for (_, r), g in self.grants.items() if r is role]
+        return sorted(found, key=lambda g: g.granted_at)
+
+
+class MemoryAuditLog:
+    """``AuditLog`` over a list (ids grow from 1)."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    async def record(
+        self,
+        *,
+        actor: PlatformUser,
+        actor_name: str,
+        action: str,
+        target: str | None,
+        details: Mapping[str, str | int | bool | None],
+        at: datetime,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            len(self.entries) + 1, at, actor, actor_name, action, target, dict(details)
+        )
+        self.entries.append(entry)
+        return entry
+
+    async def recent(self, *, limit: int, before: int | None = None) -> Sequence[AuditEntry]:
+        found = [e for e in self.entries if before is None or e.id < before]
+        return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
+
+
+@dataclass
+class FakeGroupDirectory:
+    """A ``GroupDirectory`` whose groups the test sets; counts reads, can fail or block."""
+
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    directory_ids: dict[PlatformUser, str] = field(default_factory=dict)
+    reads: int = 0
+    failing: bool = False
+    gate: Any = None  # an asyncio.Event the read waits for, when set
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        self.reads += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failing:
+            raise ConnectionError("directory unavailable")
+        return self.groups.get(group_id, frozenset())
+
+    async def directory_id(self, user: PlatformUser) -> str | None:
+        if user.platform is Platform.SLACK:
+            return user.user_id
+        return self.directory_ids.get(user)
+
+
+__all__ = [
+    "DeliveryFailed",
+    "FakeChatGateway",
+    "FakeGroupDirectory",
+    "InMemoryStore",
+    "MemoryAuditLog",
+    "MemoryPorts",
+    "MemoryRoleGrants",
+    "RateLimited",
+]
