@@ -53,6 +53,7 @@ from advocacy_bot.settings import (
     build_programme,
     build_roles_config,
     build_sender_settings,
+    graph_credentials,
     load_config,
     load_guidelines,
 )
@@ -178,12 +179,13 @@ def build_runtime(
     if sender_client is not None and roles_config.groups.get(Platform.SLACK):
         directories[Platform.SLACK] = SlackGroupDirectory(sender_client)
     graph_http: httpx.AsyncClient | None = None
-    if roles_config.groups.get(Platform.TEAMS):
+    credentials = graph_credentials(env)
+    if roles_config.groups.get(Platform.TEAMS) and credentials is not None:
         graph_http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
         graph = GraphClient(
             tenant_id=roles_config.group_workspace[Platform.TEAMS],
-            client_id=teams.app_id,
-            client_secret=teams.app_password,
+            client_id=credentials[0],
+            client_secret=credentials[1],
             http=graph_http,
             login_url=env.MICROSOFT_LOGIN_URL,
             graph_url=env.MICROSOFT_GRAPH_URL,

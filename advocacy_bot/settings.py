@@ -69,6 +69,9 @@ class Environment(BaseSettings):
     # Microsoft Graph (Teams roles from Entra groups): another cloud's, or a local fake's.
     MICROSOFT_GRAPH_URL: str = "https://graph.microsoft.com"
     MICROSOFT_LOGIN_URL: str = "https://login.microsoftonline.com"
+    # The app registration that reads the groups; default: the bot's (MICROSOFT_APP_*).
+    MICROSOFT_GRAPH_CLIENT_ID: str | None = None
+    MICROSOFT_GRAPH_CLIENT_SECRET: SecretStr | None = None
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod
@@ -418,10 +421,11 @@ def build_roles_config(config: Config, env: Environment) -> RolesConfig:
                 "roles.teams_aad_groups: set its tenant (or MICROSOFT_APP_TENANT_ID): "
                 "Microsoft Graph reads the groups of one directory"
             )
-        if not (env.MICROSOFT_APP_ID and env.MICROSOFT_APP_PASSWORD):
+        if graph_credentials(env) is None:
             raise ConfigError(
-                "roles.teams_aad_groups needs MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD "
-                "(the app reads the groups with the GroupMember.Read.All application permission)"
+                "roles.teams_aad_groups needs MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or "
+                "MICROSOFT_GRAPH_CLIENT_ID and MICROSOFT_GRAPH_CLIENT_SECRET): the app reads "
+                "the groups with the GroupMember.Read.All application permission"
             )
         workspace[Platform.TEAMS] = tenant
     return RolesConfig(
@@ -434,3 +438,13 @@ def build_roles_config(config: Config, env: Environment) -> RolesConfig:
         group_workspace=workspace,
         group_ttl=timedelta(seconds=roles.group_cache_seconds),
     )
+
+
+def graph_credentials(env: Environment) -> tuple[str, str] | None:
+    """The app id and secret Microsoft Graph is read with: ``MICROSOFT_GRAPH_CLIENT_*`` when
+    set, else the bot's own ``MICROSOFT_APP_*``; None when neither pair is complete."""
+    if env.MICROSOFT_GRAPH_CLIENT_ID and env.MICROSOFT_GRAPH_CLIENT_SECRET:
+        return env.MICROSOFT_GRAPH_CLIENT_ID, env.MICROSOFT_GRAPH_CLIENT_SECRET.get_secret_value()
+    if env.MICROSOFT_APP_ID and env.MICROSOFT_APP_PASSWORD:
+        return env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD.get_secret_value()
+    return None

@@ -81,7 +81,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = _with_entities(turn_context.activity.serialize(), turn_context)
         reply = _replier(turn_context)
         try:
             user = to_user(activity)
@@ -333,6 +333,16 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         except Exception:
             logger.exception("Teams handler failed")
             await _safe(reply, self.r.notice(Notice("error"), locale))
+
+
+def _with_entities(activity: dict[str, Any], turn_context: TurnContext) -> dict[str, Any]:
+    """The activity's JSON with its entities whole: botbuilder's ``Entity`` keeps a mention's
+    ``mentioned`` and ``text`` only as additional properties, which ``serialize()`` drops."""
+    entities = turn_context.activity.entities or []
+    activity["entities"] = [
+        {**(getattr(e, "additional_properties", None) or {}), "type": e.type} for e in entities
+    ]
+    return activity
 
 
 def _replier(turn_context: TurnContext) -> Reply:
