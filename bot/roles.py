@@ -359,7 +359,10 @@ class AdminService:
                         source=RoleSource.GRANT.value,
                         user_id=grant.user.user_id,
                         name=grant.display_name,
-                        granted_by=grant.granted_by.user_id,
+                        # Slack shows a mention by id; elsewhere the name is what people read.
+                        granted_by=grant.granted_by.user_id
+                        if platform is Platform.SLACK
+                        else await self._name(grant.granted_by, None),
                         since=grant.granted_at.astimezone(self._zone).date(),
                     )
                 )

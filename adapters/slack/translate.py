@@ -199,11 +199,24 @@ _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|([^>]*))?>$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
 
 
+_ANY_MENTION = re.compile(r"<[@!]([^>|]*)(?:\|([^>]*))?>")
+
+
 def to_command_text(body: Payload) -> str:
     """The text after ``/advocacy``. With ``should_escape: true`` (the manifest) Slack sends
-    mentions as ``<@U123|name>`` and channels as ``<#C123|name>``; a ``#topic`` that happens
-    to be a channel's name is turned back into ``#topic``."""
-    return _CHANNEL_REF.sub(lambda found: f"#{found.group(1)}", _str(body.get("text")))
+    mentions as ``<@U123|name>`` and channels as ``<#C123|name>``: a ``#topic`` that happens
+    to be a channel's name is turned back into ``#topic``, and outside ``curators`` (which
+    needs the member id) a mention is turned back into the ``@name`` that was typed, so a
+    suggested text reads as written."""
+    text = _CHANNEL_REF.sub(lambda found: f"#{found.group(1)}", _str(body.get("text")))
+    if text.lstrip().lower().startswith("curators"):
+        return text
+    return _ANY_MENTION.sub(_typed_mention, text)
+
+
+def _typed_mention(found: re.Match[str]) -> str:
+    label = (found.group(2) or found.group(1).split("^")[-1]).lstrip("@")
+    return f"@{label}"
 
 
 def to_mentioned_user(text: str, team_id: str) -> tuple[PlatformUser, str | None]:

@@ -15,6 +15,16 @@ def test_channel_references_become_topics_again() -> None:
     assert to_command_text({}) == ""
 
 
+def test_mentions_read_as_typed_except_for_curators() -> None:
+    typed = "post <https://example.com/a> Thanks <@U05BOB0002|bob>, <!here> <!subteam^S0C|@comms>"
+    assert to_command_text({"text": typed}) == (
+        "post <https://example.com/a> Thanks @bob, @here @comms"
+    )
+    assert to_command_text({"text": "curators add <@U05BOB0002|bob>"}) == (
+        "curators add <@U05BOB0002|bob>"
+    )
+
+
 @pytest.mark.parametrize(
     ("text", "user_id", "name"),
     [
