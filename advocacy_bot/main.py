@@ -176,9 +176,10 @@ def build_runtime(
 
     roles_config = build_roles_config(config, env)
     directories: dict[Platform, GroupDirectory] = {}
-    if sender_client is not None and roles_config.groups.get(Platform.SLACK):
+    if sender_client is not None:
         directories[Platform.SLACK] = SlackGroupDirectory(sender_client)
     graph_http: httpx.AsyncClient | None = None
+    graph: GraphClient | None = None
     credentials = graph_credentials(env)
     if roles_config.groups.get(Platform.TEAMS) and credentials is not None:
         graph_http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
@@ -190,6 +191,7 @@ def build_runtime(
             login_url=env.MICROSOFT_LOGIN_URL,
             graph_url=env.MICROSOFT_GRAPH_URL,
         )
+    if env.TEAMS_ENABLED:
         directories[Platform.TEAMS] = TeamsGroupDirectory(graph, store.addresses)
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes

@@ -516,3 +516,7 @@ class GroupDirectory(Protocol):
         """The id the directory lists this person under (Slack: the user id; Teams: the
         Microsoft Entra object id), or None when it is not known."""
         ...
+
+    async def display_name(self, user: PlatformUser) -> str | None:
+        """The person's name as the platform shows it, or None when it is not known."""
+        ...

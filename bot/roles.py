@@ -235,6 +235,17 @@ class RoleService:
             logger.warning("could not find the directory id of a %s user", user.platform.value)
             return None
 
+    async def display_name(self, user: PlatformUser) -> str | None:
+        """The person's name from their platform's directory, when it can tell."""
+        directory = self._directories.get(user.platform)
+        if directory is None:
+            return None
+        try:
+            return await directory.display_name(user)
+        except Exception:
+            logger.info("could not read the name of a %s user", user.platform.value)
+            return None
+
     def group_lines(self, platform: Platform) -> list[RoleHolderLine]:
         """The configured groups of a platform, with their size as last read."""
         lines = []
@@ -269,10 +280,18 @@ class AuditTrail:
     """Records what curators and admins do. Use cases call :meth:`record` after the action
     succeeded; a failure to record is logged and does not undo or hide the action."""
 
-    def __init__(self, *, log: AuditLog, ambassadors: AmbassadorRepository, clock: Clock) -> None:
+    def __init__(
+        self,
+        *,
+        log: AuditLog,
+        ambassadors: AmbassadorRepository,
+        clock: Clock,
+        roles: RoleService | None = None,
+    ) -> None:
         self._log = log
         self._ambassadors = ambassadors
         self._clock = clock
+        self._roles = roles
 
     async def record(
         self,
@@ -290,13 +309,12 @@ class AuditTrail:
             action: what they did (add new kinds to ``AuditAction``).
             target: what it was done to, e.g. ``content:42`` or ``slack:T1:U123``.
             actor_name: their display name when the caller knows it; else the name they
-                joined with, else their id.
+                joined with, else the platform's, else their id.
             details: a few plain values worth keeping (a title, a count).
         """
         try:
             if actor_name is None:
-                found = await self._ambassadors.get_by_user(actor)
-                actor_name = found.display_name if found else actor.user_id
+                actor_name = await name_of(actor, self._ambassadors, self._roles)
             await self._log.record(
                 actor=actor,
                 actor_name=actor_name[:200],
@@ -307,6 +325,17 @@ class AuditTrail:
             )
         except Exception:
             logger.exception("could not record the audit entry %s", action.value)
+
+
+async def name_of(
+    user: PlatformUser, ambassadors: AmbassadorRepository, roles: RoleService | None
+) -> str:
+    """A person's name: the one they joined with, else the platform's, else their id."""
+    found = await ambassadors.get_by_user(user)
+    if found is not None:
+        return found.display_name
+    named = await roles.display_name(user) if roles is not None else None
+    return (named or user.user_id)[:200]
 
 
 def user_target(user: PlatformUser) -> str:
@@ -457,5 +486,4 @@ class AdminService:
     async def _name(self, user: PlatformUser, given: str | None) -> str:
         if given:
             return given[:200]
-        found = await self._ambassadors.get_by_user(user)
-        return found.display_name if found else user.user_id
+        return await name_of(user, self._ambassadors, self._roles)

@@ -103,7 +103,7 @@ def wire_services(
         directories=group_directories or {},
         clock=clock,
     )
-    audit = AuditTrail(log=store.audit, ambassadors=store.ambassadors, clock=clock)
+    audit = AuditTrail(log=store.audit, ambassadors=store.ambassadors, clock=clock, roles=roles)
     delivery = DeliveryService(
         deliveries=store.deliveries,
         ledger=store.ledger,

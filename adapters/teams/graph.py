@@ -186,17 +186,31 @@ class TeamsGroupDirectory:
     """``GroupDirectory`` for Teams: Entra groups through Graph, and each person's Entra
     object id from their stored conversation reference."""
 
-    def __init__(self, graph: GraphClient, addresses: AddressBook) -> None:
+    def __init__(self, graph: GraphClient | None, addresses: AddressBook) -> None:
         self._graph = graph
         self._addresses = addresses
 
     async def members(self, group_id: str) -> frozenset[str]:
-        """The Entra object ids of the group's users (nested groups included)."""
+        """The Entra object ids of the group's users (nested groups included).
+
+        Raises:
+            GraphError: Graph failed, or no Graph credentials are configured.
+        """
+        if self._graph is None:
+            raise GraphError("no Microsoft Graph credentials to read groups with")
         return await self._graph.group_member_ids(group_id)
 
     async def directory_id(self, user: PlatformUser) -> str | None:
         """The person's ``aadObjectId``, as Teams gave it in their conversation reference
         (stored when they installed the app or wrote to the bot); None before that."""
+        return await self._reference_field(user, "aadObjectId")
+
+    async def display_name(self, user: PlatformUser) -> str | None:
+        """The person's name as Teams gave it in their conversation reference."""
+        name = await self._reference_field(user, "name")
+        return name[:200] if name else None
+
+    async def _reference_field(self, user: PlatformUser, key: str) -> str | None:
         address = await self._addresses.get(Platform.TEAMS, user.workspace_id, user.user_id)
         if address is None:
             return None
@@ -205,5 +219,5 @@ class TeamsGroupDirectory:
         except ValueError:
             return None
         person = reference.get("user") if isinstance(reference, dict) else None
-        found = person.get("aadObjectId") if isinstance(person, dict) else None
+        found = person.get(key) if isinstance(person, dict) else None
         return found if isinstance(found, str) and found else None

@@ -813,6 +813,7 @@ class FakeGroupDirectory:
 
     groups: dict[str, frozenset[str]] = field(default_factory=dict)
     directory_ids: dict[PlatformUser, str] = field(default_factory=dict)
+    names: dict[PlatformUser, str] = field(default_factory=dict)
     reads: int = 0
     failing: bool = False
     gate: Any = None  # an asyncio.Event the read waits for, when set
@@ -829,6 +830,9 @@ class FakeGroupDirectory:
         if user.platform is Platform.SLACK:
             return user.user_id
         return self.directory_ids.get(user)
+
+    async def display_name(self, user: PlatformUser) -> str | None:
+        return self.names.get(user)
 
 
 __all__ = [

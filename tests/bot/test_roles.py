@@ -362,6 +362,16 @@ async def test_the_actor_is_named_as_they_joined(world: World) -> None:
     assert [e.actor_name for e in world.ports.audit.entries] == ["U0001", "Ann Curie", "A"]
 
 
+async def test_an_actor_who_never_joined_is_named_by_their_platform(
+    ports: MemoryPorts, clock: FixedClock
+) -> None:
+    directory = FakeGroupDirectory(names={ADMIN: "Ada Admin"})
+    services = wire(ports, clock, config(), {Platform.SLACK: directory})
+    await services.admin.add_curator(ADMIN, person(5))
+    [entry] = ports.audit.entries
+    assert (entry.actor_name, entry.details["name"]) == ("Ada Admin", "U0005")
+
+
 async def test_a_failing_audit_log_does_not_undo_the_action(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -27,3 +27,7 @@ async def test_usergroup_members() -> None:
             await directory.members("S0CURATORS")
         user = PlatformUser(Platform.SLACK, "T1", "U05BOB0002")
         assert await directory.directory_id(user) == "U05BOB0002"
+        fake.add_user("U05BOB0002", real_name="Bob Durand", display_name="Bob")
+        assert await directory.display_name(user) == "Bob"
+        assert await directory.display_name(user) == "Bob"
+        assert len(fake.calls_to("users.info")) == 1  # kept

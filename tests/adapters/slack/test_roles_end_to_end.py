@@ -86,7 +86,7 @@ async def test_an_admin_adds_a_curator_who_can_then_post(roles_bot: SlackBot) ->
 
     await bot.command("audit", ALICE)
     audit = text_of((await bot.replies_to(ALICE, 3))[2])
-    assert f"made <@{BOB}> a curator" in audit
+    assert f"*Alice Martin* made <@{BOB}> a curator" in audit  # her Slack name
     assert "published" in audit and "content:1" in audit
     assert audit.index("published") < audit.index("made")  # newest first
     await bot.command("audit", DAVE)

@@ -146,10 +146,15 @@ async def test_the_directory_reads_a_persons_entra_id_from_their_conversation_re
     directory = TeamsGroupDirectory(client(graph, http, Waits()), ports.addresses)
     bob = PlatformUser(Platform.TEAMS, TENANT, "29:1bob")
     assert await directory.directory_id(bob) is None
-    reference = {"user": {"id": "29:1bob", "aadObjectId": users(1)[0]}, "bot": {"id": "28:b"}}
+    assert await directory.display_name(bob) is None
+    reference = {
+        "user": {"id": "29:1bob", "name": "Bob Durand", "aadObjectId": users(1)[0]},
+        "bot": {"id": "28:b"},
+    }
     await ports.addresses.save(
         ChatAddress(Platform.TEAMS, TENANT, "29:1bob", json.dumps(reference)), now=NOW
     )
     assert await directory.directory_id(bob) == users(1)[0]
+    assert await directory.display_name(bob) == "Bob Durand"
     graph.add_group(GROUP, users(1))
     assert await directory.members(GROUP) == {users(1)[0]}
