@@ -520,3 +520,14 @@ class GroupDirectory(Protocol):
     async def display_name(self, user: PlatformUser) -> str | None:
         """The person's name as the platform shows it, or None when it is not known."""
         ...
+
+
+class PersonLookup(Protocol):
+    """Finds a person the programme knows (they joined, so their email may be known)."""
+
+    async def by_email(
+        self, *, platform: Platform, workspace_id: str, email: str
+    ) -> PlatformUser | None:
+        """The identity, on this platform and workspace, of the person who joined with this
+        email (case-insensitive), or None."""
+        ...

@@ -23,9 +23,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.errors import NotACurator, NotAnAdmin
+from bot.errors import InvalidInput, NotACurator, NotAnAdmin
 from bot.model import AuditAction, Platform, PlatformUser, Role, RoleSource
-from bot.ports import AmbassadorRepository, AuditLog, Clock, GroupDirectory, RoleGrants
+from bot.ports import (
+    AmbassadorRepository,
+    AuditLog,
+    Clock,
+    GroupDirectory,
+    PersonLookup,
+    RoleGrants,
+)
 from bot.programme import Programme
 from bot.views import AuditLine, AuditView, CuratorsView, Notice, RoleHolderLine
 
@@ -356,7 +363,9 @@ class AdminService:
         ambassadors: AmbassadorRepository,
         timezone: ZoneInfo,
         clock: Clock,
+        people: PersonLookup,
     ) -> None:
+        self._people = people
         self._roles = roles
         self._grants = grants
         self._log = audit_log
@@ -482,6 +491,25 @@ class AdminService:
             older_than=shown[-1].id if len(entries) > limit else None,
             command=command,
         )
+
+    async def person_by_email(self, actor: PlatformUser, email: str) -> PlatformUser:
+        """The person, on the admin's platform and workspace, who joined with this email.
+
+        Raises:
+            NotAnAdmin: the actor is not an admin (nobody else may look people up).
+            InvalidInput: nobody known there with that email (``person_unknown``).
+        """
+        await self.require_admin(actor)
+        found = await self._people.by_email(
+            platform=actor.platform, workspace_id=actor.workspace_id, email=email.strip()[:320]
+        )
+        if found is None:
+            raise InvalidInput("person_unknown", field="person", email=email[:320])
+        return found
+
+    async def require_admin(self, actor: PlatformUser) -> None:
+        """Refuse politely unless the person is an admin."""
+        await self._roles.require_admin(actor)
 
     async def _name(self, user: PlatformUser, given: str | None) -> str:
         if given:

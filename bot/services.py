@@ -27,6 +27,7 @@ from bot.ports import (
     GroupDirectory,
     JobRunLedger,
     PageMetadataFetcher,
+    PersonLookup,
     RoleGrants,
     SenderObserver,
 )
@@ -57,6 +58,8 @@ class StorePorts(Protocol):
     def grants(self) -> RoleGrants: ...
     @property
     def audit(self) -> AuditLog: ...
+    @property
+    def people(self) -> PersonLookup: ...
 
 
 @dataclass(frozen=True)
@@ -179,6 +182,7 @@ def wire_services(
             grants=store.grants,
             audit_log=store.audit,
             audit=audit,
+            people=store.people,
             ambassadors=store.ambassadors,
             timezone=programme.timezone,
             clock=clock,

@@ -6,11 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlmodel import col
 
 from bot.model import AuditEntry, Platform, PlatformUser, Role, RoleGrant
-from content_store.tables import AuditEntryRow, RoleGrantRow
+from content_store.tables import AmbassadorRow, AuditEntryRow, IdentityRow, RoleGrantRow
 
 if TYPE_CHECKING:
     from content_store.repositories import Database
@@ -154,3 +154,30 @@ class SqlAuditLog:
             query = query.where(col(AuditEntryRow.id) < before)
         async with self._db.reading() as session:
             return [_entry(r) for r in (await session.execute(query)).scalars()]
+
+
+class SqlPersonLookup:
+    """``PersonLookup`` on SQL: the ambassador's email, then their identity there."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def by_email(
+        self, *, platform: Platform, workspace_id: str, email: str
+    ) -> PlatformUser | None:
+        if not email:
+            return None
+        query = (
+            select(col(IdentityRow.user_id))
+            .join(AmbassadorRow, col(AmbassadorRow.id) == col(IdentityRow.ambassador_id))
+            .where(
+                func.lower(col(AmbassadorRow.email)) == email.lower(),
+                col(IdentityRow.platform) == platform.value,
+                col(IdentityRow.workspace_id) == workspace_id,
+            )
+            .order_by(col(IdentityRow.id))
+            .limit(1)
+        )
+        async with self._db.reading() as session:
+            user_id = (await session.execute(query)).scalar_one_or_none()
+        return PlatformUser(platform, workspace_id, user_id) if user_id else None

@@ -19,6 +19,7 @@ from adapters.slack.gateway import SlackGateway
 from adapters.slack.translate import (
     to_command_text,
     to_delivery_id,
+    to_email,
     to_enrolment_choices,
     to_mentioned_user,
     to_raw_post,
@@ -204,7 +205,11 @@ class SlackListeners:
             await reply(r.curators(await admin.curators(user, locale, command=self.d.command)))
         else:
             await self.s.roles.require_admin(user)  # refuse before reading the person
-            target, name = to_mentioned_user(command.person, user.workspace_id)
+            email = to_email(command.person)
+            if email is not None:
+                target, name = await admin.person_by_email(user, email), None
+            else:
+                target, name = to_mentioned_user(command.person, user.workspace_id)
             if command.action == "add":
                 notice = await admin.add_curator(user, target, name=name)
             else:

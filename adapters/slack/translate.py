@@ -233,3 +233,14 @@ def to_mentioned_user(text: str, team_id: str) -> tuple[PlatformUser, str | None
     if _USER_ID.match(word):
         return _user(team_id, word), None
     raise InvalidInput("person_missing", field="person")
+
+
+_EMAIL = re.compile(r"^<?(?:mailto:)?([^\s<>|@]+@[^\s<>|@]+\.[^\s<>|@]+)(?:\|[^>]*)?>?$")
+
+
+def to_email(text: str) -> str | None:
+    """The email a command names, as typed (``bob@example.com``) or as Slack links it
+    (``<mailto:bob@example.com|bob@example.com>``); None when it names no email."""
+    words = text.split()
+    found = _EMAIL.match(words[0]) if len(words) == 1 else None
+    return found.group(1).lower() if found else None

@@ -23,6 +23,7 @@ from adapters.teams.translate import (
     tenant_of,
     to_channel_id,
     to_command_text,
+    to_email,
     to_locale,
     to_named_user,
     to_profile,
@@ -227,7 +228,11 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.curators(await admin.curators(user, locale)))
         else:
             await self.s.roles.require_admin(user)  # refuse before reading the person
-            target, name = to_named_user(command.person, activity)
+            email = to_email(command.person)
+            if email is not None:
+                target, name = await admin.person_by_email(user, email), None
+            else:
+                target, name = to_named_user(command.person, activity)
             if command.action == "add":
                 notice = await admin.add_curator(user, target, name=name)
             else:

@@ -191,3 +191,12 @@ def to_named_user(text: str, activity: Payload) -> tuple[PlatformUser, str | Non
     if len(words) == 1 and _TEAMS_ID.match(words[0]) and tenant:
         return PlatformUser(Platform.TEAMS, tenant, words[0]), None
     raise InvalidInput("person_missing", field="person")
+
+
+_EMAIL = re.compile(r"^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$")
+
+
+def to_email(text: str) -> str | None:
+    """The email an admin command names (``bob@example.com``), or None."""
+    words = text.split()
+    return words[0].lower() if len(words) == 1 and _EMAIL.match(words[0]) else None

@@ -694,6 +694,7 @@ class MemoryPorts:
         self.addresses = MemoryAddressBook(self.store)
         self.grants = MemoryRoleGrants()
         self.audit = MemoryAuditLog()
+        self.people = MemoryPersonLookup(self.store)
 
 
 @dataclass
@@ -805,6 +806,24 @@ class MemoryAuditLog:
     async def recent(self, *, limit: int, before: int | None = None) -> Sequence[AuditEntry]:
         found = [e for e in self.entries if before is None or e.id < before]
         return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
+
+
+class MemoryPersonLookup:
+    """``PersonLookup`` over the fake store's emails and identities."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def by_email(
+        self, *, platform: Platform, workspace_id: str, email: str
+    ) -> PlatformUser | None:
+        wanted = {i for i, e in self.s.emails.items() if email and e == email.lower()}
+        found = [
+            u
+            for u, i in self.s.identities.items()
+            if i in wanted and u.platform is platform and u.workspace_id == workspace_id
+        ]
+        return found[0] if found else None
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.model import AuditAction, Platform, PlatformUser, Role
+from bot.model import AuditAction, Enrolment, Platform, PlatformUser, Role, UserProfile
 
 NOW = datetime(2026, 11, 18, 10, 0, tzinfo=UTC)
 ADMIN = PlatformUser(Platform.SLACK, "T1", "UADMIN")
@@ -89,3 +89,35 @@ async def test_an_audit_entry_may_have_no_target(ports: Any) -> None:
     )
     assert (await ports.audit.recent(limit=1))[0] == entry
     assert entry.target is None and entry.details == {}
+
+
+async def test_a_person_is_found_by_the_email_they_joined_with(ports: Any) -> None:
+    bob = PlatformUser(Platform.SLACK, "T1", "UBOB")
+    profile = UserProfile(display_name="Bob", email="Bob.Durand@acme.example")
+    await ports.ambassadors.enrol(
+        user=bob, profile=profile, enrolment=Enrolment(frozenset({"ai"}), (), "v1"), now=NOW
+    )
+    # The same person on Teams (same email): one ambassador, two identities.
+    await ports.ambassadors.enrol(
+        user=BOB_ON_TEAMS,
+        profile=profile,
+        enrolment=Enrolment(frozenset({"ai"}), (), "v1"),
+        now=NOW,
+    )
+    people = ports.people
+    found = await people.by_email(
+        platform=Platform.TEAMS, workspace_id="tenant-1", email="bob.durand@ACME.example"
+    )
+    assert found == BOB_ON_TEAMS
+    assert (
+        await people.by_email(
+            platform=Platform.SLACK, workspace_id="T1", email="bob.durand@acme.example"
+        )
+        == bob
+    )
+    for platform, workspace, email in (
+        (Platform.TEAMS, "tenant-2", "bob.durand@acme.example"),  # not in that tenant
+        (Platform.SLACK, "T1", "eve@acme.example"),
+        (Platform.SLACK, "T1", ""),
+    ):
+        assert await people.by_email(platform=platform, workspace_id=workspace, email=email) is None

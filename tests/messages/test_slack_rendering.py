@@ -154,6 +154,7 @@ NOTICES: dict[str, dict[str, object]] = {
     },
     "curator_not_found": {"user_id": "W05BOB0002", "name": None, "platform": "slack"},
     "person_missing": {},
+    "person_unknown": {"email": "bob@example.com"},
     "curators_usage": {},
     "audit_usage": {},
 }

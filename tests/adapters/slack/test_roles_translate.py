@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.translate import to_command_text, to_mentioned_user
+from adapters.slack.translate import to_command_text, to_email, to_mentioned_user
 from bot.errors import InvalidInput
 from bot.model import Platform, PlatformUser
 
@@ -44,3 +44,17 @@ def test_naming_nobody_is_refused_politely(text: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         to_mentioned_user(text, "T1")
     assert refused.value.notice_key == "person_missing"
+
+
+@pytest.mark.parametrize(
+    ("text", "email"),
+    [
+        ("<mailto:Bob@Acme.example|Bob@Acme.example>", "bob@acme.example"),
+        ("bob@acme.example", "bob@acme.example"),
+        ("<@U05BOB0002|bob>", None),
+        ("bob", None),
+        ("a@b.c d@e.f", None),
+    ],
+)
+def test_an_email_names_a_person(text: str, email: str | None) -> None:
+    assert to_email(text) == email

@@ -122,3 +122,21 @@ async def test_graph_down_grants_nothing(roles_bot: TeamsBot, graph: FakeGraph) 
     (refused,) = await roles_bot.wait_sent(ALICE)
     assert "Only admins" in words(refused)
     assert "Traceback" not in words(refused)
+
+
+async def test_an_admin_adds_a_curator_by_email_from_the_personal_chat(roles_bot: TeamsBot) -> None:
+    bot = roles_bot
+    bot.connector.add_conversation(
+        bot.conversation(CAROL),
+        [{"id": CAROL, "name": "Carol King", "email": "carol.king@acme.example"}],
+        tenant_id=TENANT,
+    )
+    await bot.join(CAROL, "Carol King")
+    await bot.until_scalar("SELECT count(*) FROM ambassador WHERE email IS NOT NULL", 1)
+    await bot.say(ALICE, "curators add Carol.King@acme.example")
+    (added,) = await bot.wait_sent(ALICE)
+    assert "Carol King is now a curator." in words(added)
+    await bot.say(ALICE, "curators add dave@acme.example")
+    _, unknown = await bot.wait_sent(ALICE, 2)
+    assert "dave@acme.example" in words(unknown) and "join first" in words(unknown)
+    assert await bot.scalar("SELECT user_id FROM role_grant") == CAROL

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 
-from adapters.teams.translate import to_command_text, to_mentioned_users, to_named_user
+from adapters.teams.translate import (
+    to_command_text,
+    to_email,
+    to_mentioned_users,
+    to_named_user,
+)
 from bot.errors import InvalidInput
 from bot.model import Platform, PlatformUser
 
@@ -61,3 +66,8 @@ def test_naming_nobody_is_refused_politely(person: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         to_named_user(person, activity(f"curators add {person}"))
     assert refused.value.notice_key == "person_missing"
+
+
+def test_an_email_names_a_person() -> None:
+    assert to_email("Bob.Durand@acme.example") == "bob.durand@acme.example"
+    assert to_email("29:1bob") is None and to_email("") is None
