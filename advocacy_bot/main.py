@@ -12,6 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import aiohttp
+import httpx
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -20,9 +21,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.directory import SlackGroupDirectory
 from adapters.slack.gateway import SlackGateway
 from adapters.slack.listeners import SlackDeps, register
 from adapters.teams.gateway import TeamsGateway
+from adapters.teams.graph import GraphClient, TeamsGroupDirectory
 from adapters.teams.handler import AdvocacyTeamsBot, TeamsDeps
 from adapters.teams.server import (
     TeamsCredentials,
@@ -48,7 +51,9 @@ from advocacy_bot.settings import (
     ConfigError,
     Environment,
     build_programme,
+    build_roles_config,
     build_sender_settings,
+    graph_credentials,
     load_config,
     load_guidelines,
 )
@@ -56,7 +61,7 @@ from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
 from bot.model import Platform
 from bot.pacing import LoopLag
-from bot.ports import ChatGateway, Clock, PageMetadataFetcher
+from bot.ports import ChatGateway, Clock, GroupDirectory, PageMetadataFetcher
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.status import StatusService
@@ -97,6 +102,7 @@ class Runtime:
     teams: TeamsEndpoint | None
     # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
     web_clients: tuple[AsyncWebClient, ...] = ()
+    graph_http: httpx.AsyncClient | None = None  # Microsoft Graph (Teams roles), if used
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -168,6 +174,25 @@ def build_runtime(
         )
         gateways[Platform.TEAMS] = teams_gateway
 
+    roles_config = build_roles_config(config, env)
+    directories: dict[Platform, GroupDirectory] = {}
+    if sender_client is not None:
+        directories[Platform.SLACK] = SlackGroupDirectory(sender_client)
+    graph_http: httpx.AsyncClient | None = None
+    graph: GraphClient | None = None
+    credentials = graph_credentials(env)
+    if roles_config.groups.get(Platform.TEAMS) and credentials is not None:
+        graph_http = httpx.AsyncClient(timeout=10.0, follow_redirects=False)
+        graph = GraphClient(
+            tenant_id=roles_config.group_workspace[Platform.TEAMS],
+            client_id=credentials[0],
+            client_secret=credentials[1],
+            http=graph_http,
+            login_url=env.MICROSOFT_LOGIN_URL,
+            graph_url=env.MICROSOFT_GRAPH_URL,
+        )
+    if env.TEAMS_ENABLED:
+        directories[Platform.TEAMS] = TeamsGroupDirectory(graph, store.addresses)
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
     )
@@ -184,6 +209,8 @@ def build_runtime(
         sender_settings=sender_settings or build_sender_settings(config),
         observer=MetricsObserver(metrics),
         busy=loop_lag.busy,
+        roles_config=roles_config,
+        group_directories=directories,
     )
     fanout = SenderRunner(services.sender)
     work = ScheduledWork(
@@ -213,6 +240,7 @@ def build_runtime(
         programme=programme,
         clock=clock,
         next_jobs=lambda: next_jobs(scheduler),
+        roles=services.roles,
     )
     if slack_gateway is not None and env.SLACK_BOT_TOKEN is not None:
         interactive_client = AsyncWebClient(
@@ -265,6 +293,7 @@ def build_runtime(
         loop_lag,
         teams_endpoint,
         tuple(c for c in (sender_client, interactive_client) if c is not None),
+        graph_http,
     )
 
 
@@ -390,5 +419,7 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         for client in runtime.web_clients:
             client.session = None
         await http.close()
+        if runtime.graph_http is not None:
+            await runtime.graph_http.aclose()
         await runtime.store.db.group.stop()
         await runtime.store.db.engine.dispose()

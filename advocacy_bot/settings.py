@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -24,9 +25,12 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.limiter import RateLimit
-from bot.model import Network, Platform
+from bot.model import Network, Platform, Role
 from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
+from bot.roles import RolesConfig
 from bot.sender import SenderSettings
+
+logger = logging.getLogger(__name__)
 
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -62,6 +66,12 @@ class Environment(BaseSettings):
     MICROSOFT_APP_TYPE: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
     MICROSOFT_OPENID_METADATA_URL: str | None = None  # another cloud's token signing keys
     TEAMS_ENABLED: bool = True  # serve /api/messages (set false on a Slack-only deployment)
+    # Microsoft Graph (Teams roles from Entra groups): another cloud's, or a local fake's.
+    MICROSOFT_GRAPH_URL: str = "https://graph.microsoft.com"
+    MICROSOFT_LOGIN_URL: str = "https://login.microsoftonline.com"
+    # The app registration that reads the groups; default: the bot's (MICROSOFT_APP_*).
+    MICROSOFT_GRAPH_CLIENT_ID: str | None = None
+    MICROSOFT_GRAPH_CLIENT_SECRET: SecretStr | None = None
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod
@@ -174,6 +184,38 @@ class CuratorsSection(_Strict):
     teams: list[str] = Field(default_factory=list)
 
 
+SlackGroupId = Annotated[str, StringConstraints(pattern=r"^S[A-Z0-9]{2,30}$")]
+EntraId = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+]
+
+
+class SlackUsergroupsSection(_Strict):
+    """Slack user groups (ids ``S...``) whose members hold a role."""
+
+    admins: SlackGroupId | None = None
+    curators: SlackGroupId | None = None
+
+
+class TeamsGroupsSection(_Strict):
+    """Microsoft Entra (Azure AD) groups, by object id, whose members (nested groups
+    included) hold a role; read with Microsoft Graph."""
+
+    admins: EntraId | None = None
+    curators: EntraId | None = None
+    tenant: str | None = None  # the groups' tenant; default MICROSOFT_APP_TENANT_ID
+
+
+class RolesSection(_Strict):
+    """Who is an admin or a curator, besides those admins add by command."""
+
+    admins: CuratorsSection = CuratorsSection()
+    curators: CuratorsSection = CuratorsSection()
+    slack_usergroups: SlackUsergroupsSection = SlackUsergroupsSection()
+    teams_aad_groups: TeamsGroupsSection = TeamsGroupsSection()
+    group_cache_seconds: int = Field(default=300, ge=30, le=86_400)
+
+
 class TeamsSection(_Strict):
     """Microsoft Teams."""
 
@@ -220,13 +262,14 @@ class Config(_Strict):
     guidelines: GuidelinesSection = GuidelinesSection()
     topics: list[TopicSection]
     networks: list[Network] = [Network.LINKEDIN, Network.X, Network.FACEBOOK, Network.BLUESKY]
-    curators: CuratorsSection = CuratorsSection()
+    curators: CuratorsSection = CuratorsSection()  # deprecated: roles.curators
     points: PointsSection = PointsSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
     fetch: FetchSection = FetchSection()
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
     teams: TeamsSection = TeamsSection()
+    roles: RolesSection = RolesSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -327,10 +370,81 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         timezone=ZoneInfo(config.programme.timezone),
         default_locale=language,
         points=rules,
-        curators={
-            Platform.SLACK: frozenset(config.curators.slack),
-            Platform.TEAMS: frozenset(config.curators.teams),
-        },
+        curators=configured_curators(config),
         guidelines=guidelines,
         leaderboard_size=config.leaderboard.size,
     )
+
+
+def configured_curators(config: Config) -> dict[Platform, frozenset[str]]:
+    """``roles.curators`` and the deprecated top-level ``curators:`` together."""
+    old, new = config.curators, config.roles.curators
+    return {
+        Platform.SLACK: frozenset(old.slack) | frozenset(new.slack),
+        Platform.TEAMS: frozenset(old.teams) | frozenset(new.teams),
+    }
+
+
+def build_roles_config(config: Config, env: Environment) -> RolesConfig:
+    """The role sources of config.yaml, for ``RoleService``.
+
+    Raises:
+        ConfigError: Entra groups without the app credentials or tenant to read them.
+    """
+    roles = config.roles
+    if config.curators.slack or config.curators.teams:
+        logger.warning(
+            "config.yaml: the top-level 'curators:' is deprecated; "
+            "move its lists under 'roles: {curators: ...}' (both are read for now)"
+        )
+    slack_groups = {
+        role: group
+        for role, group in (
+            (Role.ADMIN, roles.slack_usergroups.admins),
+            (Role.CURATOR, roles.slack_usergroups.curators),
+        )
+        if group
+    }
+    teams_groups = {
+        role: group
+        for role, group in (
+            (Role.ADMIN, roles.teams_aad_groups.admins),
+            (Role.CURATOR, roles.teams_aad_groups.curators),
+        )
+        if group
+    }
+    workspace: dict[Platform, str] = {}
+    if teams_groups:
+        tenant = roles.teams_aad_groups.tenant or env.MICROSOFT_APP_TENANT_ID
+        if not tenant:
+            raise ConfigError(
+                "roles.teams_aad_groups: set its tenant (or MICROSOFT_APP_TENANT_ID): "
+                "Microsoft Graph reads the groups of one directory"
+            )
+        if graph_credentials(env) is None:
+            raise ConfigError(
+                "roles.teams_aad_groups needs MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD (or "
+                "MICROSOFT_GRAPH_CLIENT_ID and MICROSOFT_GRAPH_CLIENT_SECRET): the app reads "
+                "the groups with the GroupMember.Read.All application permission"
+            )
+        workspace[Platform.TEAMS] = tenant
+    return RolesConfig(
+        admins={
+            Platform.SLACK: frozenset(roles.admins.slack),
+            Platform.TEAMS: frozenset(roles.admins.teams),
+        },
+        curators=configured_curators(config),
+        groups={Platform.SLACK: slack_groups, Platform.TEAMS: teams_groups},
+        group_workspace=workspace,
+        group_ttl=timedelta(seconds=roles.group_cache_seconds),
+    )
+
+
+def graph_credentials(env: Environment) -> tuple[str, str] | None:
+    """The app id and secret Microsoft Graph is read with: ``MICROSOFT_GRAPH_CLIENT_*`` when
+    set, else the bot's own ``MICROSOFT_APP_*``; None when neither pair is complete."""
+    if env.MICROSOFT_GRAPH_CLIENT_ID and env.MICROSOFT_GRAPH_CLIENT_SECRET:
+        return env.MICROSOFT_GRAPH_CLIENT_ID, env.MICROSOFT_GRAPH_CLIENT_SECRET.get_secret_value()
+    if env.MICROSOFT_APP_ID and env.MICROSOFT_APP_PASSWORD:
+        return env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD.get_secret_value()
+    return None

@@ -50,7 +50,8 @@ COMMANDS: dict[str, str] = {
     "list": "Curators: recent content and its status",
     "status": "Curators: the delivery queue, rates and next jobs",
 }
-TYPED_ONLY = ("publish", "settings", "pause", "resume")  # settings..resume: help card
+# settings..resume: on the help card; curators, audit: admins' commands.
+TYPED_ONLY = ("publish", "settings", "pause", "resume", "curators", "audit")
 # In a team the bot is added for the weekly leaderboard post; these make sense in a channel.
 TEAM_COMMANDS = ("help", "leaderboard")
 

@@ -19,6 +19,7 @@ from bot.model import (
 )
 from bot.ports import ActivityLedger, AmbassadorRepository, Clock, DeliveryQueue
 from bot.programme import Programme
+from bot.roles import RoleService
 from bot.views import (
     EnrolmentForm,
     GuidelinesView,
@@ -41,8 +42,10 @@ class AmbassadorService:
         programme: Programme,
         clock: Clock,
         queue: DeliveryQueue | None = None,
+        roles: RoleService,
     ) -> None:
         self._ambassadors = ambassadors
+        self._roles = roles
         self._queue = queue
         self._ledger = ledger
         self._programme = programme
@@ -152,7 +155,8 @@ class AmbassadorService:
         return HelpView(
             locale=locale,
             command=command,
-            is_curator=self._programme.is_curator(user),
+            is_curator=await self._roles.is_curator(user),
+            is_admin=await self._roles.is_admin(user),
             is_ambassador=found is not None and found.is_active,
             topics=self._programme.topic_ids,
         )

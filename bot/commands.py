@@ -11,6 +11,8 @@ Syntax (documented in ``/advocacy help`` and the README)::
     publish <id>                          publish a draft (curators)
     settings                              every preference in one form
     pause [days] | resume                 stop suggestions (for N days), start them again
+    curators [add|remove <person>]        list, add or remove curators (admins)
+    audit [n] [--before <id>]             the latest audit entries (admins)
 """
 
 from __future__ import annotations
@@ -56,7 +58,27 @@ class Pause:
     days: int | None
 
 
-Command = Simple | PostInline | Publish | Pause
+@dataclass(frozen=True)
+class Curators:
+    """``curators`` (list), ``curators add <person>``, ``curators remove <person>``.
+
+    ``person`` is the text as typed (a Slack mention ``<@U123|name>``, an id, an email);
+    the platform adapter turns it, or a Teams mention, into a person.
+    """
+
+    action: str  # list | add | remove
+    person: str = ""
+
+
+@dataclass(frozen=True)
+class Audit:
+    """``audit [n] [--before <id>]``: the latest entries of the audit log."""
+
+    limit: int = 20
+    before: int | None = None
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit
 
 SIMPLE_COMMANDS = (
     "help",
@@ -72,7 +94,7 @@ SIMPLE_COMMANDS = (
     "settings",
     "resume",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause")
+ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -101,6 +123,10 @@ def parse_command(text: str) -> Command:
         return _parse_publish(rest)
     if name == "pause":
         return _parse_pause(rest)
+    if name == "curators":
+        return _parse_curators(rest)
+    if name == "audit":
+        return _parse_audit(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -125,6 +151,37 @@ def _parse_pause(rest: str) -> Pause:
     if not (arg.isascii() and arg.isdigit()) or len(arg) > 4:
         raise InvalidInput("bad_pause_days", field="days", limit=365)
     return Pause(int(arg))
+
+
+def _parse_curators(rest: str) -> Curators:
+    words = rest.strip().split(maxsplit=1)
+    if not words or words[0].lower() == "list":
+        return Curators("list")
+    action = words[0].lower()
+    if action not in ("add", "remove"):
+        raise InvalidInput("curators_usage", field="action")
+    return Curators(action, words[1].strip()[:300] if len(words) > 1 else "")
+
+
+def _parse_audit(rest: str) -> Audit:
+    tokens = rest.split()
+    limit, before = 20, None
+    while tokens:
+        word = tokens.pop(0).lower()
+        value = _positive(tokens.pop(0).lstrip("#") if word == "--before" and tokens else word)
+        if value is None:
+            raise InvalidInput("audit_usage", field="limit")
+        if word == "--before":
+            before = value
+        else:
+            limit = value
+    return Audit(limit, before)
+
+
+def _positive(text: str) -> int | None:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) < 1:
+        return None
+    return int(text)
 
 
 def _parse_post(rest: str) -> PostInline:

@@ -97,3 +97,9 @@ class DeliveryFailed(GatewayError):
         super().__init__(code)
         self.code = code
         self.permanent = permanent
+
+
+class NotAnAdmin(AdvocacyError):
+    """Only admins may do this (manage curators, read the audit log)."""
+
+    notice_key = "not_admin"

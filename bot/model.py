@@ -7,6 +7,7 @@ here knows about Slack, Teams, SQL or templates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
@@ -334,3 +335,63 @@ class Preferences:
     quiet_end: time | None
     weekly_cap: int | None
     mastodon_instance: str | None  # required when ``networks`` has Mastodon
+
+
+class Role(StrEnum):
+    """What a person may do, from most to least powerful; each role implies the ones below
+    it (an admin is also a curator)."""
+
+    ADMIN = "admin"
+    CURATOR = "curator"
+    AMBASSADOR = "ambassador"
+    EMPLOYEE = "employee"
+
+    def includes(self, other: Role) -> bool:
+        """Whether this role has every right of ``other`` (admin includes curator)."""
+        order = list(Role)
+        return order.index(self) <= order.index(other)
+
+
+class RoleSource(StrEnum):
+    """Where a curator or admin role comes from."""
+
+    CONFIG = "config"  # config.yaml (roles.admins / roles.curators, or the old curators:)
+    GROUP = "group"  # a Slack user group or a Teams (Microsoft Entra) group
+    GRANT = "grant"  # granted by an admin's command, stored in the database
+
+
+class AuditAction(StrEnum):
+    """What a curator or admin did, as the audit log records it. Other features add their
+    own members here (``suggestion.approved``, ``stats.exported``...)."""
+
+    CONTENT_DRAFT_SAVED = "content.draft_saved"
+    CONTENT_SCHEDULED = "content.scheduled"
+    CONTENT_PUBLISHED = "content.published"  # posted and published at once
+    DRAFT_PUBLISHED = "content.draft_published"  # ``publish <id>`` of a stored draft
+    CURATOR_GRANTED = "role.curator_granted"
+    CURATOR_REVOKED = "role.curator_revoked"
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    """A role an admin granted by command (stored; removable by command)."""
+
+    user: PlatformUser
+    role: Role
+    display_name: str
+    granted_by: PlatformUser
+    granted_at: datetime
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit log. Holds the actor's platform identity and display name:
+    personal data, which erasure must pseudonymise."""
+
+    id: int
+    at: datetime
+    actor: PlatformUser
+    actor_name: str
+    action: str  # an ``AuditAction`` value (or a newer one this version does not know)
+    target: str | None
+    details: Mapping[str, str | int | bool | None]

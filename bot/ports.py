@@ -18,6 +18,7 @@ from typing import Protocol
 from bot.model import (
     Ambassador,
     AmbassadorId,
+    AuditEntry,
     ChatAddress,
     Content,
     ContentDraft,
@@ -39,6 +40,8 @@ from bot.model import (
     PublishResult,
     ReactionEvent,
     RecordOutcome,
+    Role,
+    RoleGrant,
     TrackedLink,
     UserProfile,
 )
@@ -478,4 +481,83 @@ class PreferencesRepository(Protocol):
         """Suggestions sent to the person and not answered (neither "I shared it" nor "Skip";
         a share click alone leaves one waiting) whose content is published and not expired at
         ``now``; newest first."""
+        ...
+
+
+class RoleGrants(Protocol):
+    """Roles admins granted by command (config and groups are read elsewhere)."""
+
+    async def grant(
+        self,
+        *,
+        user: PlatformUser,
+        role: Role,
+        display_name: str,
+        granted_by: PlatformUser,
+        now: datetime,
+    ) -> bool:
+        """Grant a role; False (and nothing changed) when the person already holds it."""
+        ...
+
+    async def revoke(self, *, user: PlatformUser, role: Role) -> bool:
+        """Take a granted role back; False when there was no such grant."""
+        ...
+
+    async def has(self, user: PlatformUser, role: Role) -> bool:
+        """Whether the person holds this role by grant."""
+        ...
+
+    async def list(self, role: Role) -> Sequence[RoleGrant]:
+        """Every grant of a role, oldest first."""
+        ...
+
+
+class AuditLog(Protocol):
+    """Append-only record of what curators and admins did."""
+
+    async def record(
+        self,
+        *,
+        actor: PlatformUser,
+        actor_name: str,
+        action: str,
+        target: str | None,
+        details: Mapping[str, str | int | bool | None],
+        at: datetime,
+    ) -> AuditEntry:
+        """Append one entry; return it with its id."""
+        ...
+
+    async def recent(self, *, limit: int, before: int | None = None) -> Sequence[AuditEntry]:
+        """The latest ``limit`` entries, newest first; only those with an id below
+        ``before`` when given (the next page)."""
+        ...
+
+
+class GroupDirectory(Protocol):
+    """A platform's groups of people (Slack user groups, Microsoft Entra groups)."""
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        """The directory ids of the group's members (nested groups included where the
+        platform has them). Raises on any failure: the caller keeps the last known list."""
+        ...
+
+    async def directory_id(self, user: PlatformUser) -> str | None:
+        """The id the directory lists this person under (Slack: the user id; Teams: the
+        Microsoft Entra object id), or None when it is not known."""
+        ...
+
+    async def display_name(self, user: PlatformUser) -> str | None:
+        """The person's name as the platform shows it, or None when it is not known."""
+        ...
+
+
+class PersonLookup(Protocol):
+    """Finds a person the programme knows (they joined, so their email may be known)."""
+
+    async def by_email(
+        self, *, platform: Platform, workspace_id: str, email: str
+    ) -> PlatformUser | None:
+        """The identity, on this platform and workspace, of the person who joined with this
+        email (case-insensitive), or None."""
         ...

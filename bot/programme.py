@@ -89,7 +89,8 @@ class Programme:
     limits: ContentLimits = field(default_factory=ContentLimits)
 
     def is_curator(self, user: PlatformUser) -> bool:
-        """Whether this person may publish content."""
+        """Whether config.yaml lists this person as a curator (config only: features ask
+        ``RoleService.is_curator``, which also knows admins, groups and grants)."""
         return user.user_id in self.curators.get(user.platform, frozenset())
 
     def topic(self, topic_id: str) -> Topic | None:

@@ -13,9 +13,10 @@ from bot.content import (
     parse_local_datetime,
     validate_post,
 )
-from bot.errors import ContentNotFound, NotACurator
+from bot.errors import ContentNotFound
 from bot.model import (
     Audience,
+    AuditAction,
     Content,
     ContentDraft,
     ContentId,
@@ -26,6 +27,7 @@ from bot.model import (
 )
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
 from bot.programme import Programme
+from bot.roles import AuditTrail, RoleService
 from bot.views import ContentListItem, ContentListView, Notice, PostForm, TopicChoice
 
 
@@ -49,20 +51,23 @@ class PublishingService:
         fetcher: PageMetadataFetcher,
         programme: Programme,
         clock: Clock,
+        roles: RoleService,
+        audit: AuditTrail,
     ) -> None:
         self._contents = contents
         self._fetcher = fetcher
         self._programme = programme
         self._clock = clock
+        self._roles = roles
+        self._audit = audit
 
-    def require_curator(self, user: PlatformUser) -> None:
-        """Refuse politely unless the person is a curator."""
-        if not self._programme.is_curator(user):
-            raise NotACurator(user.user_id)
+    async def require_curator(self, user: PlatformUser) -> None:
+        """Refuse politely unless the person is a curator (or an admin)."""
+        await self._roles.require_curator(user)
 
-    def post_form(self, user: PlatformUser, locale: str) -> PostForm:
+    async def post_form(self, user: PlatformUser, locale: str) -> PostForm:
         """The form to push content."""
-        self.require_curator(user)
+        await self.require_curator(user)
         limits = self._programme.limits
         return PostForm(
             locale=locale,
@@ -71,16 +76,17 @@ class PublishingService:
             limits=limits.as_dict(),
         )
 
-    def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
-        """Check a submission; fast, no I/O, so forms can show errors inline."""
-        self.require_curator(user)
+    async def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
+        """Check a submission; fast (the rights check is cached), so forms can show errors
+        inline."""
+        await self.require_curator(user)
         draft = validate_post(raw, self._programme)
         check_schedule(draft, self._clock.now())
         return draft
 
     async def submit(self, user: PlatformUser, draft: ContentDraft) -> SubmitOutcome:
         """Fill missing fields from the page, store the content and publish it if asked."""
-        self.require_curator(user)
+        await self.require_curator(user)
         page = PageMetadata()
         if not (draft.title and draft.summary and draft.image_url):
             page = await self._fetcher.fetch(draft.url)
@@ -94,24 +100,45 @@ class PublishingService:
         )
         published = None
         if draft.publish_at is not None and draft.publish_at > self._clock.now():
+            await self._record(user, AuditAction.CONTENT_SCHEDULED, content)
             return SubmitOutcome(content, None, filled.shortened, page_read)  # scheduled
         if draft.publish_now or draft.publish_at is not None:
             published = await self._contents.publish(content_id=content.id, now=self._clock.now())
             content = published.content
+            await self._record(
+                user, AuditAction.CONTENT_PUBLISHED, content, published.deliveries_created
+            )
+        else:
+            await self._record(user, AuditAction.CONTENT_DRAFT_SAVED, content)
         return SubmitOutcome(content, published, filled.shortened, page_read)
+
+    async def _record(
+        self, user: PlatformUser, action: AuditAction, content: Content, deliveries: int = 0
+    ) -> None:
+        details: dict[str, str | int | bool | None] = {"title": content.title[:150]}
+        if action in (AuditAction.CONTENT_PUBLISHED, AuditAction.DRAFT_PUBLISHED):
+            details["deliveries"] = deliveries
+        await self._audit.record(user, action, target=f"content:{content.id}", details=details)
 
     async def publish(self, user: PlatformUser, content_id: int) -> PublishResult:
         """Publish a stored draft (publishing twice sends nothing twice)."""
-        self.require_curator(user)
+        await self.require_curator(user)
         if await self._contents.get(ContentId(content_id)) is None:
             raise ContentNotFound(str(content_id), content_id=content_id)
-        return await self._contents.publish(content_id=ContentId(content_id), now=self._clock.now())
+        result = await self._contents.publish(
+            content_id=ContentId(content_id), now=self._clock.now()
+        )
+        if not result.already_published:
+            await self._record(
+                user, AuditAction.DRAFT_PUBLISHED, result.content, result.deliveries_created
+            )
+        return result
 
     async def list_recent(
         self, user: PlatformUser, locale: str, *, limit: int = 10
     ) -> ContentListView:
         """Recent content with its status."""
-        self.require_curator(user)
+        await self.require_curator(user)
         items = await self._contents.list_recent(limit=limit)
         return ContentListView(
             locale=locale,

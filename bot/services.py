@@ -17,20 +17,25 @@ from bot.model import Platform
 from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
+    AuditLog,
     BotMessageLog,
     ChatGateway,
     Clock,
     ContentRepository,
     DeliveryQueue,
     DeliveryRepository,
+    GroupDirectory,
     JobRunLedger,
     PageMetadataFetcher,
+    PersonLookup,
     PreferencesRepository,
+    RoleGrants,
     SenderObserver,
 )
 from bot.preferences import PreferencesService
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
 
 
@@ -53,6 +58,12 @@ class StorePorts(Protocol):
     def queue(self) -> DeliveryQueue: ...
     @property
     def preferences(self) -> PreferencesRepository: ...
+    @property
+    def grants(self) -> RoleGrants: ...
+    @property
+    def audit(self) -> AuditLog: ...
+    @property
+    def people(self) -> PersonLookup: ...
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,9 @@ class Services:
     interactions: InteractionService
     leaderboard: LeaderboardService
     preferences: PreferencesService
+    roles: RoleService  # is_curator / require_curator: every feature's rights check
+    audit: AuditTrail  # record(actor, AuditAction...): every curator and admin action
+    admin: AdminService
 
 
 def wire_services(
@@ -86,8 +100,18 @@ def wire_services(
     monotonic: Monotonic = time.monotonic,
     observer: SenderObserver | None = None,
     busy: Callable[[], bool] = lambda: False,
+    roles_config: RolesConfig | None = None,
+    group_directories: Mapping[Platform, GroupDirectory] | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
+    roles = RoleService(
+        config=roles_config or RolesConfig.from_programme(programme),
+        grants=store.grants,
+        ambassadors=store.ambassadors,
+        directories=group_directories or {},
+        clock=clock,
+    )
+    audit = AuditTrail(log=store.audit, ambassadors=store.ambassadors, clock=clock, roles=roles)
     delivery = DeliveryService(
         deliveries=store.deliveries,
         ledger=store.ledger,
@@ -118,13 +142,19 @@ def wire_services(
         programme=programme,
         clock=clock,
         queue=store.queue,
+        roles=roles,
     )
     return Services(
         programme=programme,
         clock=clock,
         ambassadors=ambassadors,
         publishing=PublishingService(
-            contents=store.contents, fetcher=fetcher, programme=programme, clock=clock
+            contents=store.contents,
+            fetcher=fetcher,
+            programme=programme,
+            clock=clock,
+            roles=roles,
+            audit=audit,
         ),
         delivery=delivery,
         sender=sender,
@@ -158,6 +188,18 @@ def wire_services(
             enrolment=ambassadors,
             delivery=delivery,
             programme=programme,
+            clock=clock,
+        ),
+        roles=roles,
+        audit=audit,
+        admin=AdminService(
+            roles=roles,
+            grants=store.grants,
+            audit_log=store.audit,
+            audit=audit,
+            people=store.people,
+            ambassadors=store.ambassadors,
+            timezone=programme.timezone,
             clock=clock,
         ),
     )

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
-from bot.errors import NotACurator
 from bot.model import PlatformUser
 from bot.ports import Clock, DeliveryQueue
 from bot.programme import Programme
+from bot.roles import RoleService
 from bot.sender import SenderSettings
 from bot.views import ScheduledJob, StatusView
 
@@ -24,17 +24,18 @@ class StatusService:
         programme: Programme,
         clock: Clock,
         next_jobs: Callable[[], Sequence[ScheduledJob]],
+        roles: RoleService,
     ) -> None:
         self._queue = queue
         self._settings = settings
         self._programme = programme
         self._clock = clock
         self._next_jobs = next_jobs
+        self._roles = roles
 
     async def for_curator(self, user: PlatformUser, locale: str) -> StatusView:
         """The status, for curators only (it shows the whole programme's traffic)."""
-        if not self._programme.is_curator(user):
-            raise NotACurator(user.user_id)
+        await self._roles.require_curator(user)
         return await self.snapshot(locale)
 
     async def snapshot(self, locale: str) -> StatusView:

@@ -134,6 +134,7 @@ class HelpView:
     is_curator: bool
     is_ambassador: bool
     topics: tuple[str, ...]
+    is_admin: bool = False
 
 
 @dataclass(frozen=True)
@@ -271,3 +272,50 @@ class HomeView:
     pending: tuple[SuggestionView, ...] = ()
     # Badges come with issue 6: the dashboard shows this section only when it is non-empty.
     badges: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoleHolderLine:
+    """One line of the curators list: a person (config or grant) or a group, and why."""
+
+    role: str  # admin | curator
+    source: str  # config | group | grant
+    user_id: str | None = None  # a person's platform id (Slack renders it as a mention)
+    name: str | None = None  # the name known for them (grants, ambassadors)
+    group_id: str | None = None  # a Slack user group or a Microsoft Entra group
+    members: int | None = None  # the group's size, as last read (None: never read)
+    granted_by: str | None = None
+    since: date | None = None
+
+
+@dataclass(frozen=True)
+class CuratorsView:
+    """``curators``: who may curate and administer on this platform, with each source."""
+
+    locale: str
+    platform: str
+    lines: tuple[RoleHolderLine, ...]
+    command: str = ""
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One audit entry as shown to admins."""
+
+    id: int
+    at: str  # local date and time, already formatted in the programme's zone
+    actor_name: str
+    action: str
+    target: str | None
+    details: Mapping[str, object]
+
+
+@dataclass(frozen=True)
+class AuditView:
+    """``audit [n]``: the latest entries, newest first, and the next page's cursor."""
+
+    locale: str
+    entries: tuple[AuditLine, ...]
+    limit: int
+    older_than: int | None = None  # id to pass as ``--before`` for the next page
+    command: str = ""

@@ -63,6 +63,7 @@ from bot.model import (
 from bot.tracking import new_ref, new_token
 from content_store.engine import READ_ONLY
 from content_store.group_commit import GroupCommit
+from content_store.roles import SqlAuditLog, SqlPersonLookup, SqlRoleGrants
 from content_store.tables import (
     AmbassadorRow,
     AmbassadorTopicRow,
@@ -1438,3 +1439,6 @@ class SqlStore:
         from content_store.preferences import SqlPreferences
 
         self.preferences = SqlPreferences(db)
+        self.grants = SqlRoleGrants(db)
+        self.audit = SqlAuditLog(db)
+        self.people = SqlPersonLookup(db)

@@ -290,3 +290,36 @@ class SendLeaseRow(SQLModel, table=True):
     holder: str = Field(max_length=128)
     lease_until: datetime = _ts()
     epoch: int = 1
+
+
+class RoleGrantRow(SQLModel, table=True):
+    """A role an admin granted by command (config and groups are not stored)."""
+
+    __tablename__ = "role_grant"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=255)
+    role: str = Field(primary_key=True, max_length=16)
+    display_name: str = Field(max_length=200)
+    granted_by_platform: str = Field(max_length=16)
+    granted_by_workspace: str = Field(max_length=64)
+    granted_by_user: str = Field(max_length=255)
+    granted_at: datetime = _ts()
+
+
+class AuditEntryRow(SQLModel, table=True):
+    """What a curator or admin did (append-only). Holds the actor's identity and name:
+    erasure pseudonymises them."""
+
+    __tablename__ = "audit_entry"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _ts()
+    actor_platform: str = Field(max_length=16)
+    actor_workspace: str = Field(max_length=64)
+    actor_user: str = Field(max_length=255, index=True)
+    actor_name: str = Field(max_length=200)
+    action: str = Field(max_length=64)
+    target: str | None = Field(default=None, max_length=255)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -81,6 +81,10 @@ _LIST_MARKER = re.compile(r"^(?:\d{1,9}(?=[.)])|(?=[-+*]))(.)(?=[ \t]|$)", re.MU
 _PARAGRAPHS = re.compile(r"\n[ \t]*\n\s*")
 
 
+_SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+_SLACK_GROUP = re.compile(r"^S[A-Z0-9]{2,30}$")
+
+
 class Markup(StrEnum):
     """The markup a chat template's sentences are rendered in (see the module docstring)."""
 
@@ -101,6 +105,19 @@ def slack_escape(value: object) -> SafeText:
         return value
     text = str(value)
     return SafeText(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+
+
+def slack_user(value: object) -> SafeText:
+    """A Slack user id as a mention (``<@U123>``, shown as the person's name); anything that
+    is not a user id is shown escaped, as written."""
+    text = str(value)
+    return SafeText(f"<@{text}>") if _SLACK_USER.match(text) else slack_escape(text)
+
+
+def slack_group(value: object) -> SafeText:
+    """A Slack user group id as a mention (``<!subteam^S123>``, shown as its handle)."""
+    text = str(value)
+    return SafeText(f"<!subteam^{text}>") if _SLACK_GROUP.match(text) else slack_escape(text)
 
 
 def truncate_to(value: object, limit: int) -> str:
@@ -401,6 +418,8 @@ class Templates:
 
     def _install(self, env: Environment) -> None:
         env.filters["slack_escape"] = slack_escape
+        env.filters["slack_user"] = slack_user
+        env.filters["slack_group"] = slack_group
         env.filters["tojson"] = tojson
         env.filters["truncate_to"] = truncate_to
         env.filters["pack_lines"] = pack_lines

@@ -18,7 +18,9 @@ from typing import Any
 
 from bot.share import takes_text
 from bot.views import (
+    AuditView,
     ContentListView,
+    CuratorsView,
     DigestView,
     EnrolmentForm,
     GuidelinesView,
@@ -44,6 +46,7 @@ MAX_LIST_SECTIONS = 40  # ... packed into at most this many sections (≤ 50 blo
 MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post modal
 MAX_STATUS_SECTIONS = 10  # status: field sections, and job sections, each (≤ 50 blocks in all)
 NOTICE_TEXT_LIMIT = 150  # modal field errors stay short
+AUDIT_TEXT_BUDGET = 10_000  # audit lines in one message (Slack refuses ~12,000 in all)
 
 # Guidelines sections in the join modal: 40 x 3,000 characters keeps the view far below
 # both the 100-block limit and the 250 kB ``views.open`` size limit.
@@ -159,6 +162,26 @@ class SlackRenderer:
             view.locale,
             view=view,
             max_lines=MAX_LIST_LINES,
+            max_sections=MAX_LIST_SECTIONS,
+        )
+
+    def curators(self, view: CuratorsView) -> SlackMessage:
+        """Admins and curators with where each role comes from (for admins)."""
+        return self._message(
+            "slack/curators.json.j2",
+            view.locale,
+            view=view,
+            max_lines=MAX_LIST_LINES,
+            max_sections=MAX_LIST_SECTIONS // 2,
+        )
+
+    def audit(self, view: AuditView) -> SlackMessage:
+        """The latest audit entries (for admins), within :data:`AUDIT_TEXT_BUDGET`."""
+        return self._message(
+            "slack/audit.json.j2",
+            view.locale,
+            view=view,
+            budget=AUDIT_TEXT_BUDGET,
             max_sections=MAX_LIST_SECTIONS,
         )
 

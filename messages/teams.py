@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 
 from bot.share import takes_text
 from bot.views import (
+    AuditView,
     ContentListView,
+    CuratorsView,
     DigestView,
     EnrolmentForm,
     GuidelinesView,
@@ -195,6 +197,16 @@ class TeamsRenderer:
             max_lines=MAX_LIST_LINES,
             budget=LIST_BUDGET,
         )
+
+    def curators(self, view: CuratorsView) -> TeamsMessage:
+        """Admins and curators with where each role comes from (for admins)."""
+        return self._message(
+            "teams/curators.json.j2", view.locale, view=view, budget=LIST_BUDGET // 2
+        )
+
+    def audit(self, view: AuditView) -> TeamsMessage:
+        """The latest audit entries (for admins), as many as fit the card."""
+        return self._message("teams/audit.json.j2", view.locale, view=view, budget=LIST_BUDGET)
 
     def guidelines(self, view: GuidelinesView) -> TeamsMessage:
         """The programme's guidelines, or the request to accept a new version

@@ -18,9 +18,12 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.gateway import SlackGateway
 from adapters.slack.translate import (
     is_home_action,
+    to_command_text,
     to_delivery_id,
+    to_email,
     to_enrolment_choices,
     to_home_opened,
+    to_mentioned_user,
     to_raw_post,
     to_raw_preferences,
     to_reaction_event,
@@ -28,7 +31,7 @@ from adapters.slack.translate import (
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Pause, PostInline, Publish, parse_command
+from bot.commands import Audit, Curators, Pause, PostInline, Publish, parse_command
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.publishing import published_notice, raw_post_of, saved_notice
@@ -155,7 +158,7 @@ class SlackListeners:
             await self._dispatch(
                 user,
                 locale,
-                str(body.get("text") or ""),
+                to_command_text(body),
                 str(body.get("trigger_id") or ""),
                 reply,
                 client,
@@ -174,6 +177,8 @@ class SlackListeners:
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
             await reply(r.notice(published_notice(result), locale))
+        elif isinstance(command, Curators | Audit):
+            await self._admin(user, locale, command, reply)
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
@@ -207,14 +212,38 @@ class SlackListeners:
         elif command.name == "status":
             await reply(r.status(await self.d.status.for_curator(user, locale)))
         elif command.name == "post":
-            post_form = s.publishing.post_form(user, locale)
+            post_form = await s.publishing.post_form(user, locale)
             await client.views_open(trigger_id=trigger_id, view=r.post_modal(post_form))
+
+    async def _admin(
+        self, user: PlatformUser, locale: str, command: Curators | Audit, reply: Reply
+    ) -> None:
+        admin, r = self.s.admin, self.r
+        if isinstance(command, Audit):
+            view = await admin.audit(
+                user, locale, limit=command.limit, before=command.before, command=self.d.command
+            )
+            await reply(r.audit(view))
+        elif command.action == "list":
+            await reply(r.curators(await admin.curators(user, locale, command=self.d.command)))
+        else:
+            await self.s.roles.require_admin(user)  # refuse before reading the person
+            email = to_email(command.person)
+            if email is not None:
+                target, name = await admin.person_by_email(user, email), None
+            else:
+                target, name = to_mentioned_user(command.person, user.workspace_id)
+            if command.action == "add":
+                notice = await admin.add_curator(user, target, name=name)
+            else:
+                notice = await admin.remove_curator(user, target)
+            await reply(r.notice(notice, locale))
 
     async def _post_inline(
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
     ) -> None:
         raw = raw_post_of(command, self.s.programme.timezone)
-        draft = self.s.publishing.validate(user, raw)
+        draft = await self.s.publishing.validate(user, raw)
         await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
         await self._submit(user, locale, draft, reply)
 
@@ -230,7 +259,7 @@ class SlackListeners:
         user = to_user_from_interaction(body)
         locale = await self._locale(user)
         try:
-            draft = self.s.publishing.validate(user, to_raw_post(body))
+            draft = await self.s.publishing.validate(user, to_raw_post(body))
         except InvalidInput as error:
             await ack(
                 response_action="errors",

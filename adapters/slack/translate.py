@@ -7,6 +7,7 @@ tampered payload becomes a polite message instead of a stack trace.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -230,3 +231,55 @@ def is_home_action(body: Payload) -> bool:
     """Whether a button was clicked in the App Home tab (its view needs refreshing)."""
     view = body.get("view")
     return isinstance(view, Mapping) and view.get("type") == "home"
+
+
+_CHANNEL_REF = re.compile(r"<#[CG][A-Z0-9]+\|([^>]*)>")
+_USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{2,30})(?:\|([^>]*))?>$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+
+
+_ANY_MENTION = re.compile(r"<[@!]([^>|]*)(?:\|([^>]*))?>")
+
+
+def to_command_text(body: Payload) -> str:
+    """The text after ``/advocacy``. With ``should_escape: true`` (the manifest) Slack sends
+    mentions as ``<@U123|name>`` and channels as ``<#C123|name>``: a ``#topic`` that happens
+    to be a channel's name is turned back into ``#topic``, and outside ``curators`` (which
+    needs the member id) a mention is turned back into the ``@name`` that was typed, so a
+    suggested text reads as written."""
+    text = _CHANNEL_REF.sub(lambda found: f"#{found.group(1)}", _str(body.get("text")))
+    if text.lstrip().lower().startswith("curators"):
+        return text
+    return _ANY_MENTION.sub(_typed_mention, text)
+
+
+def _typed_mention(found: re.Match[str]) -> str:
+    label = (found.group(2) or found.group(1).split("^")[-1]).lstrip("@")
+    return f"@{label}"
+
+
+def to_mentioned_user(text: str, team_id: str) -> tuple[PlatformUser, str | None]:
+    """The person a command names: ``<@U123|name>``, ``<@U123>`` or a bare ``U123``.
+
+    Raises:
+        InvalidInput: when the text names nobody (``person_missing``).
+    """
+    words = text.split()
+    word = words[0] if len(words) == 1 else ""
+    found = _USER_MENTION.match(word)
+    if found:
+        return _user(team_id, found.group(1)), (found.group(2) or None)
+    if _USER_ID.match(word):
+        return _user(team_id, word), None
+    raise InvalidInput("person_missing", field="person")
+
+
+_EMAIL = re.compile(r"^<?(?:mailto:)?([^\s<>|@]+@[^\s<>|@]+\.[^\s<>|@]+)(?:\|[^>]*)?>?$")
+
+
+def to_email(text: str) -> str | None:
+    """The email a command names, as typed (``bob@example.com``) or as Slack links it
+    (``<mailto:bob@example.com|bob@example.com>``); None when it names no email."""
+    words = text.split()
+    found = _EMAIL.match(words[0]) if len(words) == 1 else None
+    return found.group(1).lower() if found else None

@@ -29,13 +29,15 @@ from adapters.teams.translate import (
     tenant_of,
     to_channel_id,
     to_command_text,
+    to_email,
     to_locale,
+    to_named_user,
     to_profile,
     to_reaction_events,
     to_scope,
     to_user,
 )
-from bot.commands import Pause, PostInline, Publish, parse_command
+from bot.commands import Audit, Curators, Pause, PostInline, Publish, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.publishing import published_notice, raw_post_of, saved_notice
@@ -86,7 +88,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         await super().on_turn(turn_context)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
-        activity = turn_context.activity.serialize()
+        activity = _with_entities(turn_context.activity.serialize(), turn_context)
         reply = _replier(turn_context)
         try:
             user = to_user(activity)
@@ -105,7 +107,9 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             )
             return
         await self._guarded(
-            reply, locale, lambda: self._command(user, locale, to_command_text(activity), reply)
+            reply,
+            locale,
+            lambda: self._command(user, locale, to_command_text(activity), reply, activity),
         )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -175,7 +179,14 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             except Exception:
                 logger.exception("could not record a Teams reaction")
 
-    async def _command(self, user: PlatformUser, locale: str, text: str, reply: Reply) -> None:
+    async def _command(
+        self,
+        user: PlatformUser,
+        locale: str,
+        text: str,
+        reply: Reply,
+        activity: Mapping[str, Any] | None = None,
+    ) -> None:
         command = parse_command(text)
         s, r = self.s, self.r
         if isinstance(command, PostInline):
@@ -184,6 +195,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
             await reply(r.notice(published_notice(result), locale))
+        elif isinstance(command, Curators | Audit):
+            await self._admin(user, locale, command, reply, activity or {})
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
         elif command.name == "settings":
@@ -209,7 +222,34 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         elif command.name == "status":
             await reply(r.status(await self.d.status.for_curator(user, locale)))
         elif command.name == "post":
-            await reply(r.post_card(s.publishing.post_form(user, locale)))
+            await reply(r.post_card(await s.publishing.post_form(user, locale)))
+
+    async def _admin(
+        self,
+        user: PlatformUser,
+        locale: str,
+        command: Curators | Audit,
+        reply: Reply,
+        activity: Mapping[str, Any],
+    ) -> None:
+        admin, r = self.s.admin, self.r
+        if isinstance(command, Audit):
+            view = await admin.audit(user, locale, limit=command.limit, before=command.before)
+            await reply(r.audit(view))
+        elif command.action == "list":
+            await reply(r.curators(await admin.curators(user, locale)))
+        else:
+            await self.s.roles.require_admin(user)  # refuse before reading the person
+            email = to_email(command.person)
+            if email is not None:
+                target, name = await admin.person_by_email(user, email), None
+            else:
+                target, name = to_named_user(command.person, activity)
+            if command.action == "add":
+                notice = await admin.add_curator(user, target, name=name)
+            else:
+                notice = await admin.remove_curator(user, target)
+            await reply(r.notice(notice, locale))
 
     async def _submit(
         self,
@@ -238,7 +278,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         elif verb == ids.OPEN_PREFERENCES:
             await reply(r.preferences_card(await s.ambassadors.preferences_form(user)))
         elif verb == ids.OPEN_POST:
-            await reply(r.post_card(s.publishing.post_form(user, locale)))
+            await reply(r.post_card(await s.publishing.post_form(user, locale)))
         elif verb == ids.JOIN:
             topics, networks, version = to_enrolment_choices(value)
             enrolment = s.ambassadors.validate_enrolment(
@@ -269,7 +309,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.notice(notice, preferences.locale))  # in their new language
         elif verb == ids.POST:
             raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
-            draft = s.publishing.validate(user, raw)
+            draft = await s.publishing.validate(user, raw)
             await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
             await self._submit_draft(user, locale, draft, reply)
         else:
@@ -279,7 +319,7 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
     ) -> None:
         raw = raw_post_of(command, self.s.programme.timezone)
-        draft = self.s.publishing.validate(user, raw)
+        draft = await self.s.publishing.validate(user, raw)
         await reply(self.r.notice(Notice("post_received", {"url": draft.url}), locale))
         await self._submit_draft(user, locale, draft, reply)
 
@@ -327,6 +367,16 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         except Exception:
             logger.exception("Teams handler failed")
             await _safe(reply, self.r.notice(Notice("error"), locale))
+
+
+def _with_entities(activity: dict[str, Any], turn_context: TurnContext) -> dict[str, Any]:
+    """The activity's JSON with its entities whole: botbuilder's ``Entity`` keeps a mention's
+    ``mentioned`` and ``text`` only as additional properties, which ``serialize()`` drops."""
+    entities = turn_context.activity.entities or []
+    activity["entities"] = [
+        {**(getattr(e, "additional_properties", None) or {}), "type": e.type} for e in entities
+    ]
+    return activity
 
 
 def _replier(turn_context: TurnContext) -> Reply:

@@ -152,3 +152,51 @@ def to_reaction_events(activity: Payload) -> list[ReactionEvent]:
                     )
                 )
     return events
+
+
+_TEAMS_ID = re.compile(r"^(?:29|8):[A-Za-z0-9_.:@-]{1,250}$")
+
+
+def to_mentioned_users(activity: Payload) -> list[tuple[PlatformUser, str | None]]:
+    """The people @mentioned in a message (``mention`` entities), the bot itself left out:
+    their Teams user id (``29:...``) in the sender's tenant, and the name Teams showed."""
+    tenant = tenant_of(activity)
+    bot = _str(_mapping(activity.get("recipient")).get("id"))
+    entities = activity.get("entities")
+    found: list[tuple[PlatformUser, str | None]] = []
+    for entity in entities if isinstance(entities, list) else []:
+        entity = _mapping(entity)
+        mentioned = _mapping(entity.get("mentioned"))
+        user_id = _str(mentioned.get("id"))
+        if _str(entity.get("type")) != "mention" or not user_id or user_id == bot:
+            continue
+        if tenant and _TEAMS_ID.match(user_id):
+            name = _str(mentioned.get("name"))[:200] or None
+            found.append((PlatformUser(Platform.TEAMS, tenant, user_id), name))
+    return found
+
+
+def to_named_user(text: str, activity: Payload) -> tuple[PlatformUser, str | None]:
+    """The person an admin command names: the first @mention, else a typed Teams user id
+    (``29:...``) in the sender's tenant.
+
+    Raises:
+        InvalidInput: when the command names nobody (``person_missing``).
+    """
+    mentioned = to_mentioned_users(activity)
+    if mentioned:
+        return mentioned[0]
+    words = text.split()
+    tenant = tenant_of(activity)
+    if len(words) == 1 and _TEAMS_ID.match(words[0]) and tenant:
+        return PlatformUser(Platform.TEAMS, tenant, words[0]), None
+    raise InvalidInput("person_missing", field="person")
+
+
+_EMAIL = re.compile(r"^[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+$")
+
+
+def to_email(text: str) -> str | None:
+    """The email an admin command names (``bob@example.com``), or None."""
+    words = text.split()
+    return words[0].lower() if len(words) == 1 and _EMAIL.match(words[0]) else None

@@ -268,7 +268,7 @@ class World:
             expires_at=expires_at,
             important=important,
         )
-        draft = self.services.publishing.validate(CURATOR, raw)
+        draft = await self.services.publishing.validate(CURATOR, raw)
         return await self.services.publishing.submit(CURATOR, draft)
 
     @property

@@ -21,6 +21,7 @@ from bot.model import (
     AmbassadorId,
     AmbassadorStatus,
     Audience,
+    AuditEntry,
     ChatAddress,
     Content,
     ContentDraft,
@@ -43,6 +44,8 @@ from bot.model import (
     PublishResult,
     ReactionEvent,
     RecordOutcome,
+    Role,
+    RoleGrant,
     TrackedLink,
     UserProfile,
     workspace_key,
@@ -747,6 +750,9 @@ class MemoryPorts:
         self.jobs = MemoryJobRuns(self.store)
         self.addresses = MemoryAddressBook(self.store)
         self.preferences = MemoryPreferences(self.store)
+        self.grants = MemoryRoleGrants()
+        self.audit = MemoryAuditLog()
+        self.people = MemoryPersonLookup(self.store)
 
 
 @dataclass
@@ -802,4 +808,117 @@ class FakeChatGateway:
         return MessageRef(channel_id, f"{len(self.boards)}.000200")
 
 
-__all__ = ["DeliveryFailed", "FakeChatGateway", "InMemoryStore", "MemoryPorts", "RateLimited"]
+class MemoryRoleGrants:
+    """``RoleGrants`` over a dict keyed by (person, role)."""
+
+    def __init__(self) -> None:
+        self.grants: dict[tuple[PlatformUser, Role], RoleGrant] = {}
+
+    async def grant(
+        self,
+        *,
+        user: PlatformUser,
+        role: Role,
+        display_name: str,
+        granted_by: PlatformUser,
+        now: datetime,
+    ) -> bool:
+        if (user, role) in self.grants:
+            return False
+        self.grants[(user, role)] = RoleGrant(user, role, display_name[:200], granted_by, now)
+        return True
+
+    async def revoke(self, *, user: PlatformUser, role: Role) -> bool:
+        return self.grants.pop((user, role), None) is not None
+
+    async def has(self, user: PlatformUser, role: Role) -> bool:
+        return (user, role) in self.grants
+
+    async def list(self, role: Role) -> Sequence[RoleGrant]:
+        found = [g for (_, r), g in self.grants.items() if r is role]
+        return sorted(found, key=lambda g: g.granted_at)
+
+
+class MemoryAuditLog:
+    """``AuditLog`` over a list (ids grow from 1)."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    async def record(
+        self,
+        *,
+        actor: PlatformUser,
+        actor_name: str,
+        action: str,
+        target: str | None,
+        details: Mapping[str, str | int | bool | None],
+        at: datetime,
+    ) -> AuditEntry:
+        entry = AuditEntry(
+            len(self.entries) + 1, at, actor, actor_name, action, target, dict(details)
+        )
+        self.entries.append(entry)
+        return entry
+
+    async def recent(self, *, limit: int, before: int | None = None) -> Sequence[AuditEntry]:
+        found = [e for e in self.entries if before is None or e.id < before]
+        return sorted(found, key=lambda e: e.id, reverse=True)[:limit]
+
+
+class MemoryPersonLookup:
+    """``PersonLookup`` over the fake store's emails and identities."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def by_email(
+        self, *, platform: Platform, workspace_id: str, email: str
+    ) -> PlatformUser | None:
+        wanted = {i for i, e in self.s.emails.items() if email and e == email.lower()}
+        found = [
+            u
+            for u, i in self.s.identities.items()
+            if i in wanted and u.platform is platform and u.workspace_id == workspace_id
+        ]
+        return found[0] if found else None
+
+
+@dataclass
+class FakeGroupDirectory:
+    """A ``GroupDirectory`` whose groups the test sets; counts reads, can fail or block."""
+
+    groups: dict[str, frozenset[str]] = field(default_factory=dict)
+    directory_ids: dict[PlatformUser, str] = field(default_factory=dict)
+    names: dict[PlatformUser, str] = field(default_factory=dict)
+    reads: int = 0
+    failing: bool = False
+    gate: Any = None  # an asyncio.Event the read waits for, when set
+
+    async def members(self, group_id: str) -> frozenset[str]:
+        self.reads += 1
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.failing:
+            raise ConnectionError("directory unavailable")
+        return self.groups.get(group_id, frozenset())
+
+    async def directory_id(self, user: PlatformUser) -> str | None:
+        if user.platform is Platform.SLACK:
+            return user.user_id
+        return self.directory_ids.get(user)
+
+    async def display_name(self, user: PlatformUser) -> str | None:
+        return self.names.get(user)
+
+
+__all__ = [
+    "DeliveryFailed",
+    "FakeChatGateway",
+    "FakeGroupDirectory",
+    "InMemoryStore",
+    "MemoryAuditLog",
+    "MemoryPorts",
+    "MemoryRoleGrants",
+    "RateLimited",
+]

@@ -38,12 +38,12 @@ async def test_a_scheduled_post_goes_out_at_its_time_only(world: World) -> None:
         ),
     ],
 )
-def test_schedules_that_cannot_work_are_refused(
+async def test_schedules_that_cannot_work_are_refused(
     world: World, changes: dict[str, object], notice: str
 ) -> None:
     raw = replace(RawPost(url="https://example.com/a", topics=("engineering",)), **changes)
     with pytest.raises(InvalidInput) as refused:
-        world.services.publishing.validate(CURATOR, raw)
+        await world.services.publishing.validate(CURATOR, raw)
     assert refused.value.notice_key == notice
 
 

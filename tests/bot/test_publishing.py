@@ -70,8 +70,8 @@ async def test_only_curators_may_act(
     assert world.fetcher.urls == []
 
 
-def test_post_form(world: World) -> None:
-    form = world.services.publishing.post_form(CURATOR, "fr")
+async def test_post_form(world: World) -> None:
+    form = await world.services.publishing.post_form(CURATOR, "fr")
     assert form.locale == "fr"
     assert form.topics == (
         TopicChoice("engineering", "Ingénierie"),
@@ -82,9 +82,9 @@ def test_post_form(world: World) -> None:
     assert form.limits == world.programme.limits.as_dict()
 
 
-def test_validate_reports_bad_input(world: World) -> None:
+async def test_validate_reports_bad_input(world: World) -> None:
     with pytest.raises(InvalidInput) as caught:
-        world.services.publishing.validate(CURATOR, RawPost(url="ftp://example.com"))
+        await world.services.publishing.validate(CURATOR, RawPost(url="ftp://example.com"))
     assert caught.value.notice_key == "url_not_http"
 
 

@@ -266,6 +266,7 @@ class FakeSlackApi:
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, tuple[list[str], bool]] = {}  # id -> (users, disabled)
         self._messages: dict[tuple[str, str], PostedMessage] = {}
         self._open_dms: set[str] = set()
         self._user_failures: dict[str, tuple[str, frozenset[str]]] = {}
@@ -285,6 +286,7 @@ class FakeSlackApi:
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.open": self._conversations_open,
             "users.info": self._users_info,
+            "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -387,6 +389,10 @@ class FakeSlackApi:
         }
         self.users[user_id] = user
         return user
+
+    def add_usergroup(self, group_id: str, users: list[str], *, disabled: bool = False) -> None:
+        """Register a user group (``S...``) for ``usergroups.users.list``."""
+        self.usergroups[group_id] = (list(users), disabled)
 
     def fail_for_user(
         self,
@@ -815,6 +821,15 @@ class FakeSlackApi:
         if _truthy(args.get("include_locale")):
             return {"user": dict(user)}
         return {"user": {key: value for key, value in user.items() if key != "locale"}}
+
+    def _usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        # https://api.slack.com/methods/usergroups.users.list: {"ok": true, "users": [...]};
+        # an unknown (or, without include_disabled, disabled) group is "no_such_subteam".
+        group_id = str(_require(args, "usergroup"))
+        found = self.usergroups.get(group_id)
+        if found is None or (found[1] and not _truthy(args.get("include_disabled"))):
+            raise SlackError("no_such_subteam")
+        return {"users": list(found[0])}
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         if not (args.get("trigger_id") or args.get("interactivity_pointer")):

@@ -172,6 +172,27 @@ NOTICES: dict[str, dict[str, object]] = {
     "publish_at_past": {},
     "expires_before_publish": {},
     "bad_datetime": {"value": "next tuesday-ish"},
+    # roles (bot/roles.py)
+    "not_admin": {},
+    "curator_added": {"user_id": "U05BOB0002", "name": "Bob", "platform": "slack", "also": None},
+    "curator_already": {"user_id": "29:1bob", "name": "Bob <Durand>", "platform": "teams"},
+    "curator_removed": {
+        "user_id": "U05BOB0002",
+        "name": "Bob",
+        "platform": "slack",
+        "kept": ["group", "admin"],
+    },
+    "curator_not_removable": {
+        "user_id": "29:1bob",
+        "name": "Bob & Co",
+        "platform": "teams",
+        "sources": ["config", "group"],
+    },
+    "curator_not_found": {"user_id": "W05BOB0002", "name": None, "platform": "slack"},
+    "person_missing": {},
+    "person_unknown": {"email": "bob@example.com"},
+    "curators_usage": {},
+    "audit_usage": {},
 }
 
 

@@ -42,6 +42,7 @@ from messages.teams import (
     card_bytes,
     guidelines_paragraphs,
 )
+from tests.messages.roles_views import audit_view, curators_view
 from tests.messages.test_prefs_rendering import settings_form
 from tests.messages.test_slack_rendering import (
     COUNTS,
@@ -396,6 +397,14 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
     "post_card": (
         lambda r, loc: r.post_card(PostForm(loc, topic_choices(12), 3, LIMITS)),
         {"en": "Schedule for later", "fr": "Programmer pour plus tard"},
+    ),
+    "curators": (
+        lambda r, loc: r.curators(curators_view(loc, "teams")),
+        {"en": "Curators and admins", "fr": "Curateurs et admins"},
+    ),
+    "audit": (
+        lambda r, loc: r.audit(audit_view(loc)),
+        {"en": "Audit log", "fr": f"Journal d{APOSTROPHE}audit"},
     ),
 }
 LINKS_OK = {

@@ -57,6 +57,7 @@ def _bot_and_adapter(user: str) -> tuple[AdvocacyTeamsBot, TestAdapter, MemoryPo
         programme=programme,
         clock=clock,
         next_jobs=list,
+        roles=services.roles,
     )
     bot = AdvocacyTeamsBot(
         TeamsDeps(
