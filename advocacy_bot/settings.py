@@ -142,6 +142,7 @@ class PointsSection(_Strict):
     share_click: int | dict[str, int] = 5
     confirmed_share: int = Field(default=10, ge=0)
     reaction: int = Field(default=1, ge=0)
+    approved_suggestion: int = Field(default=20, ge=0)
 
     @field_validator("share_click")
     @classmethod
@@ -307,6 +308,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
             share_click_default=share,
             confirmed_share=config.points.confirmed_share,
             reaction=config.points.reaction,
+            approved_suggestion=config.points.approved_suggestion,
         )
     else:
         rules = PointsRules(
@@ -314,6 +316,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
             share_click={Network(k): v for k, v in share.items() if k != "default"},
             confirmed_share=config.points.confirmed_share,
             reaction=config.points.reaction,
+            approved_suggestion=config.points.approved_suggestion,
         )
     language = config.programme.default_language
     assert language in SUPPORTED_LOCALES  # noqa: S101 - guaranteed by the Literal

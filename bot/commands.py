@@ -9,6 +9,7 @@ Syntax (documented in ``/advocacy help`` and the README)::
     status                                the delivery queue (curators)
     list                                  recent content (curators)
     publish <id>                          publish a draft (curators)
+    suggest <url> [why]                   suggest a link for the comms team to review
 """
 
 from __future__ import annotations
@@ -47,7 +48,15 @@ class Publish:
     content_id: int
 
 
-Command = Simple | PostInline | Publish
+@dataclass(frozen=True)
+class Suggest:
+    """Anyone suggests a link, with why it is worth sharing."""
+
+    url: str
+    why: str | None
+
+
+Command = Simple | PostInline | Publish | Suggest
 
 SIMPLE_COMMANDS = (
     "help",
@@ -61,7 +70,7 @@ SIMPLE_COMMANDS = (
     "post",
     "status",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish")
+ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "suggest")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -88,6 +97,8 @@ def parse_command(text: str) -> Command:
         return _parse_post(rest)
     if name == "publish":
         return _parse_publish(rest)
+    if name == "suggest":
+        return _parse_suggest(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -136,3 +147,14 @@ def _parse_post(rest: str) -> PostInline:
         at=values.get("--at"),
         expires=values.get("--expires"),
     )
+
+
+def _parse_suggest(rest: str) -> Suggest:
+    words = rest.strip().split(maxsplit=1)
+    if not words:
+        raise InvalidInput("suggest_url_missing", field="url")
+    url = words[0].strip("<>")  # Slack wraps links as <https://...|label>
+    if "|" in url:
+        url = url.split("|", 1)[0]
+    why = words[1].strip() if len(words) > 1 else ""
+    return Suggest(url=url, why=why or None)

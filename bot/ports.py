@@ -566,4 +566,3 @@ class FeedFetcher(Protocol):
     async def fetch_feed(self, url: str, state: FeedState) -> FeedFetchResult:
         """Fetch a feed with conditional GET; never raises for network or parse problems."""
         ...
-
