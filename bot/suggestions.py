@@ -560,6 +560,7 @@ class SuggestionService:
             previous_approvals=previous,
             same_platform=suggestion.suggester is not None
             and suggestion.suggester.platform is platform,
+            topics=suggestion.topics,
         )
 
     async def _post_cards(self, suggestion: Suggestion) -> None:

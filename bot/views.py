@@ -243,6 +243,7 @@ class ReviewCardView:
     auto_approved: bool = False
     previous_approvals: int = 0  # shown on an auto-approved card
     same_platform: bool = True  # the suggester is on this card's platform (mention them)
+    topics: tuple[str, ...] = ()  # a feed's topics: Approve publishes to them
 
     @property
     def pending(self) -> bool:

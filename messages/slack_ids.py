@@ -95,3 +95,11 @@ def share_value(delivery_id: int, network: str) -> str:
 def text_block_id(index: int) -> str:
     """The ``block_id`` of the ``index``-th (1-based) suggested text input."""
     return f"{TEXT_BLOCK_PREFIX}{index}"
+
+# --- review card (curators' review channel; value: the suggestion id) -----------------------
+REVIEW_APPROVE_ACTION: Final = "review_approve"
+REVIEW_EDIT_ACTION: Final = "review_edit"  # opens POST_VIEW filled in; private_metadata: id
+REVIEW_REJECT_ACTION: Final = "review_reject"  # opens REJECT_VIEW
+REJECT_VIEW: Final = "reject_suggestion"  # private_metadata: the suggestion id
+REASON_BLOCK: Final = "reason"
+REASON_ACTION: Final = "reason"

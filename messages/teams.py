@@ -34,6 +34,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ReminderView,
+    ReviewCardView,
     StatusView,
     SuggestionView,
 )
@@ -234,6 +235,18 @@ class TeamsRenderer:
         """The preferences card: topics and networks, nothing to accept."""
         return self._message(
             "teams/join.json.j2", form.locale, form=form, joining=False, guidelines=[]
+        )
+
+    def review(self, view: ReviewCardView, *, max_reason: int = 500) -> TeamsMessage:
+        """A suggestion's card in the review channel: Approve and Edit submits and a Reject
+        that shows the reason input while pending, else its outcome and who decided."""
+        return self._message(
+            "teams/review.json.j2",
+            view.locale,
+            view=view,
+            who=view.suggester_name,
+            reviewer=view.reviewer_name,
+            max_reason=max_reason,
         )
 
     def post_card(self, form: PostForm) -> TeamsMessage:

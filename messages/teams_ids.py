@@ -107,3 +107,13 @@ def split_choices(value: object) -> list[str]:
     if not isinstance(value, str):
         return []
     return [part.strip() for part in value.split(CHOICE_SEPARATOR) if part.strip()]
+
+# --- review card (curators' review channel) ---------------------------------------------------
+# ``{"advocacy": "review_approve" | "review_edit" | "review_reject", "suggestion_id": <int>}``;
+# the Reject submit sits in an ``Action.ShowCard`` with the ``reason`` Input.Text. The post
+# card opened by Edit submits ``POST`` with ``suggestion_id`` too: that approves it.
+REVIEW_APPROVE: Final = "review_approve"
+REVIEW_EDIT: Final = "review_edit"
+REVIEW_REJECT: Final = "review_reject"
+SUGGESTION_ID: Final = "suggestion_id"
+REASON: Final = "reason"

@@ -24,6 +24,7 @@ from bot.views import (
     LeaderboardView,
     Notice,
     PostForm,
+    ReviewCardView,
     ProfileView,
     ReminderView,
     ScheduledJob,
@@ -115,6 +116,9 @@ VERBS = {
     ids.POST,
     ids.OPEN_POST,
     ids.ACCEPT_GUIDELINES,
+    ids.REVIEW_APPROVE,
+    ids.REVIEW_EDIT,
+    ids.REVIEW_REJECT,
 }
 
 
@@ -215,6 +219,9 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
         elif data[ids.ACTION_KEY] in (ids.JOIN, ids.ACCEPT_GUIDELINES):
             assert set(data) == {ids.ACTION_KEY, ids.GUIDELINES_VERSION}
             assert isinstance(data[ids.GUIDELINES_VERSION], str)
+        elif ids.SUGGESTION_ID in data:  # the review card, and the post card opened by Edit
+            assert set(data) == {ids.ACTION_KEY, ids.SUGGESTION_ID}
+            assert isinstance(data[ids.SUGGESTION_ID], int)
         else:
             assert set(data) == {ids.ACTION_KEY}
     tree.actions.append(action)
@@ -389,6 +396,14 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
     "post_card": (
         lambda r, loc: r.post_card(PostForm(loc, topic_choices(12), 3, LIMITS)),
         {"en": "Schedule for later", "fr": "Programmer pour plus tard"},
+    ),
+    "review": (
+        lambda r, loc: r.review(
+            ReviewCardView(
+                loc, 7, "https://example.com/a", "Launch", "Short", "Why", "employee", "pending"
+            )
+        ),
+        {"en": "New suggestion to review", "fr": "Nouvelle suggestion à valider"},
     ),
 }
 LINKS_OK = {
