@@ -18,7 +18,14 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from adapters.teams.gateway import TeamsGateway, to_activity
-from adapters.teams.submit import to_delivery_id, to_enrolment_choices, to_raw_post, to_verb
+from adapters.teams.submit import (
+    to_delivery_id,
+    to_enrolment_choices,
+    to_raw_post,
+    to_reason,
+    to_suggestion_id,
+    to_verb,
+)
 from adapters.teams.translate import (
     tenant_of,
     to_channel_id,
@@ -29,12 +36,13 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import PostInline, Publish, parse_command
+from bot.commands import PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
+from bot.suggestions import SuggestionService
 from bot.views import Notice
 from messages import teams_ids as ids
 from messages.teams import TeamsMessage, TeamsRenderer
@@ -54,6 +62,7 @@ class TeamsDeps:
     wake_sender: Callable[[], None]
     status: StatusService
     allowed_tenants: frozenset[str] = frozenset()  # empty: every tenant
+    suggestions: SuggestionService | None = None
 
 
 class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
@@ -98,8 +107,11 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
                 lambda: self._submit(user, locale, value, activity, reply, turn_context),
             )
             return
+        name = to_profile(activity).display_name
         await self._guarded(
-            reply, locale, lambda: self._command(user, locale, to_command_text(activity), reply)
+            reply,
+            locale,
+            lambda: self._command(user, locale, to_command_text(activity), reply, name),
         )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -169,11 +181,19 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             except Exception:
                 logger.exception("could not record a Teams reaction")
 
-    async def _command(self, user: PlatformUser, locale: str, text: str, reply: Reply) -> None:
+    async def _command(
+        self, user: PlatformUser, locale: str, text: str, reply: Reply, name: str | None = None
+    ) -> None:
         command = parse_command(text)
         s, r = self.s, self.r
         if isinstance(command, PostInline):
             await self._post_inline(user, locale, command, reply)
+        elif isinstance(command, Suggest):
+            outcome = await self._suggestions.suggest(
+                user, command.url, command.why, locale=locale, name=name
+            )
+            self.d.wake_sender()  # an auto-approved suggestion went out as content
+            await reply(r.notice(outcome.notice, locale))
         elif isinstance(command, Publish):
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
@@ -238,13 +258,53 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             s.ambassadors.validate_preferences(topics=topics, networks=networks)
             notice = await s.ambassadors.update_preferences(user, topics=topics, networks=networks)
             await reply(r.notice(notice, locale))
+        elif verb == ids.POST and value.get(ids.SUGGESTION_ID) is not None:
+            # The post card opened by a review card's Edit: approves that suggestion.
+            raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
+            draft = s.publishing.validate(user, raw)
+            outcome = await self._suggestions.approve_edited(
+                user, to_suggestion_id(value), draft, name=to_profile(activity).display_name
+            )
+            if outcome.published is not None:
+                self.d.wake_sender()
+            await reply(r.notice(saved_notice(outcome, s.programme.timezone), locale))
         elif verb == ids.POST:
             raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
             draft = s.publishing.validate(user, raw)
             await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
             await self._submit_draft(user, locale, draft, reply)
+        elif verb in (ids.REVIEW_APPROVE, ids.REVIEW_EDIT, ids.REVIEW_REJECT):
+            await self._review(user, locale, verb, value, activity, reply)
         else:
             logger.info("ignored a card submit with an unknown verb")
+
+    @property
+    def _suggestions(self) -> SuggestionService:
+        if self.d.suggestions is None:
+            raise RuntimeError("suggestions are not wired")
+        return self.d.suggestions
+
+    async def _review(
+        self,
+        user: PlatformUser,
+        locale: str,
+        verb: str,
+        value: Mapping[str, Any],
+        activity: Mapping[str, Any],
+        reply: Reply,
+    ) -> None:
+        """A curator's Approve / Edit / Reject on a review card (the card is redrawn by the
+        use case; refusals are answered in the card's thread)."""
+        suggestion_id = to_suggestion_id(value)
+        name = to_profile(activity).display_name
+        if verb == ids.REVIEW_APPROVE:
+            await self._suggestions.approve(user, suggestion_id, name=name)
+            self.d.wake_sender()
+        elif verb == ids.REVIEW_EDIT:
+            form = await self._suggestions.edit_form(user, suggestion_id, locale)
+            await reply(self.r.post_card(form))
+        else:
+            await self._suggestions.reject(user, suggestion_id, to_reason(value), name=name)
 
     async def _post_inline(
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply
