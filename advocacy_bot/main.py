@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -30,6 +30,7 @@ from adapters.teams.server import (
     build_endpoint,
     teams_messages_handler,
 )
+from adapters.web.feeds import SafeFeedFetcher
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import (
     health_handler,
@@ -47,7 +48,9 @@ from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
+    build_feed_settings,
     build_programme,
+    build_review_settings,
     build_sender_settings,
     load_config,
     load_guidelines,
@@ -56,13 +59,15 @@ from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
 from bot.model import Platform
 from bot.pacing import LoopLag
-from bot.ports import ChatGateway, Clock, PageMetadataFetcher
+from bot.ports import ChatGateway, Clock, FeedFetcher, PageMetadataFetcher, SuggestionGateway
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.status import StatusService
+from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
+from content_store.suggestions import SqlSuggestions
 from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
@@ -73,6 +78,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    suggestion_jobs,
 )
 
 logger = logging.getLogger(__name__)
@@ -97,6 +103,7 @@ class Runtime:
     teams: TeamsEndpoint | None
     # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
     web_clients: tuple[AsyncWebClient, ...] = ()
+    suggestions: SuggestionService | None = None
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -111,8 +118,9 @@ def build_runtime(
     clock: Clock | None = None,
     fetcher: PageMetadataFetcher | None = None,
     sender_settings: SenderSettings | None = None,
+    feed_fetcher: FeedFetcher | None = None,
 ) -> Runtime:
-    """Wire the process. Tests pass a clock, a fetcher and faster sender settings."""
+    """Wire the process. Tests pass a clock, fetchers and faster sender settings."""
     config, config_path = load_settings(env)
     programme = build_programme(config, load_guidelines(config, config_path))
     clock = clock or SystemClock()
@@ -186,6 +194,28 @@ def build_runtime(
         busy=loop_lag.busy,
     )
     fanout = SenderRunner(services.sender)
+    review_gateways: dict[Platform, SuggestionGateway] = {}
+    if slack_gateway is not None:
+        review_gateways[Platform.SLACK] = slack_gateway
+    if teams_gateway is not None:
+        review_gateways[Platform.TEAMS] = teams_gateway
+    suggestions = SuggestionService(
+        suggestions=SqlSuggestions(store.db),
+        contents=store.contents,
+        ambassadors=store.ambassadors,
+        ledger=store.ledger,
+        publishing=services.publishing,
+        fetcher=fetcher,
+        gateways=review_gateways,
+        programme=programme,
+        clock=clock,
+        settings=build_review_settings(config),
+        feeds=build_feed_settings(config),
+        feed_fetcher=feed_fetcher
+        or SafeFeedFetcher(
+            timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
+        ),
+    )
     work = ScheduledWork(
         contents=store.contents,
         deliveries=store.deliveries,
@@ -202,7 +232,12 @@ def build_runtime(
         hour=board.hour,
         minute=board.minute,
         timezone=ZoneInfo(board.timezone or config.programme.timezone),
-        periodic=periodic_jobs(work),
+        periodic=periodic_jobs(work)
+        + suggestion_jobs(
+            suggestions,
+            poll_every=timedelta(minutes=config.feeds_poll_minutes),
+            poll_feeds=bool(config.feeds),
+        ),
         jobs=store.jobs,
         clock=clock,
         observe=lambda job, outcome: metrics.record_scheduler_run(job, outcome),  # type: ignore[arg-type]
@@ -237,6 +272,7 @@ def build_runtime(
                 gateway=slack_gateway,
                 wake_sender=fanout.wake,
                 status=status,
+                suggestions=suggestions,
             ),
         )
     if teams_endpoint is not None and teams_gateway is not None:
@@ -248,6 +284,7 @@ def build_runtime(
                 wake_sender=fanout.wake,
                 status=status,
                 allowed_tenants=frozenset(config.teams.allowed_tenants),
+                suggestions=suggestions,
             )
         )
     return Runtime(
@@ -265,6 +302,7 @@ def build_runtime(
         loop_lag,
         teams_endpoint,
         tuple(c for c in (sender_client, interactive_client) if c is not None),
+        suggestions,
     )
 
 
@@ -342,6 +380,11 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         logger.warning(
             "MICROSOFT_APP_ID is not set: Teams runs in anonymous local mode and accepts "
             "requests from this machine only (Agents Playground). See README, 'Teams'."
+        )
+    if not runtime.config.review.channels:
+        logger.warning(
+            "review.channels is not set: suggestions (/advocacy suggest, feeds) are stored "
+            "but no curator sees them. See README, 'Suggestions and feeds'."
         )
     if runtime.store.db.dialect == "sqlite":
         # SQLite has one writer: small writes sharing commits is a clear win there. On

@@ -27,6 +27,7 @@ from bot.limiter import RateLimit
 from bot.model import Network, Platform
 from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
 from bot.sender import SenderSettings
+from bot.suggestions import FeedSettings, FeedSource, ReviewSettings
 
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -183,6 +184,29 @@ class TeamsSection(_Strict):
     allowed_tenants: list[str] = Field(default_factory=list)
 
 
+class ReviewSection(_Strict):
+    """Suggestions: where curators review them, trust, expiry."""
+
+    channels: dict[Platform, str] = Field(default_factory=dict)  # review channel per platform
+    auto_approve_after: int = Field(default=3, ge=0, le=1000)  # approvals to be trusted; 0: never
+    expire_after_days: int = Field(default=14, ge=1, le=365)
+
+
+class FeedEntry(_Strict):
+    """An RSS / Atom feed whose new items become suggestions to review."""
+
+    url: str = Field(max_length=2000)
+    name: str = Field(min_length=1, max_length=100)
+    topics: list[TopicId] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
 class RateSection(_Strict):
     rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
     burst: int = Field(ge=1, le=10_000)
@@ -228,6 +252,23 @@ class Config(_Strict):
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
     teams: TeamsSection = TeamsSection()
+    review: ReviewSection = ReviewSection()
+    feeds: list[FeedEntry] = Field(default_factory=list)
+    feeds_poll_minutes: int = Field(default=30, ge=5, le=1440)
+    feeds_first_poll_days: int = Field(default=7, ge=0, le=365)
+    feeds_first_poll_max: int = Field(default=3, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _feeds_known(self) -> Config:
+        known = {t.id for t in self.topics}
+        for feed in self.feeds:
+            unknown = sorted(set(feed.topics) - known)
+            if unknown:
+                raise ValueError(f"feeds: {feed.name!r} names unknown topics {unknown}")
+        urls = [f.url for f in self.feeds]
+        if len(urls) != len(set(urls)):
+            raise ValueError("feeds: a feed URL is listed twice")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -297,6 +338,25 @@ def build_sender_settings(config: Config) -> SenderSettings:
         backoff_max=section.backoff_max_seconds,
         lease_ttl=timedelta(seconds=section.lease_seconds),
         lock_for=timedelta(seconds=section.claim_lock_seconds),
+    )
+
+
+def build_review_settings(config: Config) -> ReviewSettings:
+    """Where suggestions are reviewed, and when people are trusted, from config.yaml."""
+    section = config.review
+    return ReviewSettings(
+        channels={p: c for p, c in section.channels.items() if c},
+        auto_approve_after=section.auto_approve_after,
+        expire_after=timedelta(days=section.expire_after_days),
+    )
+
+
+def build_feed_settings(config: Config) -> FeedSettings:
+    """The feeds to poll, from config.yaml."""
+    return FeedSettings(
+        feeds=tuple(FeedSource(f.url, f.name, tuple(f.topics)) for f in config.feeds),
+        first_poll_days=config.feeds_first_poll_days,
+        first_poll_max=config.feeds_first_poll_max,
     )
 
 

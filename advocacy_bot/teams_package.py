@@ -50,7 +50,7 @@ COMMANDS: dict[str, str] = {
     "list": "Curators: recent content and its status",
     "status": "Curators: the delivery queue, rates and next jobs",
 }
-TYPED_ONLY = ("publish",)
+TYPED_ONLY = ("publish", "suggest")
 # In a team the bot is added for the weekly leaderboard post; these make sense in a channel.
 TEAM_COMMANDS = ("help", "leaderboard")
 
