@@ -96,6 +96,7 @@ def text_block_id(index: int) -> str:
     """The ``block_id`` of the ``index``-th (1-based) suggested text input."""
     return f"{TEXT_BLOCK_PREFIX}{index}"
 
+
 # --- review card (curators' review channel; value: the suggestion id) -----------------------
 REVIEW_APPROVE_ACTION: Final = "review_approve"
 REVIEW_EDIT_ACTION: Final = "review_edit"  # opens POST_VIEW filled in; private_metadata: id

@@ -108,6 +108,7 @@ def split_choices(value: object) -> list[str]:
         return []
     return [part.strip() for part in value.split(CHOICE_SEPARATOR) if part.strip()]
 
+
 # --- review card (curators' review channel) ---------------------------------------------------
 # ``{"advocacy": "review_approve" | "review_edit" | "review_reject", "suggestion_id": <int>}``;
 # the Reject submit sits in an ``Action.ShowCard`` with the ``reason`` Input.Text. The post
