@@ -99,7 +99,8 @@ class FeedSettings:
     feeds: tuple[FeedSource, ...] = ()
     first_poll_days: int = 7  # on a feed's first poll, only items of the last N days ...
     first_poll_max: int = 3  # ... and at most M of them, so adding a feed does not flood
-    max_new_per_poll: int = 10  # later polls: at most this many new items per feed
+    max_new_per_poll: int = 10  # later polls: at most this many new items per feed (the rest
+    # of a burst is marked seen, not suggested)
 
 
 @dataclass(frozen=True)
@@ -383,6 +384,12 @@ class SuggestionService:
         for item in seen:
             await self._suggestions.add_feed_item(feed_url=feed.url, item=item, new=None, now=now)
         for item in fresh:
+            if made >= self._feeds.max_new_per_poll:
+                # A burst of new items: the rest are marked seen rather than flood the channel.
+                await self._suggestions.add_feed_item(
+                    feed_url=feed.url, item=item, new=None, now=now
+                )
+                continue
             try:
                 url = validate_url(item.url, limit=self._programme.limits.url)
             except InvalidInput:
@@ -415,7 +422,7 @@ class SuggestionService:
     ) -> tuple[list[FeedItem], list[FeedItem]]:
         """Which items to suggest now, and which only to mark seen (a first poll's old ones)."""
         if not first:
-            return list(items[: self._feeds.max_new_per_poll]), []
+            return list(items), []
         since = self._clock.now() - timedelta(days=self._feeds.first_poll_days)
         recent = [i for i in items if i.published_at is None or i.published_at >= since]
         fresh = recent[: self._feeds.first_poll_max]

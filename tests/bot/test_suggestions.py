@@ -355,3 +355,12 @@ async def test_a_dead_feed_is_logged_and_retried(
     assert (await review.store.feed_state(FEED_URL)).polled is False  # still a first poll
     review.feeds.answers[FEED_URL] = FeedFetchResult(items=(item(1),))
     assert await review.service.poll_feeds() == 1
+
+
+async def test_a_burst_of_new_items_is_capped_per_poll(world: World) -> None:
+    review = build(world, feeds=(FeedSource(url=FEED_URL, name="Blog"),))
+    review.feeds.answers[FEED_URL] = FeedFetchResult(items=(item(1),))
+    assert await review.service.poll_feeds() == 1
+    review.feeds.answers[FEED_URL] = FeedFetchResult(items=tuple(item(n) for n in range(9, 1, -1)))
+    assert await review.service.poll_feeds() == 3  # max_new_per_poll
+    assert await review.service.poll_feeds() == 0  # the rest of the burst was marked seen
