@@ -30,7 +30,7 @@ from tests.adapters.slack.conftest import (
     SlackBot,
     errors_of,
 )
-from tests.fakes.slack_api import FakeSlackApi, dm_channel_id
+from tests.fakes.slack_api import FakeSlackApi
 
 REVIEW = "C07REVIEW1"
 URL = "https://acme.example/blog/great-read"
@@ -201,7 +201,8 @@ async def test_edit_opens_the_post_form_filled_in(bot: SlackBot) -> None:
     assert (status, body) == (200, "")
     await bot.until_scalar("SELECT title FROM content WHERE status = 'published'", "Edited")
     assert await bot.scalar("SELECT status FROM suggestion") == "approved"
-    assert await bot.scalar("SELECT content_id FROM suggestion") is not None
+    # The content is linked to the suggestion right after it is published.
+    await bot.until_scalar("SELECT count(*) FROM suggestion WHERE content_id IS NOT NULL", 1)
     # Dave is not an ambassador: told, with a hint to join, and no points.
     (told,) = await bot.dms(DAVE)
     assert "Join the ambassador programme" in shown(told)
@@ -225,5 +226,8 @@ def reason(value: str) -> dict[str, Any]:
     return {ids.REASON_BLOCK: {ids.REASON_ACTION: {"type": "plain_text_input", "value": value}}}
 
 
-def test_dm_helper_is_the_dm_channel() -> None:
-    assert dm_channel_id(BOB).startswith("D")
+async def test_the_composition_root_schedules_the_expiry(bot: SlackBot) -> None:
+    job_ids = {job.id for job in bot.runtime.scheduler.get_jobs()}
+    assert "expire_suggestions" in job_ids
+    assert "poll_feeds" not in job_ids  # no feed configured
+    assert bot.runtime.suggestions is not None
