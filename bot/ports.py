@@ -509,6 +509,11 @@ class SuggestionRepository(Protocol):
         """Record the content an approved suggestion became."""
         ...
 
+    async def reopen(self, suggestion_id: SuggestionId) -> bool:
+        """Undo an approval whose content could not be made (approved, no content yet):
+        back to pending, so a curator can try again. True if it was reopened."""
+        ...
+
     async def add_review_message(
         self, *, suggestion_id: SuggestionId, message: ReviewMessage
     ) -> None:

@@ -259,7 +259,11 @@ class SuggestionService:
         if decided is None:
             await self._already_decided(suggestion.id)
         assert decided is not None  # noqa: S101
-        outcome = await self._publishing.submit(curator, draft)
+        try:
+            outcome = await self._publishing.submit(curator, draft)
+        except Exception:
+            await self._reopen(decided.id)
+            raise
         decided = await self._suggestions.attach_content(
             suggestion_id=decided.id, content_id=outcome.content.id
         )
@@ -482,13 +486,17 @@ class SuggestionService:
         )
         creator = reviewer or decided.suggester
         assert creator is not None  # noqa: S101 - feeds are never auto-approved
-        content = await self._contents.create(
-            draft=draft,
-            page=PageMetadata(decided.title, decided.summary or None, decided.image_url),
-            created_by=creator,
-            now=now,
-        )
-        await self._contents.publish(content_id=content.id, now=now)
+        try:
+            content = await self._contents.create(
+                draft=draft,
+                page=PageMetadata(decided.title, decided.summary or None, decided.image_url),
+                created_by=creator,
+                now=now,
+            )
+            await self._contents.publish(content_id=content.id, now=now)
+        except Exception:
+            await self._reopen(decided.id)
+            raise
         decided = await self._suggestions.attach_content(
             suggestion_id=decided.id, content_id=content.id
         )
@@ -498,6 +506,16 @@ class SuggestionService:
         else:
             await self._update_cards(decided)
         return decided
+
+    async def _reopen(self, suggestion_id: SuggestionId) -> None:
+        """The content could not be made: the approval is undone so it can be tried again
+        (a second failure here is logged; the suggestion then stays approved, unlinked)."""
+        try:
+            await self._suggestions.reopen(suggestion_id)
+        except Exception:
+            logger.exception(
+                "could not reopen suggestion %d after a failed approval", suggestion_id
+            )
 
     async def _credit(self, suggestion: Suggestion) -> None:
         """Points (once per suggestion) for an ambassador suggester, and the good news."""

@@ -192,6 +192,28 @@ class SqlSuggestions:
             assert found is not None  # noqa: S101
             return found
 
+    async def reopen(self, suggestion_id: SuggestionId) -> bool:
+        async with self._db.transaction() as session:
+            changed = await session.execute(
+                update(SUGGESTIONS)
+                .where(
+                    SC.id == suggestion_id,
+                    SC.status == SuggestionStatus.APPROVED.value,
+                    SC.content_id.is_(None),
+                )
+                .values(
+                    status=PENDING,
+                    reviewer_platform=None,
+                    reviewer_workspace=None,
+                    reviewer_user=None,
+                    reviewer_name=None,
+                    auto_approved=False,
+                    decided_at=None,
+                )
+                .returning(SC.id)
+            )
+            return changed.scalar() is not None
+
     async def add_review_message(
         self, *, suggestion_id: SuggestionId, message: ReviewMessage
     ) -> None:

@@ -837,6 +837,20 @@ class MemorySuggestions:
         self.rows[suggestion_id] = row
         return row
 
+    async def reopen(self, suggestion_id: SuggestionId) -> bool:
+        row = self.rows.get(suggestion_id)
+        if row is None or row.status is not SuggestionStatus.APPROVED or row.content_id:
+            return False
+        self.rows[suggestion_id] = replace(
+            row,
+            status=SuggestionStatus.PENDING,
+            reviewer=None,
+            reviewer_name=None,
+            auto_approved=False,
+            decided_at=None,
+        )
+        return True
+
     async def add_review_message(
         self, *, suggestion_id: SuggestionId, message: ReviewMessage
     ) -> None:

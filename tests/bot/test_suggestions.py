@@ -364,3 +364,20 @@ async def test_a_burst_of_new_items_is_capped_per_poll(world: World) -> None:
     review.feeds.answers[FEED_URL] = FeedFetchResult(items=tuple(item(n) for n in range(9, 1, -1)))
     assert await review.service.poll_feeds() == 3  # max_new_per_poll
     assert await review.service.poll_feeds() == 0  # the rest of the burst was marked seen
+
+
+async def test_a_failed_approval_can_be_tried_again(review: Review) -> None:
+    made = (await review.suggest()).suggestion
+    contents = review.world.ports.contents
+    real_publish = contents.publish
+
+    async def broken(**_: object) -> None:
+        raise ConnectionError("database went away")
+
+    contents.publish = broken  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await review.service.approve(CURATOR, made.id)
+    assert (await review.store.get(made.id)).status is SuggestionStatus.PENDING
+    contents.publish = real_publish  # type: ignore[method-assign]
+    approved = await review.service.approve(CURATOR, made.id)
+    assert approved.status is SuggestionStatus.APPROVED and approved.content_id is not None

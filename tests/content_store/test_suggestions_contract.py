@@ -262,3 +262,31 @@ async def test_feed_state(ports: Ports) -> None:
     )
     await ports.suggestions.save_feed_state(FEED, FeedState(), now=NOW)
     assert await ports.suggestions.feed_state(FEED) == FeedState(polled=True)
+
+
+async def test_reopen_only_an_approval_without_content(ports: Ports) -> None:
+    made = await ports.suggestions.add(employee(), now=NOW)
+    assert not await ports.suggestions.reopen(made.id)  # pending: nothing to undo
+    await ports.suggestions.decide(
+        suggestion_id=made.id,
+        status=SuggestionStatus.APPROVED,
+        reviewer=CURATOR,
+        reviewer_name="Cu",
+        reason=None,
+        now=NOW,
+    )
+    assert await ports.suggestions.reopen(made.id)
+    back = await ports.suggestions.get(made.id)
+    assert back.status is SuggestionStatus.PENDING
+    assert (back.reviewer, back.reviewer_name, back.decided_at) == (None, None, None)
+    rejected = await ports.suggestions.add(employee("https://example.com/r"), now=NOW)
+    await ports.suggestions.decide(
+        suggestion_id=rejected.id,
+        status=SuggestionStatus.REJECTED,
+        reviewer=CURATOR,
+        reviewer_name=None,
+        reason="no",
+        now=NOW,
+    )
+    assert not await ports.suggestions.reopen(rejected.id)
+    assert (await ports.suggestions.get(rejected.id)).status is SuggestionStatus.REJECTED
