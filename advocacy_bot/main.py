@@ -7,7 +7,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -33,6 +33,7 @@ from adapters.teams.server import (
     build_endpoint,
     teams_messages_handler,
 )
+from adapters.web.feeds import SafeFeedFetcher
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import (
     health_handler,
@@ -50,7 +51,9 @@ from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
+    build_feed_settings,
     build_programme,
+    build_review_settings,
     build_roles_config,
     build_sender_settings,
     graph_credentials,
@@ -61,13 +64,22 @@ from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
 from bot.model import Platform
 from bot.pacing import LoopLag
-from bot.ports import ChatGateway, Clock, GroupDirectory, PageMetadataFetcher
+from bot.ports import (
+    ChatGateway,
+    Clock,
+    FeedFetcher,
+    GroupDirectory,
+    PageMetadataFetcher,
+    SuggestionGateway,
+)
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.status import StatusService
+from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlStore
+from content_store.suggestions import SqlSuggestions
 from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
@@ -78,6 +90,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    suggestion_jobs,
 )
 
 logger = logging.getLogger(__name__)
@@ -103,6 +116,7 @@ class Runtime:
     # Slack Web API clients: they share one HTTP session (keep-alive) while the server runs.
     web_clients: tuple[AsyncWebClient, ...] = ()
     graph_http: httpx.AsyncClient | None = None  # Microsoft Graph (Teams roles), if used
+    suggestions: SuggestionService | None = None
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -117,8 +131,9 @@ def build_runtime(
     clock: Clock | None = None,
     fetcher: PageMetadataFetcher | None = None,
     sender_settings: SenderSettings | None = None,
+    feed_fetcher: FeedFetcher | None = None,
 ) -> Runtime:
-    """Wire the process. Tests pass a clock, a fetcher and faster sender settings."""
+    """Wire the process. Tests pass a clock, fetchers and faster sender settings."""
     config, config_path = load_settings(env)
     programme = build_programme(config, load_guidelines(config, config_path))
     clock = clock or SystemClock()
@@ -213,6 +228,30 @@ def build_runtime(
         group_directories=directories,
     )
     fanout = SenderRunner(services.sender)
+    review_gateways: dict[Platform, SuggestionGateway] = {}
+    if slack_gateway is not None:
+        review_gateways[Platform.SLACK] = slack_gateway
+    if teams_gateway is not None:
+        review_gateways[Platform.TEAMS] = teams_gateway
+    suggestions = SuggestionService(
+        suggestions=SqlSuggestions(store.db),
+        contents=store.contents,
+        ambassadors=store.ambassadors,
+        ledger=store.ledger,
+        publishing=services.publishing,
+        fetcher=fetcher,
+        gateways=review_gateways,
+        programme=programme,
+        clock=clock,
+        settings=build_review_settings(config),
+        is_curator=services.roles.is_curator,
+        audit=services.audit,
+        feeds=build_feed_settings(config),
+        feed_fetcher=feed_fetcher
+        or SafeFeedFetcher(
+            timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
+        ),
+    )
     work = ScheduledWork(
         contents=store.contents,
         deliveries=store.deliveries,
@@ -229,7 +268,12 @@ def build_runtime(
         hour=board.hour,
         minute=board.minute,
         timezone=ZoneInfo(board.timezone or config.programme.timezone),
-        periodic=periodic_jobs(work),
+        periodic=periodic_jobs(work)
+        + suggestion_jobs(
+            suggestions,
+            poll_every=timedelta(minutes=config.feeds_poll_minutes),
+            poll_feeds=bool(config.feeds),
+        ),
         jobs=store.jobs,
         clock=clock,
         observe=lambda job, outcome: metrics.record_scheduler_run(job, outcome),  # type: ignore[arg-type]
@@ -265,6 +309,7 @@ def build_runtime(
                 gateway=slack_gateway,
                 wake_sender=fanout.wake,
                 status=status,
+                suggestions=suggestions,
             ),
         )
     if teams_endpoint is not None and teams_gateway is not None:
@@ -276,6 +321,7 @@ def build_runtime(
                 wake_sender=fanout.wake,
                 status=status,
                 allowed_tenants=frozenset(config.teams.allowed_tenants),
+                suggestions=suggestions,
             )
         )
     return Runtime(
@@ -294,6 +340,7 @@ def build_runtime(
         teams_endpoint,
         tuple(c for c in (sender_client, interactive_client) if c is not None),
         graph_http,
+        suggestions,
     )
 
 
@@ -371,6 +418,11 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         logger.warning(
             "MICROSOFT_APP_ID is not set: Teams runs in anonymous local mode and accepts "
             "requests from this machine only (Agents Playground). See README, 'Teams'."
+        )
+    if not runtime.config.review.channels:
+        logger.warning(
+            "review.channels is not set: suggestions (/advocacy suggest, feeds) are stored "
+            "but no curator sees them. See README, 'Suggestions and feeds'."
         )
     if runtime.store.db.dialect == "sqlite":
         # SQLite has one writer: small writes sharing commits is a clear win there. On

@@ -29,6 +29,7 @@ from bot.model import Network, Platform, Role
 from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
 from bot.roles import RolesConfig
 from bot.sender import SenderSettings
+from bot.suggestions import FeedSettings, FeedSource, ReviewSettings
 
 logger = logging.getLogger(__name__)
 
@@ -152,6 +153,7 @@ class PointsSection(_Strict):
     share_click: int | dict[str, int] = 5
     confirmed_share: int = Field(default=10, ge=0)
     reaction: int = Field(default=1, ge=0)
+    approved_suggestion: int = Field(default=20, ge=0)
 
     @field_validator("share_click")
     @classmethod
@@ -224,6 +226,29 @@ class TeamsSection(_Strict):
     allowed_tenants: list[str] = Field(default_factory=list)
 
 
+class ReviewSection(_Strict):
+    """Suggestions: where curators review them, trust, expiry."""
+
+    channels: dict[Platform, str] = Field(default_factory=dict)  # review channel per platform
+    auto_approve_after: int = Field(default=3, ge=0, le=1000)  # approvals to be trusted; 0: never
+    expire_after_days: int = Field(default=14, ge=1, le=365)
+
+
+class FeedEntry(_Strict):
+    """An RSS / Atom feed whose new items become suggestions to review."""
+
+    url: str = Field(max_length=2000)
+    name: str = Field(min_length=1, max_length=100)
+    topics: list[TopicId] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
 class RateSection(_Strict):
     rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
     burst: int = Field(ge=1, le=10_000)
@@ -270,6 +295,23 @@ class Config(_Strict):
     database: DatabaseSection = DatabaseSection()
     teams: TeamsSection = TeamsSection()
     roles: RolesSection = RolesSection()
+    review: ReviewSection = ReviewSection()
+    feeds: list[FeedEntry] = Field(default_factory=list)
+    feeds_poll_minutes: int = Field(default=30, ge=5, le=1440)
+    feeds_first_poll_days: int = Field(default=7, ge=0, le=365)
+    feeds_first_poll_max: int = Field(default=3, ge=0, le=50)
+
+    @model_validator(mode="after")
+    def _feeds_known(self) -> Config:
+        known = {t.id for t in self.topics}
+        for feed in self.feeds:
+            unknown = sorted(set(feed.topics) - known)
+            if unknown:
+                raise ValueError(f"feeds: {feed.name!r} names unknown topics {unknown}")
+        urls = [f.url for f in self.feeds]
+        if len(urls) != len(set(urls)):
+            raise ValueError("feeds: a feed URL is listed twice")
+        return self
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -342,6 +384,25 @@ def build_sender_settings(config: Config) -> SenderSettings:
     )
 
 
+def build_review_settings(config: Config) -> ReviewSettings:
+    """Where suggestions are reviewed, and when people are trusted, from config.yaml."""
+    section = config.review
+    return ReviewSettings(
+        channels={p: c for p, c in section.channels.items() if c},
+        auto_approve_after=section.auto_approve_after,
+        expire_after=timedelta(days=section.expire_after_days),
+    )
+
+
+def build_feed_settings(config: Config) -> FeedSettings:
+    """The feeds to poll, from config.yaml."""
+    return FeedSettings(
+        feeds=tuple(FeedSource(f.url, f.name, tuple(f.topics)) for f in config.feeds),
+        first_poll_days=config.feeds_first_poll_days,
+        first_poll_max=config.feeds_first_poll_max,
+    )
+
+
 def build_programme(config: Config, guidelines: Guidelines) -> Programme:
     """The domain's view of the configuration."""
     share = config.points.share_click
@@ -350,6 +411,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
             share_click_default=share,
             confirmed_share=config.points.confirmed_share,
             reaction=config.points.reaction,
+            approved_suggestion=config.points.approved_suggestion,
         )
     else:
         rules = PointsRules(
@@ -357,6 +419,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
             share_click={Network(k): v for k, v in share.items() if k != "default"},
             confirmed_share=config.points.confirmed_share,
             reaction=config.points.reaction,
+            approved_suggestion=config.points.approved_suggestion,
         )
     language = config.programme.default_language
     assert language in SUPPORTED_LOCALES  # noqa: S101 - guaranteed by the Literal

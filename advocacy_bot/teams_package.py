@@ -51,7 +51,7 @@ COMMANDS: dict[str, str] = {
     "status": "Curators: the delivery queue, rates and next jobs",
 }
 # settings..resume: on the help card; curators, audit: admins' commands.
-TYPED_ONLY = ("publish", "settings", "pause", "resume", "curators", "audit")
+TYPED_ONLY = ("publish", "settings", "pause", "resume", "curators", "audit", "suggest")
 # In a team the bot is added for the weekly leaderboard post; these make sense in a channel.
 TEAM_COMMANDS = ("help", "leaderboard")
 

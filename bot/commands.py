@@ -13,6 +13,7 @@ Syntax (documented in ``/advocacy help`` and the README)::
     pause [days] | resume                 stop suggestions (for N days), start them again
     curators [add|remove <person>]        list, add or remove curators (admins)
     audit [n] [--before <id>]             the latest audit entries (admins)
+    suggest <url> [why]                   suggest a link for the comms team to review
 """
 
 from __future__ import annotations
@@ -78,7 +79,15 @@ class Audit:
     before: int | None = None
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit
+@dataclass(frozen=True)
+class Suggest:
+    """Anyone suggests a link, with why it is worth sharing."""
+
+    url: str
+    why: str | None
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest
 
 SIMPLE_COMMANDS = (
     "help",
@@ -94,7 +103,7 @@ SIMPLE_COMMANDS = (
     "settings",
     "resume",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit")
+ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -127,6 +136,8 @@ def parse_command(text: str) -> Command:
         return _parse_curators(rest)
     if name == "audit":
         return _parse_audit(rest)
+    if name == "suggest":
+        return _parse_suggest(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -219,3 +230,14 @@ def _parse_post(rest: str) -> PostInline:
         at=values.get("--at"),
         expires=values.get("--expires"),
     )
+
+
+def _parse_suggest(rest: str) -> Suggest:
+    words = rest.strip().split(maxsplit=1)
+    if not words:
+        raise InvalidInput("suggest_url_missing", field="url")
+    url = words[0].strip("<>")  # Slack wraps links as <https://...|label>
+    if "|" in url:
+        url = url.split("|", 1)[0]
+    why = words[1].strip() if len(words) > 1 else ""
+    return Suggest(url=url, why=why or None)

@@ -87,6 +87,7 @@ class InteractionKind(StrEnum):
     SKIP = "skip"
     REACTION = "reaction"
     LINK_CLICK = "link_click"
+    APPROVED_SUGGESTION = "approved_suggestion"  # a suggestion of theirs became content
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,8 @@ class AuditAction(StrEnum):
     DRAFT_PUBLISHED = "content.draft_published"  # ``publish <id>`` of a stored draft
     CURATOR_GRANTED = "role.curator_granted"
     CURATOR_REVOKED = "role.curator_revoked"
+    SUGGESTION_APPROVED = "suggestion.approved"
+    SUGGESTION_REJECTED = "suggestion.rejected"
 
 
 @dataclass(frozen=True)
@@ -395,3 +398,106 @@ class AuditEntry:
     action: str  # an ``AuditAction`` value (or a newer one this version does not know)
     target: str | None
     details: Mapping[str, str | int | bool | None]
+
+
+# --- employee suggestions and feeds (review channel) ------------------------------------------
+
+SuggestionId = NewType("SuggestionId", int)
+
+
+class SuggestionStatus(StrEnum):
+    """Where a suggestion stands. Only ``pending`` moves on, and only once."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class SuggestionSource(StrEnum):
+    """Who brought a suggestion in."""
+
+    EMPLOYEE = "employee"  # ``/advocacy suggest <url> [why]``
+    FEED = "feed"  # a new item of an RSS / Atom feed listed in config.yaml
+
+
+@dataclass(frozen=True)
+class ReviewMessage:
+    """A review card the bot posted, and on which platform (to update it in place)."""
+
+    platform: Platform
+    message: MessageRef
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A link someone (or a feed) proposes; curators approve, edit or reject it."""
+
+    id: SuggestionId
+    source: SuggestionSource
+    url: str
+    title: str
+    summary: str
+    why: str | None
+    status: SuggestionStatus
+    created_at: datetime
+    suggester: PlatformUser | None = None  # None for a feed item
+    suggester_locale: str = "en"
+    suggester_name: str | None = None
+    feed_name: str | None = None
+    topics: tuple[str, ...] = ()  # a feed's topics; an employee suggestion has none
+    image_url: str | None = None
+    reviewer: PlatformUser | None = None
+    reviewer_name: str | None = None
+    reason: str | None = None  # the curator's reason for a rejection
+    content_id: ContentId | None = None
+    decided_at: datetime | None = None
+    auto_approved: bool = False
+    review_messages: tuple[ReviewMessage, ...] = ()  # its review cards (one per channel)
+
+
+@dataclass(frozen=True)
+class NewSuggestion:
+    """A suggestion to store, before it has an id."""
+
+    source: SuggestionSource
+    url: str
+    title: str
+    summary: str
+    why: str | None = None
+    suggester: PlatformUser | None = None
+    suggester_locale: str = "en"
+    suggester_name: str | None = None
+    feed_name: str | None = None
+    topics: tuple[str, ...] = ()
+    image_url: str | None = None
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    """One entry of a feed, as parsed."""
+
+    key: str  # the entry's guid (RSS) / id (Atom), else its link: unique per feed
+    url: str
+    title: str
+    summary: str
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the last poll of a feed left for the next one (conditional GET)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    polled: bool = False  # polled at least once: not the first poll any more
+
+
+@dataclass(frozen=True)
+class FeedFetchResult:
+    """What fetching a feed gave: its entries, the validators for next time, or the error."""
+
+    items: tuple[FeedItem, ...] = ()
+    state: FeedState = FeedState()
+    error: str | None = None  # why it could not be read (None: read, or not modified)
+    not_modified: bool = False

@@ -27,12 +27,16 @@ from bot.model import (
     DeliveryId,
     DeliveryStatus,
     Enrolment,
+    FeedFetchResult,
+    FeedItem,
+    FeedState,
     Interaction,
     InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
     MessageRef,
     Network,
+    NewSuggestion,
     PageMetadata,
     Platform,
     PlatformUser,
@@ -40,12 +44,24 @@ from bot.model import (
     PublishResult,
     ReactionEvent,
     RecordOutcome,
+    ReviewMessage,
     Role,
     RoleGrant,
+    Suggestion,
+    SuggestionId,
+    SuggestionStatus,
     TrackedLink,
     UserProfile,
 )
-from bot.views import DigestView, GuidelinesView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import (
+    DigestView,
+    GuidelinesView,
+    LeaderboardView,
+    Notice,
+    ReminderView,
+    ReviewCardView,
+    SuggestionView,
+)
 
 
 class Clock(Protocol):
@@ -560,4 +576,109 @@ class PersonLookup(Protocol):
     ) -> PlatformUser | None:
         """The identity, on this platform and workspace, of the person who joined with this
         email (case-insensitive), or None."""
+
+
+class SuggestionRepository(Protocol):
+    """Employee suggestions and feed items awaiting review, and the feeds' poll state.
+
+    A suggestion leaves ``pending`` once, atomically (a conditional update): a double click,
+    a retry or two curators racing decide it once, and an expired or rejected suggestion can
+    never be approved afterwards.
+    """
+
+    async def add(self, new: NewSuggestion, *, now: datetime) -> Suggestion | None:
+        """Store a pending suggestion; None when one of the same URL is already pending."""
+        ...
+
+    async def get(self, suggestion_id: SuggestionId) -> Suggestion | None:
+        """Return a suggestion by id."""
+        ...
+
+    async def url_status(self, url: str) -> str | None:
+        """``"suggested"`` while a suggestion of this URL is pending, ``"shared"`` when it is
+        already content, else None."""
+        ...
+
+    async def decide(
+        self,
+        *,
+        suggestion_id: SuggestionId,
+        status: SuggestionStatus,
+        reviewer: PlatformUser | None,
+        reviewer_name: str | None,
+        reason: str | None,
+        now: datetime,
+        auto_approved: bool = False,
+    ) -> Suggestion | None:
+        """Move a pending suggestion to ``status``; None (and no change) unless it was
+        pending: the first decision wins."""
+        ...
+
+    async def attach_content(
+        self, *, suggestion_id: SuggestionId, content_id: ContentId
+    ) -> Suggestion:
+        """Record the content an approved suggestion became."""
+        ...
+
+    async def reopen(self, suggestion_id: SuggestionId) -> bool:
+        """Undo an approval whose content could not be made (approved, no content yet):
+        back to pending, so a curator can try again. True if it was reopened."""
+        ...
+
+    async def add_review_message(
+        self, *, suggestion_id: SuggestionId, message: ReviewMessage
+    ) -> None:
+        """Remember a review card posted for the suggestion (to update it in place)."""
+        ...
+
+    async def approved_count(self, user: PlatformUser) -> int:
+        """How many of this person's suggestions were approved."""
+        ...
+
+    async def pending_before(self, *, before: datetime, limit: int) -> Sequence[Suggestion]:
+        """Pending suggestions created before ``before``, oldest first."""
+        ...
+
+    async def for_content(self, content_id: ContentId) -> Suggestion | None:
+        """The suggestion a piece of content came from, if any (who suggested it)."""
+        ...
+
+    async def feed_state(self, feed_url: str) -> FeedState:
+        """What the last poll of a feed stored (``polled`` is False before the first)."""
+        ...
+
+    async def save_feed_state(self, feed_url: str, state: FeedState, *, now: datetime) -> None:
+        """Store a feed's validators after a poll, marking it polled."""
+        ...
+
+    async def add_feed_item(
+        self, *, feed_url: str, item: FeedItem, new: NewSuggestion | None, now: datetime
+    ) -> Suggestion | None:
+        """Record a feed item once per (feed, item key) and, the first time only, store
+        ``new`` as a pending suggestion (unless its URL is pending or already content).
+        Returns the suggestion created, else None. ``new=None`` only marks the item seen."""
+        ...
+
+
+class SuggestionGateway(Protocol):
+    """Posts review cards to a platform's review channel and tells suggesters the outcome."""
+
+    async def post_review(self, channel_id: str, view: ReviewCardView) -> MessageRef:
+        """Post a review card in the review channel."""
+        ...
+
+    async def update_review(self, message: MessageRef, view: ReviewCardView) -> None:
+        """Update a review card in place (its outcome, who decided)."""
+        ...
+
+    async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
+        """Tell one person something in their direct chat with the bot."""
+        ...
+
+
+class FeedFetcher(Protocol):
+    """Fetches and parses RSS / Atom feeds, safely (timeouts, size cap, public hosts only)."""
+
+    async def fetch_feed(self, url: str, state: FeedState) -> FeedFetchResult:
+        """Fetch a feed with conditional GET; never raises for network or parse problems."""
         ...

@@ -32,6 +32,7 @@ class PointsRules:
     share_click: Mapping[Network, int] = field(default_factory=dict)
     confirmed_share: int = 10
     reaction: int = 1
+    approved_suggestion: int = 20  # a suggestion of theirs was approved (once per suggestion)
 
     def for_share_click(self, network: Network) -> int:
         """Points for opening a network's share dialog."""

@@ -106,6 +106,11 @@ class PostForm:
     topics: tuple[TopicChoice, ...]
     max_texts: int
     limits: Mapping[str, int]
+    # Filled in from a suggestion (its Edit button); submitting approves that suggestion.
+    suggestion_id: int | None = None
+    initial_url: str | None = None
+    initial_title: str | None = None
+    initial_summary: str | None = None
 
 
 @dataclass(frozen=True)
@@ -319,3 +324,43 @@ class AuditView:
     limit: int
     older_than: int | None = None  # id to pass as ``--before`` for the next page
     command: str = ""
+
+
+@dataclass(frozen=True)
+class ReviewCardView:
+    """A suggestion's card in the curators' review channel, in the state it is in now."""
+
+    locale: str
+    suggestion_id: int
+    url: str
+    title: str
+    summary: str
+    why: str | None
+    source: str  # "employee" | "feed"
+    status: str  # "pending" | "approved" | "rejected" | "expired"
+    suggester_id: str | None = None  # the platform user id (Slack renders a mention)
+    suggester_name: str | None = None
+    feed_name: str | None = None
+    reviewer_id: str | None = None
+    reviewer_name: str | None = None
+    reason: str | None = None
+    content_id: int | None = None
+    auto_approved: bool = False
+    previous_approvals: int = 0  # shown on an auto-approved card
+    same_platform: bool = True  # the suggester is on this card's platform (mention them)
+    topics: tuple[str, ...] = ()  # a feed's topics: Approve publishes to them
+
+    @property
+    def pending(self) -> bool:
+        """Whether the buttons are still offered."""
+        return self.status == "pending"
+
+
+@dataclass(frozen=True)
+class RejectForm:
+    """The form a curator fills in to reject a suggestion (the reason the suggester reads)."""
+
+    locale: str
+    suggestion_id: int
+    title: str
+    max_reason: int

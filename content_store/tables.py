@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -323,3 +323,84 @@ class AuditEntryRow(SQLModel, table=True):
     action: str = Field(max_length=64)
     target: str | None = Field(default=None, max_length=255)
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class SuggestionRow(SQLModel, table=True):
+    """A link an employee or a feed proposed, awaiting (or past) a curator's review.
+
+    At most one pending suggestion per URL (a partial unique index on the URL's hash), and
+    a status that leaves ``pending`` through one conditional UPDATE only.
+    """
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        Index("ix_suggestion_status_created", "status", "created_at"),
+        Index(
+            "ix_suggestion_suggester",
+            "suggester_platform",
+            "suggester_workspace",
+            "suggester_user",
+            "status",
+        ),
+        Index(
+            "ux_suggestion_pending_url",
+            "url_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=16)
+    url: str = Field(max_length=2000)
+    url_key: str = Field(max_length=64)  # sha256 of the URL
+    title: str = Field(max_length=300)
+    summary: str = Field(default="", sa_type=Text)
+    why: str | None = Field(default=None, sa_type=Text)
+    image_url: str | None = Field(default=None, max_length=2000)
+    status: str = Field(max_length=16)
+    suggester_platform: str | None = Field(default=None, max_length=16)
+    suggester_workspace: str | None = Field(default=None, max_length=64)
+    suggester_user: str | None = Field(default=None, max_length=255)
+    suggester_locale: str = Field(default="en", max_length=10)
+    suggester_name: str | None = Field(default=None, max_length=200)
+    feed_name: str | None = Field(default=None, max_length=200)
+    topics: list[str] = _json()
+    reviewer_platform: str | None = Field(default=None, max_length=16)
+    reviewer_workspace: str | None = Field(default=None, max_length=64)
+    reviewer_user: str | None = Field(default=None, max_length=255)
+    reviewer_name: str | None = Field(default=None, max_length=200)
+    reason: str | None = Field(default=None, sa_type=Text)
+    content_id: int | None = Field(default=None, foreign_key="content.id", index=True)
+    auto_approved: bool = Field(default=False, sa_column_kwargs={"server_default": sa_false()})
+    review_messages: list[list[str]] = _json()  # [platform, channel, message id] per card
+    created_at: datetime = _ts()
+    decided_at: datetime | None = _ts(nullable=True)
+
+
+class FeedItemRow(SQLModel, table=True):
+    """Every item of a feed seen once: the unique (feed, item) keeps an item from ever being
+    suggested twice, across replicas and restarts."""
+
+    __tablename__ = "feed_item"
+    __table_args__ = (UniqueConstraint("feed_key", "item_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_key: str = Field(max_length=64)  # sha256 of the feed URL
+    item_key: str = Field(max_length=64)  # sha256 of the item's guid / id, else its link
+    url: str = Field(max_length=2000)
+    suggestion_id: int | None = Field(default=None, foreign_key="suggestion.id")
+    seen_at: datetime = _ts()
+
+
+class FeedStateRow(SQLModel, table=True):
+    """A feed's validators for conditional GET, and whether it was polled before."""
+
+    __tablename__ = "feed_state"
+
+    feed_key: str = Field(primary_key=True, max_length=64)
+    url: str = Field(max_length=2000)
+    etag: str | None = Field(default=None, max_length=512)
+    last_modified: str | None = Field(default=None, max_length=100)
+    polled_at: datetime = _ts()

@@ -30,13 +30,22 @@ from bot.views import (
     Notice,
     PostForm,
     ProfileView,
+    RejectForm,
     ReminderView,
+    ReviewCardView,
     SettingsForm,
     StatusView,
     SuggestionView,
 )
 from messages import slack_ids
-from messages.render import ELLIPSIS, Templates, slack_escape, strip_markup, truncate_to
+from messages.render import (
+    ELLIPSIS,
+    SafeText,
+    Templates,
+    slack_escape,
+    strip_markup,
+    truncate_to,
+)
 
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
@@ -225,6 +234,23 @@ class SlackRenderer:
         """The App Home tab (``views.publish``): the join invitation or the dashboard."""
         return self._view("slack/home.json.j2", view.locale, view=view)
 
+    def review(self, view: ReviewCardView) -> SlackMessage:
+        """A suggestion's card in the review channel: Approve / Edit / Reject while pending
+        (value: the suggestion id), else its outcome and who decided."""
+        who = mention(view.suggester_id) if view.same_platform else None
+        return self._message(
+            "slack/review.json.j2",
+            view.locale,
+            view=view,
+            who=who or (slack_escape(view.suggester_name) if view.suggester_name else None),
+            reviewer=mention(view.reviewer_id)
+            or (slack_escape(view.reviewer_name) if view.reviewer_name else None),
+        )
+
+    def reject_modal(self, form: RejectForm) -> dict[str, Any]:
+        """The modal asking why a suggestion is rejected."""
+        return self._view("slack/reject.json.j2", form.locale, form=form)
+
     # --- web ------------------------------------------------------------------------------
 
     def link_not_found_page(self, locale: str) -> str:
@@ -356,3 +382,13 @@ def _split(text: str, max_length: int) -> list[str]:
     if current:
         pieces.append(current)
     return pieces
+
+
+_SLACK_ID = re.compile(r"^[A-Z0-9]{2,30}$")
+
+
+def mention(user_id: str | None) -> SafeText | None:
+    """A Slack user mention (``<@U123>``), or None for anything that is not a Slack user id."""
+    if user_id and _SLACK_ID.match(user_id):
+        return SafeText(f"<@{user_id}>")
+    return None

@@ -124,3 +124,10 @@ HOME_PAUSE_ACTION: Final = "home_pause"  # pauses until resumed
 HOME_RESUME_ACTION: Final = "home_resume"
 HOME_LEAVE_ACTION: Final = "home_leave"  # with a confirmation dialog
 HOME_GUIDELINES_ACTION: Final = "home_guidelines"  # DMs the guidelines
+# --- review card (curators' review channel; value: the suggestion id) -----------------------
+REVIEW_APPROVE_ACTION: Final = "review_approve"
+REVIEW_EDIT_ACTION: Final = "review_edit"  # opens POST_VIEW filled in; private_metadata: id
+REVIEW_REJECT_ACTION: Final = "review_reject"  # opens REJECT_VIEW
+REJECT_VIEW: Final = "reject_suggestion"  # private_metadata: the suggestion id
+REASON_BLOCK: Final = "reason"
+REASON_ACTION: Final = "reason"

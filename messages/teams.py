@@ -36,6 +36,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ReminderView,
+    ReviewCardView,
     SettingsForm,
     StatusView,
     SuggestionView,
@@ -259,6 +260,18 @@ class TeamsRenderer:
             )
         return self._message(
             "teams/settings.json.j2", form.locale, form=form, error_text=error_text
+        )
+
+    def review(self, view: ReviewCardView, *, max_reason: int = 500) -> TeamsMessage:
+        """A suggestion's card in the review channel: Approve and Edit submits and a Reject
+        that shows the reason input while pending, else its outcome and who decided."""
+        return self._message(
+            "teams/review.json.j2",
+            view.locale,
+            view=view,
+            who=view.suggester_name,
+            reviewer=view.reviewer_name,
+            max_reason=max_reason,
         )
 
     def post_card(self, form: PostForm) -> TeamsMessage:

@@ -124,3 +124,12 @@ QUIET_START: Final = "quiet_start"  # Input.Time
 QUIET_END: Final = "quiet_end"  # Input.Time
 CAP: Final = "weekly_cap"  # Input.Text (a number, or empty)
 INSTANCE: Final = "mastodon_instance"  # Input.Text
+# --- review card (curators' review channel) ---------------------------------------------------
+# ``{"advocacy": "review_approve" | "review_edit" | "review_reject", "suggestion_id": <int>}``;
+# the Reject submit sits in an ``Action.ShowCard`` with the ``reason`` Input.Text. The post
+# card opened by Edit submits ``POST`` with ``suggestion_id`` too: that approves it.
+REVIEW_APPROVE: Final = "review_approve"
+REVIEW_EDIT: Final = "review_edit"
+REVIEW_REJECT: Final = "review_reject"
+SUGGESTION_ID: Final = "suggestion_id"
+REASON: Final = "reason"

@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.ports import Clock, JobRunLedger
+from bot.suggestions import SuggestionService
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,17 @@ def periodic_jobs(work: ScheduledWork) -> tuple[PeriodicJob, ...]:
         PeriodicJob("expire_content", timedelta(minutes=5), work.expire_content),
         PeriodicJob("send_reminders", timedelta(minutes=15), work.send_reminders),
     )
+
+
+def suggestion_jobs(
+    suggestions: SuggestionService, *, poll_every: timedelta, poll_feeds: bool = True
+) -> tuple[PeriodicJob, ...]:
+    """Expiring unreviewed suggestions (hourly) and polling the feeds (each slot claimed
+    once across replicas, so one replica polls)."""
+    jobs = [PeriodicJob("expire_suggestions", timedelta(hours=1), suggestions.expire_stale)]
+    if poll_feeds:
+        jobs.append(PeriodicJob("poll_feeds", poll_every, suggestions.poll_feeds))
+    return tuple(jobs)
 
 
 def slot_aligned_start(

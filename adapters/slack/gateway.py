@@ -21,7 +21,9 @@ from bot.views import (
     DigestView,
     GuidelinesView,
     LeaderboardView,
+    Notice,
     ReminderView,
+    ReviewCardView,
     SuggestionView,
 )
 from messages.slack import SlackMessage, SlackRenderer
@@ -113,6 +115,20 @@ class SlackGateway:
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         return await self._post(channel_id, self._renderer.leaderboard(view))
+
+    # ---- SuggestionGateway: the review channel ----------------------------------------
+
+    async def post_review(self, channel_id: str, view: ReviewCardView) -> MessageRef:
+        """Post a suggestion's review card in the review channel (the bot must be in it)."""
+        return await self._post(channel_id, self._renderer.review(view))
+
+    async def update_review(self, message: MessageRef, view: ReviewCardView) -> None:
+        """Redraw a review card: its outcome, who decided, no more buttons."""
+        await self._update(message, self._renderer.review(view))
+
+    async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
+        """DM a person a notice (a suggestion's outcome)."""
+        await self._post(user.user_id, self._renderer.notice(notice, locale))
 
     async def send_text(self, user_id: str, message: SlackMessage) -> MessageRef:
         """DM a rendered message (confirmations after a modal closes)."""

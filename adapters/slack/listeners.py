@@ -24,19 +24,23 @@ from adapters.slack.translate import (
     to_enrolment_choices,
     to_home_opened,
     to_mentioned_user,
+    to_private_suggestion_id,
     to_raw_post,
     to_raw_preferences,
     to_reaction_event,
+    to_reject_reason,
     to_share_click,
+    to_suggestion_id,
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, parse_command
+from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
+from bot.suggestions import SuggestionService
 from bot.views import Notice
 from messages import slack_ids as ids
 from messages.slack import SlackMessage, SlackRenderer
@@ -83,6 +87,7 @@ class SlackDeps:
     wake_sender: Callable[[], None]
     status: StatusService
     command: str = "/advocacy"
+    suggestions: SuggestionService | None = None
 
 
 class SlackListeners:
@@ -179,6 +184,12 @@ class SlackListeners:
             await reply(r.notice(published_notice(result), locale))
         elif isinstance(command, Curators | Audit):
             await self._admin(user, locale, command, reply)
+        elif isinstance(command, Suggest):
+            outcome = await self._suggestions.suggest(
+                user, command.url, command.why, locale=locale, name=None
+            )
+            self.d.wake_sender()  # an auto-approved suggestion went out as content
+            await reply(r.notice(outcome.notice, locale))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
@@ -276,7 +287,14 @@ class SlackListeners:
         reply = self._dm(user)
 
         async def work() -> None:
-            await self._submit(user, locale, draft, reply)
+            suggestion_id = to_private_suggestion_id(body)  # the form opened by Edit
+            if suggestion_id is None:
+                await self._submit(user, locale, draft, reply)
+                return
+            outcome = await self._suggestions.approve_edited(user, suggestion_id, draft)
+            if outcome.published is not None:
+                self.d.wake_sender()
+            await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
 
         await self._guarded(reply, locale, work)
 
@@ -495,6 +513,81 @@ class SlackListeners:
             logger.exception("a suggestion button failed")
             await self._safe_reply(reply, self.r.notice(Notice("error"), await self._locale(user)))
 
+    # ---- review channel (suggestions) ---------------------------------------------------
+
+    @property
+    def _suggestions(self) -> SuggestionService:
+        if self.d.suggestions is None:
+            raise RuntimeError("suggestions are not wired")
+        return self.d.suggestions
+
+    async def on_review_approve(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        async def approve(user: PlatformUser) -> None:
+            await self._suggestions.approve(user, to_suggestion_id(action.get("value")))
+            self.d.wake_sender()
+
+        await self._button(ack, body, respond, approve)
+
+    async def on_review_edit(
+        self,
+        ack: Any,
+        body: Mapping[str, Any],
+        action: Mapping[str, Any],
+        respond: Any,
+        client: Any,
+    ) -> None:
+        async def edit(user: PlatformUser) -> None:
+            locale = await self._locale(user)
+            form = await self._suggestions.edit_form(
+                user, to_suggestion_id(action.get("value")), locale
+            )
+            trigger = str(body.get("trigger_id") or "")
+            await client.views_open(trigger_id=trigger, view=self.r.post_modal(form))
+
+        await self._button(ack, body, respond, edit)
+
+    async def on_review_reject(
+        self,
+        ack: Any,
+        body: Mapping[str, Any],
+        action: Mapping[str, Any],
+        respond: Any,
+        client: Any,
+    ) -> None:
+        async def reject(user: PlatformUser) -> None:
+            locale = await self._locale(user)
+            form = await self._suggestions.reject_form(
+                user, to_suggestion_id(action.get("value")), locale
+            )
+            trigger = str(body.get("trigger_id") or "")
+            await client.views_open(trigger_id=trigger, view=self.r.reject_modal(form))
+
+        await self._button(ack, body, respond, reject)
+
+    async def on_reject_submitted(self, ack: Any, body: Mapping[str, Any]) -> None:
+        user = to_user_from_interaction(body)
+        locale = await self._locale(user)
+        try:
+            reason = self._suggestions.validate_reason(to_reject_reason(body))
+        except InvalidInput as error:
+            await ack(
+                response_action="errors",
+                errors={ids.REASON_BLOCK: self.r.notice_text(error.notice, locale)},
+            )
+            return
+        await ack()
+        reply = self._dm(user)
+
+        async def work() -> None:
+            suggestion_id = to_private_suggestion_id(body)
+            if suggestion_id is None:
+                raise InvalidInput("suggest_not_found")
+            await self._suggestions.reject(user, suggestion_id, reason)
+
+        await self._guarded(reply, locale, work)
+
     # ---- events ----------------------------------------------------------------------
 
     async def on_reaction(self, body: Mapping[str, Any]) -> None:
@@ -535,6 +628,11 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         ids.HOME_GUIDELINES_ACTION,
     ):
         app.action(home_action)(listeners.on_home_button)
+    if deps.suggestions is not None:
+        app.action(ids.REVIEW_APPROVE_ACTION)(listeners.on_review_approve)
+        app.action(ids.REVIEW_EDIT_ACTION)(listeners.on_review_edit)
+        app.action(ids.REVIEW_REJECT_ACTION)(listeners.on_review_reject)
+        app.view(ids.REJECT_VIEW)(listeners.on_reject_submitted)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
 

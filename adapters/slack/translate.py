@@ -283,3 +283,23 @@ def to_email(text: str) -> str | None:
     words = text.split()
     found = _EMAIL.match(words[0]) if len(words) == 1 else None
     return found.group(1).lower() if found else None
+
+
+def to_suggestion_id(value: object) -> int:
+    """The suggestion a review button or form is about (its ``value`` / private metadata)."""
+    text = _str(value).strip()
+    if not text.isdigit() or len(text) > 18:
+        raise InvalidInput("suggest_not_found")
+    return int(text)
+
+
+def to_private_suggestion_id(body: Payload) -> int | None:
+    """The suggestion a submitted modal belongs to (the post modal opened by Edit), if any."""
+    view = body.get("view") or {}
+    metadata = _str(view.get("private_metadata")) if isinstance(view, Mapping) else ""
+    return to_suggestion_id(metadata) if metadata else None
+
+
+def to_reject_reason(body: Payload) -> str | None:
+    """The reason typed in the reject modal."""
+    return _text(_state(body), ids.REASON_BLOCK, ids.REASON_ACTION)

@@ -34,7 +34,9 @@ from bot.views import (
     DigestView,
     GuidelinesView,
     LeaderboardView,
+    Notice,
     ReminderView,
+    ReviewCardView,
     SuggestionView,
 )
 from messages.teams import TeamsMessage, TeamsRenderer
@@ -128,6 +130,22 @@ class TeamsGateway:
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         reference = await self._reference(channel_key(channel_id))
         return await self._send(reference, to_activity(self._renderer.leaderboard(view)))
+
+    # ---- SuggestionGateway: the review channel ----------------------------------------
+
+    async def post_review(self, channel_id: str, view: ReviewCardView) -> MessageRef:
+        """Post a suggestion's review card in the review channel (the app must be added to
+        the team, so the channel's address is known)."""
+        reference = await self._reference(channel_key(channel_id))
+        return await self._send(reference, to_activity(self._renderer.review(view)))
+
+    async def update_review(self, message: MessageRef, view: ReviewCardView) -> None:
+        """Redraw a review card: its outcome, who decided, no more buttons."""
+        await self._update(message, self._renderer.review(view))
+
+    async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
+        """A notice in the person's personal chat with the bot (a suggestion's outcome)."""
+        await self._to_person(user, self._renderer.notice(notice, locale))
 
     # ---- addresses ---------------------------------------------------------------------
 

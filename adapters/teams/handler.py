@@ -23,6 +23,8 @@ from adapters.teams.submit import (
     to_enrolment_choices,
     to_raw_post,
     to_raw_preferences,
+    to_reason,
+    to_suggestion_id,
     to_verb,
 )
 from adapters.teams.translate import (
@@ -37,12 +39,13 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, parse_command
+from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
+from bot.suggestions import SuggestionService
 from bot.views import Notice
 from messages import teams_ids as ids
 from messages.teams import TeamsMessage, TeamsRenderer
@@ -62,6 +65,7 @@ class TeamsDeps:
     wake_sender: Callable[[], None]
     status: StatusService
     allowed_tenants: frozenset[str] = frozenset()  # empty: every tenant
+    suggestions: SuggestionService | None = None
 
 
 class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
@@ -106,10 +110,13 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
                 lambda: self._submit(user, locale, value, activity, reply, turn_context),
             )
             return
+        name = to_profile(activity).display_name
         await self._guarded(
             reply,
             locale,
-            lambda: self._command(user, locale, to_command_text(activity), reply, activity),
+            lambda: self._command(
+                user, locale, to_command_text(activity), reply, activity, name=name
+            ),
         )
 
     async def on_installation_update_add(self, turn_context: TurnContext) -> None:
@@ -186,11 +193,18 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
         text: str,
         reply: Reply,
         activity: Mapping[str, Any] | None = None,
+        name: str | None = None,
     ) -> None:
         command = parse_command(text)
         s, r = self.s, self.r
         if isinstance(command, PostInline):
             await self._post_inline(user, locale, command, reply)
+        elif isinstance(command, Suggest):
+            outcome = await self._suggestions.suggest(
+                user, command.url, command.why, locale=locale, name=name
+            )
+            self.d.wake_sender()  # an auto-approved suggestion went out as content
+            await reply(r.notice(outcome.notice, locale))
         elif isinstance(command, Publish):
             result = await s.publishing.publish(user, command.content_id)
             self.d.wake_sender()
@@ -307,13 +321,53 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
                 return
             notice = await s.preferences.save(user, preferences)
             await reply(r.notice(notice, preferences.locale))  # in their new language
+        elif verb == ids.POST and value.get(ids.SUGGESTION_ID) is not None:
+            # The post card opened by a review card's Edit: approves that suggestion.
+            raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
+            draft = await s.publishing.validate(user, raw)
+            outcome = await self._suggestions.approve_edited(
+                user, to_suggestion_id(value), draft, name=to_profile(activity).display_name
+            )
+            if outcome.published is not None:
+                self.d.wake_sender()
+            await reply(r.notice(saved_notice(outcome, s.programme.timezone), locale))
         elif verb == ids.POST:
             raw = to_raw_post(value, s.programme.timezone, activity.get("localTimezone"))
             draft = await s.publishing.validate(user, raw)
             await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
             await self._submit_draft(user, locale, draft, reply)
+        elif verb in (ids.REVIEW_APPROVE, ids.REVIEW_EDIT, ids.REVIEW_REJECT):
+            await self._review(user, locale, verb, value, activity, reply)
         else:
             logger.info("ignored a card submit with an unknown verb")
+
+    @property
+    def _suggestions(self) -> SuggestionService:
+        if self.d.suggestions is None:
+            raise RuntimeError("suggestions are not wired")
+        return self.d.suggestions
+
+    async def _review(
+        self,
+        user: PlatformUser,
+        locale: str,
+        verb: str,
+        value: Mapping[str, Any],
+        activity: Mapping[str, Any],
+        reply: Reply,
+    ) -> None:
+        """A curator's Approve / Edit / Reject on a review card (the card is redrawn by the
+        use case; refusals are answered in the card's thread)."""
+        suggestion_id = to_suggestion_id(value)
+        name = to_profile(activity).display_name
+        if verb == ids.REVIEW_APPROVE:
+            await self._suggestions.approve(user, suggestion_id, name=name)
+            self.d.wake_sender()
+        elif verb == ids.REVIEW_EDIT:
+            form = await self._suggestions.edit_form(user, suggestion_id, locale)
+            await reply(self.r.post_card(form))
+        else:
+            await self._suggestions.reject(user, suggestion_id, to_reason(value), name=name)
 
     async def _post_inline(
         self, user: PlatformUser, locale: str, command: PostInline, reply: Reply

@@ -122,3 +122,26 @@ def to_raw_preferences(value: Value) -> RawPreferences:
         weekly_cap=_str(value, ids.CAP),
         mastodon_instance=_str(value, ids.INSTANCE),
     )
+
+
+def to_suggestion_id(value: Value) -> int:
+    """The suggestion a review card's submit (or the post card opened by Edit) is about.
+
+    Raises:
+        InvalidInput: when it is missing or not a positive integer.
+    """
+    raw = value.get(ids.SUGGESTION_ID)
+    if isinstance(raw, bool):
+        raise InvalidInput("suggest_not_found")
+    try:
+        suggestion_id = int(raw) if isinstance(raw, int | str) else 0
+    except ValueError:
+        suggestion_id = 0
+    if suggestion_id <= 0 or suggestion_id >= 2**63:
+        raise InvalidInput("suggest_not_found")
+    return suggestion_id
+
+
+def to_reason(value: Value) -> str | None:
+    """The rejection reason typed on the review card."""
+    return _str(value, ids.REASON)

@@ -31,12 +31,15 @@ from bot.model import (
     DeliveryId,
     DeliveryStatus,
     Enrolment,
+    FeedItem,
+    FeedState,
     Interaction,
     InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
     MessageRef,
     Network,
+    NewSuggestion,
     PageMetadata,
     Platform,
     PlatformUser,
@@ -44,14 +47,26 @@ from bot.model import (
     PublishResult,
     ReactionEvent,
     RecordOutcome,
+    ReviewMessage,
     Role,
     RoleGrant,
+    Suggestion,
+    SuggestionId,
+    SuggestionStatus,
     TrackedLink,
     UserProfile,
     workspace_key,
 )
 from bot.tracking import new_ref, new_token
-from bot.views import DigestView, GuidelinesView, LeaderboardView, ReminderView, SuggestionView
+from bot.views import (
+    DigestView,
+    GuidelinesView,
+    LeaderboardView,
+    Notice,
+    ReminderView,
+    ReviewCardView,
+    SuggestionView,
+)
 
 SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
 
@@ -753,6 +768,7 @@ class MemoryPorts:
         self.grants = MemoryRoleGrants()
         self.audit = MemoryAuditLog()
         self.people = MemoryPersonLookup(self.store)
+        self.suggestions = MemorySuggestions(self.store)
 
 
 @dataclass
@@ -922,3 +938,162 @@ __all__ = [
     "MemoryRoleGrants",
     "RateLimited",
 ]
+
+
+class MemorySuggestions:
+    """``SuggestionRepository`` over dicts (the contents come from the shared store)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+        self.rows: dict[SuggestionId, Suggestion] = {}
+        self.feed_items: dict[tuple[str, str], SuggestionId | None] = {}
+        self.feed_states: dict[str, FeedState] = {}
+        self._ids = itertools.count(1)
+
+    async def add(self, new: NewSuggestion, *, now: datetime) -> Suggestion | None:
+        if any(
+            r.url == new.url and r.status is SuggestionStatus.PENDING for r in self.rows.values()
+        ):
+            return None
+        suggestion = Suggestion(
+            id=SuggestionId(next(self._ids)),
+            source=new.source,
+            url=new.url,
+            title=new.title,
+            summary=new.summary,
+            why=new.why,
+            status=SuggestionStatus.PENDING,
+            created_at=now,
+            suggester=new.suggester,
+            suggester_locale=new.suggester_locale,
+            suggester_name=new.suggester_name,
+            feed_name=new.feed_name,
+            topics=new.topics,
+            image_url=new.image_url,
+        )
+        self.rows[suggestion.id] = suggestion
+        return suggestion
+
+    async def get(self, suggestion_id: SuggestionId) -> Suggestion | None:
+        return self.rows.get(suggestion_id)
+
+    async def url_status(self, url: str) -> str | None:
+        if any(r.url == url and r.status is SuggestionStatus.PENDING for r in self.rows.values()):
+            return "suggested"
+        if any(c.url == url for c in self.s.contents.values()):
+            return "shared"
+        return None
+
+    async def decide(
+        self,
+        *,
+        suggestion_id: SuggestionId,
+        status: SuggestionStatus,
+        reviewer: PlatformUser | None,
+        reviewer_name: str | None,
+        reason: str | None,
+        now: datetime,
+        auto_approved: bool = False,
+    ) -> Suggestion | None:
+        row = self.rows.get(suggestion_id)
+        if row is None or row.status is not SuggestionStatus.PENDING:
+            return None
+        row = replace(
+            row,
+            status=status,
+            reviewer=reviewer,
+            reviewer_name=(reviewer_name or "")[:200] or None,
+            reason=reason,
+            decided_at=now,
+            auto_approved=auto_approved,
+        )
+        self.rows[suggestion_id] = row
+        return row
+
+    async def attach_content(
+        self, *, suggestion_id: SuggestionId, content_id: ContentId
+    ) -> Suggestion:
+        row = replace(self.rows[suggestion_id], content_id=content_id)
+        self.rows[suggestion_id] = row
+        return row
+
+    async def reopen(self, suggestion_id: SuggestionId) -> bool:
+        row = self.rows.get(suggestion_id)
+        if row is None or row.status is not SuggestionStatus.APPROVED or row.content_id:
+            return False
+        self.rows[suggestion_id] = replace(
+            row,
+            status=SuggestionStatus.PENDING,
+            reviewer=None,
+            reviewer_name=None,
+            auto_approved=False,
+            decided_at=None,
+        )
+        return True
+
+    async def add_review_message(
+        self, *, suggestion_id: SuggestionId, message: ReviewMessage
+    ) -> None:
+        row = self.rows.get(suggestion_id)
+        if row is not None and message not in row.review_messages:
+            self.rows[suggestion_id] = replace(row, review_messages=(*row.review_messages, message))
+
+    async def approved_count(self, user: PlatformUser) -> int:
+        return sum(
+            1
+            for r in self.rows.values()
+            if r.suggester == user and r.status is SuggestionStatus.APPROVED
+        )
+
+    async def pending_before(self, *, before: datetime, limit: int) -> Sequence[Suggestion]:
+        rows = [
+            r
+            for r in self.rows.values()
+            if r.status is SuggestionStatus.PENDING and r.created_at < before
+        ]
+        return sorted(rows, key=lambda r: (r.created_at, r.id))[:limit]
+
+    async def for_content(self, content_id: ContentId) -> Suggestion | None:
+        return next((r for r in self.rows.values() if r.content_id == content_id), None)
+
+    async def feed_state(self, feed_url: str) -> FeedState:
+        return self.feed_states.get(feed_url, FeedState())
+
+    async def save_feed_state(self, feed_url: str, state: FeedState, *, now: datetime) -> None:
+        self.feed_states[feed_url] = replace(state, polled=True)
+
+    async def add_feed_item(
+        self, *, feed_url: str, item: FeedItem, new: NewSuggestion | None, now: datetime
+    ) -> Suggestion | None:
+        key = (feed_url, item.key)
+        if key in self.feed_items:
+            return None
+        self.feed_items[key] = None
+        if new is None or await self.url_status(new.url) is not None:
+            return None
+        created = await self.add(new, now=now)
+        self.feed_items[key] = created.id if created else None
+        return created
+
+
+@dataclass
+class FakeSuggestionGateway:
+    """Records review cards posted and updated, and notices sent to suggesters."""
+
+    platform: Platform = Platform.SLACK
+    posted: list[tuple[str, ReviewCardView]] = field(default_factory=list)
+    updated: list[tuple[MessageRef, ReviewCardView]] = field(default_factory=list)
+    notices: list[tuple[PlatformUser, Notice, str]] = field(default_factory=list)
+
+    async def post_review(self, channel_id: str, view: ReviewCardView) -> MessageRef:
+        self.posted.append((channel_id, view))
+        return MessageRef(channel_id, f"{len(self.posted)}.000700")
+
+    async def update_review(self, message: MessageRef, view: ReviewCardView) -> None:
+        self.updated.append((message, view))
+
+    async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
+        self.notices.append((user, notice, locale))
+
+
+__all__ = ["DeliveryFailed", "FakeChatGateway", "InMemoryStore", "MemoryPorts", "RateLimited"]

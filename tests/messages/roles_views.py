@@ -44,7 +44,7 @@ def audit_view(
         ("content.draft_published", "content:8", {"title": "Draft", "deliveries": 3}),
         ("role.curator_granted", "slack:T1:U05BOB0002", {"name": "Bob"}),
         ("role.curator_revoked", "teams:tenant:29:1bob", {"name": "Bob Durand"}),
-        ("suggestion.approved", "suggestion:4", {}),
+        ("stats.exported", "stats:programme", {}),
     ]
     entries = tuple(
         AuditLine(

@@ -87,7 +87,7 @@ def test_slack_audit_log(slack: SlackRenderer, locale: str) -> None:
     assert "`#100`" in text and "2026-11-18 11:00" in text
     assert HOSTILE_ESCAPED in text  # names and titles are escaped
     assert "<@U05BOB0002>" in text  # the person made a curator, as a mention
-    assert "`suggestion.approved`" in text  # an action this version has no sentence for
+    assert "`stats.exported`" in text  # an action this version has no sentence for
     assert "--before 17" in text
     assert ("to 42 ambassadors" if locale == "en" else "pour 42 ambassadeurs") in text
 
@@ -99,7 +99,7 @@ def test_teams_audit_log(teams: TeamsRenderer, locale: str) -> None:
     assert "Bob Durand" in text and "#100" in text
     assert MARKDOWN_NAME not in json.dumps(message.card)  # escaped, never read as Markdown
     assert "--before 17" in text
-    assert "suggestion.approved" in text
+    assert "stats.exported" in text
 
 
 @pytest.mark.parametrize("locale", LOCALES)

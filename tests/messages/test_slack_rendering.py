@@ -193,6 +193,30 @@ NOTICES: dict[str, dict[str, object]] = {
     "person_unknown": {"email": "bob@example.com"},
     "curators_usage": {},
     "audit_usage": {},
+    # suggestions (messages/i18n/*/suggest.yaml)
+    "suggest_thanks": {"url": "https://example.com/a"},
+    "suggest_already_suggested": {"url": "https://example.com/a"},
+    "suggest_already_shared": {"url": "https://example.com/a"},
+    "suggest_auto_approved": {"title": "Our launch", "url": "https://example.com/a"},
+    "suggest_approved_you": {
+        "title": "Our launch",
+        "url": "https://example.com/a",
+        "points": 20,
+        "ambassador": True,
+        "auto": False,
+    },
+    "suggest_rejected_you": {
+        "title": "Our launch",
+        "url": "https://example.com/a",
+        "reason": "We covered it last week",
+    },
+    "suggest_not_curator": {},
+    "suggest_already_decided": {"status": "rejected", "title": "Our launch"},
+    "suggest_not_found": {},
+    "suggest_url_missing": {},
+    "suggest_why_too_long": {"limit": 500, "length": 612},
+    "suggest_reason_missing": {},
+    "suggest_reason_too_long": {"limit": 500, "length": 612},
 }
 
 

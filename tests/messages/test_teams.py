@@ -26,6 +26,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ReminderView,
+    ReviewCardView,
     ScheduledJob,
     ShareButton,
     StatusView,
@@ -119,6 +120,9 @@ VERBS = {
     ids.ACCEPT_GUIDELINES,
     ids.SETTINGS,
     ids.OPEN_SETTINGS,
+    ids.REVIEW_APPROVE,
+    ids.REVIEW_EDIT,
+    ids.REVIEW_REJECT,
 }
 
 
@@ -219,6 +223,9 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
         elif data[ids.ACTION_KEY] in (ids.JOIN, ids.ACCEPT_GUIDELINES):
             assert set(data) == {ids.ACTION_KEY, ids.GUIDELINES_VERSION}
             assert isinstance(data[ids.GUIDELINES_VERSION], str)
+        elif ids.SUGGESTION_ID in data:  # the review card, and the post card opened by Edit
+            assert set(data) == {ids.ACTION_KEY, ids.SUGGESTION_ID}
+            assert isinstance(data[ids.SUGGESTION_ID], int)
         else:
             assert set(data) == {ids.ACTION_KEY}
     tree.actions.append(action)
@@ -405,6 +412,14 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
     "audit": (
         lambda r, loc: r.audit(audit_view(loc)),
         {"en": "Audit log", "fr": f"Journal d{APOSTROPHE}audit"},
+    ),
+    "review": (
+        lambda r, loc: r.review(
+            ReviewCardView(
+                loc, 7, "https://example.com/a", "Launch", "Short", "Why", "employee", "pending"
+            )
+        ),
+        {"en": "New suggestion to review", "fr": "Nouvelle suggestion à valider"},
     ),
 }
 LINKS_OK = {
