@@ -6,14 +6,14 @@ first send and for every update in place after a click.
 
 from __future__ import annotations
 
-from bot.content import suggested_text
-from bot.model import Ambassador, Content, Delivery, InteractionKind, TrackedLink
+from bot.model import Ambassador, Content, Delivery, InteractionKind, Network, TrackedLink
 from bot.ports import (
     ActivityLedger,
     DeliveryRepository,
 )
 from bot.programme import Programme
 from bot.share import share_intent_url
+from bot.texts import PersonalText, personal_text
 from bot.tracking import share_click_url, tracked_url
 from bot.views import ShareButton, SuggestionView
 
@@ -53,12 +53,15 @@ class DeliveryService:
         clicked = {i.network for i in interactions if i.kind is InteractionKind.SHARE_CLICK}
         kinds = {i.kind for i in interactions}
         first_name = _first_name(ambassador)
-        text = self._text(delivery, ambassador, content)
+        text = self._text(delivery, ambassador, content).full
+        # Each button carries its own network's text (an X variant on X...).
         buttons = tuple(
             ShareButton(
                 network=network,
-                intent_url=share_intent_url(
-                    network, tracked_url(self._public_url, links[network].token), text
+                intent_url=self._intent(
+                    network,
+                    tracked_url(self._public_url, links[network].token),
+                    self._text(delivery, ambassador, content, network),
                 ),
                 clicked=network in clicked,
                 click_url=share_click_url(self._public_url, links[network].token),
@@ -85,17 +88,26 @@ class DeliveryService:
         self, link: TrackedLink, *, ambassador: Ambassador, content: Content, delivery: Delivery
     ) -> str:
         """The share page of a link's network, with the person's text, as their button has it."""
-        text = self._text(delivery, ambassador, content)
-        return share_intent_url(link.network, tracked_url(self._public_url, link.token), text)
+        text = self._text(delivery, ambassador, content, link.network)
+        return self._intent(link.network, tracked_url(self._public_url, link.token), text)
 
-    def _text(self, delivery: Delivery, ambassador: Ambassador, content: Content) -> str:
-        return suggested_text(
-            content.texts,
+    def _intent(self, network: Network, link: str, text: PersonalText) -> str:
+        return share_intent_url(network, link, text.full, keep=self._programme.required_tags)
+
+    def _text(
+        self,
+        delivery: Delivery,
+        ambassador: Ambassador,
+        content: Content,
+        network: Network | None = None,
+    ) -> PersonalText:
+        return personal_text(
+            content,
+            ambassador,
+            self._programme,
             variant=delivery.variant,
-            title=content.title,
-            first_name=_first_name(ambassador),
-            hashtags=content.hashtags,
-            programme_hashtag=self._programme.hashtag,
+            network=network,
+            edited=delivery.text,
         )
 
 

@@ -106,6 +106,7 @@ class UserProfile:
     timezone: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    team: str | None = None  # Slack and Teams profiles tell no team: None unless known
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ class Ambassador:
     weekly_cap: int | None = None
     delivery_mode: str = "immediate"
     unreachable: bool = False
+    team: str | None = None  # fills {team} in share texts; None when nobody told us
 
     @property
     def is_active(self) -> bool:
@@ -169,6 +171,7 @@ class ContentDraft:
     publish_at: datetime | None = None
     expires_at: datetime | None = None
     important: bool = False
+    share_texts: tuple[ShareText, ...] = ()  # every text with its network and language
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,13 @@ class Content:
     important: bool = False
     expires_at: datetime | None = None
     publish_at: datetime | None = None
+    share_texts: tuple[ShareText, ...] = ()  # empty on old rows: ``texts`` are general
+
+    @property
+    def variants(self) -> tuple[ShareText, ...]:
+        """The suggested texts with their network and language (``texts`` as general
+        variants when the content predates them)."""
+        return self.share_texts or tuple(ShareText(t) for t in self.texts)
 
 
 @dataclass(frozen=True)
@@ -215,6 +225,7 @@ class Delivery:
     sent_at: datetime | None = None
     attempts: int = 0
     workspace: str = ""  # "<platform>:<workspace id>": one sender per workspace
+    text: str | None = None  # the text the person edited before sharing, if they did
 
 
 def workspace_key(user: PlatformUser) -> str:
@@ -309,3 +320,12 @@ class PublishResult:
     content: Content
     deliveries_created: int
     already_published: bool = False
+
+
+@dataclass(frozen=True)
+class ShareText:
+    """A suggested text of a content, for one network and one language (None: any)."""
+
+    text: str
+    network: Network | None = None
+    language: str | None = None

@@ -449,3 +449,12 @@ class ChatGateway(Protocol):
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         """Post a leaderboard to a channel."""
         ...
+
+
+class DeliveryTexts(Protocol):
+    """The text a person edited for one suggestion before sharing it."""
+
+    async def save_text(self, *, delivery_id: DeliveryId, text: str) -> bool:
+        """Keep ``text`` as the delivery's own text; False when it was already this text (or
+        the delivery does not exist), so a repeated submit redraws nothing."""
+        ...

@@ -23,6 +23,7 @@ from bot.ports import (
     ContentRepository,
     DeliveryQueue,
     DeliveryRepository,
+    DeliveryTexts,
     JobRunLedger,
     PageMetadataFetcher,
     SenderObserver,
@@ -30,6 +31,7 @@ from bot.ports import (
 from bot.programme import Programme
 from bot.publishing import PublishingService
 from bot.sender import Sender, SenderSettings
+from bot.texts import TextEditService
 
 
 class StorePorts(Protocol):
@@ -49,6 +51,8 @@ class StorePorts(Protocol):
     def jobs(self) -> JobRunLedger: ...
     @property
     def queue(self) -> DeliveryQueue: ...
+    @property
+    def delivery_texts(self) -> DeliveryTexts: ...
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,7 @@ class Services:
     sender: Sender
     interactions: InteractionService
     leaderboard: LeaderboardService
+    texts: TextEditService
 
 
 def wire_services(
@@ -107,6 +112,18 @@ def wire_services(
         ),
         guidelines_version=programme.guidelines.version,
     )
+    interactions = InteractionService(
+        deliveries=store.deliveries,
+        ambassadors=store.ambassadors,
+        contents=store.contents,
+        ledger=store.ledger,
+        bot_messages=store.bot_messages,
+        delivery_service=delivery,
+        gateways=gateways,
+        programme=programme,
+        clock=clock,
+        busy=busy,
+    )
     return Services(
         programme=programme,
         clock=clock,
@@ -122,18 +139,7 @@ def wire_services(
         ),
         delivery=delivery,
         sender=sender,
-        interactions=InteractionService(
-            deliveries=store.deliveries,
-            ambassadors=store.ambassadors,
-            contents=store.contents,
-            ledger=store.ledger,
-            bot_messages=store.bot_messages,
-            delivery_service=delivery,
-            gateways=gateways,
-            programme=programme,
-            clock=clock,
-            busy=busy,
-        ),
+        interactions=interactions,
         leaderboard=LeaderboardService(
             ledger=store.ledger,
             ambassadors=store.ambassadors,
@@ -144,5 +150,13 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+        ),
+        texts=TextEditService(
+            deliveries=store.deliveries,
+            delivery_texts=store.delivery_texts,
+            ambassadors=store.ambassadors,
+            contents=store.contents,
+            programme=programme,
+            redraw=interactions.redraw,
         ),
     )
