@@ -25,7 +25,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.limiter import RateLimit
 from bot.model import Network, Platform
-from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
+from bot.programme import (
+    SUPPORTED_LOCALES,
+    ContentLimits,
+    Guidelines,
+    PointsRules,
+    Programme,
+    Topic,
+)
 from bot.sender import SenderSettings
 
 TopicId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")]
@@ -106,6 +113,7 @@ class ProgrammeSection(_Strict):
     hashtag: str | None = None
     timezone: str = "UTC"
     default_language: Literal["en", "fr"] = "en"
+    disclosure: str | None = Field(default=None, min_length=1, max_length=50)
 
     @field_validator("timezone")
     @classmethod
@@ -125,6 +133,21 @@ class ProgrammeSection(_Strict):
             return None
         value = value.strip()
         return value if value.startswith("#") else f"#{value}"
+
+
+class ContentSection(_Strict):
+    """What curators may post: how many share texts, and the words refused in content."""
+
+    max_texts: int = Field(default=6, ge=1, le=10)  # text blocks in the post forms
+    blocked_keywords: list[str] = []  # whole words or phrases, any case
+
+    @field_validator("blocked_keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        cleaned = [" ".join(k.split()) for k in value]
+        if any(not k for k in cleaned):
+            raise ValueError("blocked_keywords: an empty keyword would block everything")
+        return cleaned
 
 
 class GuidelinesSection(_Strict):
@@ -227,6 +250,7 @@ class Config(_Strict):
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
     teams: TeamsSection = TeamsSection()
+    content: ContentSection = ContentSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -333,4 +357,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         },
         guidelines=guidelines,
         leaderboard_size=config.leaderboard.size,
+        limits=ContentLimits(texts=config.content.max_texts),
+        disclosure=config.programme.disclosure,
+        blocked_keywords=tuple(config.content.blocked_keywords),
     )

@@ -26,7 +26,7 @@ from bot.model import (
     ShareText,
 )
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
-from bot.programme import Programme
+from bot.programme import SUPPORTED_LOCALES, Programme
 from bot.texts import XOverflow, check_blocked, numbered_texts, x_overflows
 from bot.views import ContentListItem, ContentListView, Notice, PostForm, TopicChoice
 
@@ -72,6 +72,8 @@ class PublishingService:
             topics=tuple(TopicChoice(t.id, t.label(locale)) for t in self._programme.topics),
             max_texts=limits.texts,
             limits=limits.as_dict(),
+            networks=self._programme.networks,
+            languages=SUPPORTED_LOCALES,
         )
 
     def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:

@@ -455,6 +455,22 @@ class TextEditService:
             limit=self._programme.limits.text,
         )
 
+    def check(self, text: str | None) -> str:
+        """An edited text as it will be kept (hashtag and disclosure back if removed); fast,
+        no I/O, so the form can show the error inline.
+
+        Raises:
+            InvalidInput: empty, too long, or a blocked keyword.
+        """
+        cleaned = (text or "").strip()
+        limit = self._programme.limits.text
+        if not cleaned:
+            raise InvalidInput("edited_text_empty", field="text")
+        if len(cleaned) > limit:
+            raise InvalidInput("text_too_long", field="text", limit=limit, length=len(cleaned))
+        check_blocked([("text", cleaned)], self._programme)
+        return with_required_tags(cleaned, self._programme).full
+
     async def edit(self, user: PlatformUser, delivery_id: int, text: str | None) -> None:
         """Keep the person's own text for this suggestion and redraw the DM with it.
 
@@ -465,15 +481,8 @@ class TextEditService:
             InvalidInput: empty, too long, or a blocked keyword.
             NotYourSuggestion: the suggestion is someone else's.
         """
+        stored = self.check(text)
         await self._mine(user, delivery_id)
-        cleaned = (text or "").strip()
-        limit = self._programme.limits.text
-        if not cleaned:
-            raise InvalidInput("edited_text_empty", field="text")
-        if len(cleaned) > limit:
-            raise InvalidInput("text_too_long", field="text", limit=limit, length=len(cleaned))
-        check_blocked([("text", cleaned)], self._programme)
-        stored = with_required_tags(cleaned, self._programme).full
         changed = await self._texts.save_text(delivery_id=DeliveryId(delivery_id), text=stored)
         if changed:
             await self._redraw(DeliveryId(delivery_id))

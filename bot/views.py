@@ -106,6 +106,8 @@ class PostForm:
     topics: tuple[TopicChoice, ...]
     max_texts: int
     limits: Mapping[str, int]
+    networks: tuple[Network, ...] = ()  # a text may be for one of these ...
+    languages: tuple[str, ...] = ()  # ... and in one of these (each text: any by default)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.share import takes_text
+from bot.texts import EditForm
 from bot.views import (
     ContentListView,
     DigestView,
@@ -191,6 +192,10 @@ class SlackRenderer:
         """The curator's form to send content."""
         texts = max(1, min(form.max_texts, MAX_TEXT_INPUTS))
         return self._view("slack/post.json.j2", form.locale, form=form, texts=texts)
+
+    def edit_text_modal(self, form: EditForm) -> dict[str, Any]:
+        """The "Copy / edit text" modal of a suggestion (``EDIT_TEXT_VIEW``)."""
+        return self._view("slack/edit_text.json.j2", form.locale, form=form)
 
     # --- web ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from adapters.slack.gateway import SlackGateway
 from adapters.slack.translate import (
     to_delivery_id,
+    to_edited_text,
     to_enrolment_choices,
     to_raw_post,
     to_reaction_event,
@@ -352,6 +353,39 @@ class SlackListeners:
             logger.exception("a suggestion button failed")
             await self._safe_reply(reply, self.r.notice(Notice("error"), await self._locale(user)))
 
+    # ---- copy / edit text ------------------------------------------------------------
+
+    async def on_edit_text_clicked(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any, client: Any
+    ) -> None:
+        async def open_form(user: PlatformUser) -> None:
+            form = await self.s.texts.form(user, to_delivery_id(action.get("value")))
+            await client.views_open(
+                trigger_id=str(body.get("trigger_id") or ""), view=self.r.edit_text_modal(form)
+            )
+
+        await self._button(ack, body, respond, open_form)
+
+    async def on_edit_text_submitted(self, ack: Any, body: Mapping[str, Any]) -> None:
+        user = to_user_from_interaction(body)
+        locale = await self._locale(user)
+        try:
+            delivery_id, text = to_edited_text(body)
+            self.s.texts.check(text)
+        except AdvocacyError as refusal:
+            await ack(
+                response_action="errors",
+                errors={ids.EDIT_TEXT_BLOCK: self.r.notice_text(refusal.notice, locale)},
+            )
+            return
+        await ack()
+
+        async def work() -> None:
+            # The DM is redrawn with the new text (chat.update): that is the confirmation.
+            await self.s.texts.edit(user, delivery_id, text)
+
+        await self._guarded(self._dm(user), locale, work)
+
     # ---- events ----------------------------------------------------------------------
 
     async def on_reaction(self, body: Mapping[str, Any]) -> None:
@@ -383,6 +417,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.action(ids.ACCEPT_GUIDELINES_ACTION)(listeners.on_accept_guidelines)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
+    app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)
+    app.action(ids.EDIT_TEXT_ACTION)(listeners.on_edit_text_clicked)
 
     @app.error
     async def on_error(error: Exception, body: Mapping[str, Any]) -> None:

@@ -18,7 +18,13 @@ from botbuilder.core.teams import TeamsInfo
 from botbuilder.schema import ChannelAccount
 
 from adapters.teams.gateway import TeamsGateway, to_activity
-from adapters.teams.submit import to_delivery_id, to_enrolment_choices, to_raw_post, to_verb
+from adapters.teams.submit import (
+    to_delivery_id,
+    to_edited_text,
+    to_enrolment_choices,
+    to_raw_post,
+    to_verb,
+)
 from adapters.teams.translate import (
     tenant_of,
     to_channel_id,
@@ -243,6 +249,10 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             draft = s.publishing.validate(user, raw)
             await reply(r.notice(Notice("post_received", {"url": draft.url}), locale))
             await self._submit_draft(user, locale, draft, reply)
+        elif verb == ids.EDIT_TEXT:
+            # The card is redrawn with the kept text (update_activity): the confirmation.
+            delivery_id, text = to_edited_text(value)
+            await s.texts.edit(user, delivery_id, text)
         else:
             logger.info("ignored a card submit with an unknown verb")
 

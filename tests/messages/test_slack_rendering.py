@@ -136,6 +136,26 @@ NOTICES: dict[str, dict[str, object]] = {
     "publish_at_past": {},
     "expires_before_publish": {},
     "bad_datetime": {"value": "next tuesday-ish"},
+    # share texts
+    "unknown_placeholder": {
+        "field": "text_2",
+        "name": "{firstname}",
+        "known": ["{first_name}", "{team}", "{title}", "{programme}"],
+    },
+    "unknown_language": {"language": "de", "known": ["en", "fr"]},
+    "unknown_text_network": {"network": "myspace", "known": ["linkedin", "x"]},
+    "blocked_keyword": {"keyword": "guaranteed returns", "where": "text", "number": "2"},
+    "edited_text_empty": {},
+    "content_saved_x": {
+        "title": "Our launch",
+        "content_id": 12,
+        "status": "published",
+        "deliveries": 3,
+        "shortened": [],
+        "page_read": True,
+        "when": None,
+        "x_over": [{"number": 1, "over": 12}, {"number": 3, "over": 40}],
+    },
 }
 
 
@@ -580,7 +600,12 @@ def test_suggestion_snapshot(renderer: SlackRenderer) -> None:
         ("WhatsApp", "share:whatsapp", "42:whatsapp", "https://wa.me/?text=T%20L"),
     ]
     assert all(slack_ids.SHARE_ACTION_PATTERN.match(b["action_id"]) for b in share)
-    confirm, skip = message.blocks[6]["elements"]
+    confirm, skip, edit = message.blocks[6]["elements"]
+    assert (edit["text"]["text"], edit["action_id"], edit["value"]) == (
+        "Copy / edit text",
+        slack_ids.EDIT_TEXT_ACTION,
+        "42",
+    )
     assert (confirm["text"]["text"], confirm["action_id"], confirm["value"], confirm["style"]) == (
         "I shared it",
         slack_ids.CONFIRM_ACTION,
@@ -790,13 +815,15 @@ def is_open(item: SuggestionView) -> bool:
 
 
 def buttons_of(blocks: list[dict[str, Any]], delivery_id: int) -> list[dict[str, Any]]:
-    """Every button of one delivery, in order (its values start with the delivery id)."""
+    """Every button of one delivery, in order (its values start with the delivery id); the
+    "Copy / edit text" button of a suggestion DM aside (digests leave it out)."""
     return [
         element
         for block in blocks
         if block["type"] == "actions"
         for element in block["elements"]
         if element["value"].split(":")[0] == str(delivery_id)
+        and element["action_id"] != slack_ids.EDIT_TEXT_ACTION
     ]
 
 
