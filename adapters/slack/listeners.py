@@ -356,7 +356,12 @@ class SlackListeners:
     # ---- copy / edit text ------------------------------------------------------------
 
     async def on_edit_text_clicked(
-        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any, client: Any
+        self,
+        ack: Any,
+        body: Mapping[str, Any],
+        action: Mapping[str, Any],
+        respond: Any,
+        client: Any,
     ) -> None:
         async def open_form(user: PlatformUser) -> None:
             form = await self.s.texts.form(user, to_delivery_id(action.get("value")))
