@@ -163,9 +163,12 @@ def candidates(
     def default_language(text: ShareText) -> bool:
         return text.language is None or text.language == default_locale
 
+    def their_language(text: ShareText) -> bool:
+        return text.language == locale or (text.language is None and locale == default_locale)
+
     tiers: list[Callable[[ShareText], bool]] = [
-        lambda t: network is not None and t.network == network and t.language == locale,
-        lambda t: t.network is None and t.language == locale,
+        lambda t: network is not None and t.network == network and their_language(t),
+        lambda t: t.network is None and their_language(t),
         lambda t: network is not None and t.network == network and default_language(t),
         lambda t: t.network is None and default_language(t),
     ]
