@@ -95,6 +95,7 @@ def check_placeholders(text: str, *, field: str) -> None:
             raise InvalidInput(
                 "unknown_placeholder",
                 field=field,
+                number=field.removeprefix("text_"),
                 name=f"{{{name}}}",
                 known=[f"{{{p}}}" for p in PLACEHOLDERS],
             )

@@ -138,7 +138,7 @@ NOTICES: dict[str, dict[str, object]] = {
     "bad_datetime": {"value": "next tuesday-ish"},
     # share texts
     "unknown_placeholder": {
-        "field": "text_2",
+        "number": "2",
         "name": "{firstname}",
         "known": ["{first_name}", "{team}", "{title}", "{programme}"],
     },
