@@ -47,16 +47,16 @@ async def test_each_person_gets_the_text_of_their_language_and_network(
     assert blocks.index("target_1") == blocks.index("text_1") + 1
     values = post_values(
         ("Big news, {first_name}: we launched!", ":en"),
-        ("Grande nouvelle, {first_name} : c’est lancé !", ":fr"),
+        ("Grande nouvelle, {first_name} : c\u2019est lancé !", ":fr"),
         ("Launched today", "x:en"),
-        ("Lancé aujourd’hui", "x:fr"),
+        ("Lancé aujourd\u2019hui", "x:fr"),
     )
     assert await slack_bot.submit_view(ALICE, "post", values) == (200, "")
     bob = (await slack_bot.dms(BOB, 2))[1]
     carol = (await slack_bot.dms(CAROL, 2))[1]
-    assert "Grande nouvelle, Bob : c’est lancé ! #AcmeAmbassadors" in message_text(bob)
+    assert "Grande nouvelle, Bob : c\u2019est lancé ! #AcmeAmbassadors" in message_text(bob)
     assert "Big news, Carol: we launched! #AcmeAmbassadors" in message_text(carol)
-    assert x_text(bob) == "Lancé aujourd’hui #AcmeAmbassadors"
+    assert x_text(bob) == "Lancé aujourd\u2019hui #AcmeAmbassadors"
     assert x_text(carol) == "Launched today #AcmeAmbassadors"
 
 
@@ -101,7 +101,7 @@ async def test_copy_edit_text_opens_a_modal_and_redraws_the_dm(slack_bot: SlackB
     # The same text again: idempotent, no second redraw.
     await slack_bot.submit_view(BOB, "edit_text", mine, private_metadata=edit["value"])
     await slack_bot.until_scalar(
-        "SELECT text FROM delivery WHERE id = " + str(int(edit["value"])),
+        "SELECT text FROM delivery WHERE id = " + str(int(edit["value"])),  # noqa: S608
         "Mon texte à moi #AcmeAmbassadors",
     )
     assert len(slack_bot.fake.calls_to("chat.update")) == 1
