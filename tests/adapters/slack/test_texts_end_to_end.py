@@ -116,3 +116,17 @@ async def test_an_empty_edit_is_refused_in_the_modal(slack_bot: SlackBot) -> Non
 
 def message_text_of(view: dict[str, Any]) -> str:
     return str(view["blocks"])
+
+
+async def test_a_blocked_keyword_is_refused_in_the_modal_and_in_one_line(
+    slack_bot: SlackBot,
+) -> None:
+    values = post_values(("Fine", ":"), ("Our Confidential plan", ":"))
+    errors = errors_of((await slack_bot.submit_view(ALICE, "post", values))[1])
+    assert list(errors) == ["text_2"]
+    assert "confidential" in errors["text_2"]
+    status, _ = await slack_bot.command("post https://acme.example/x #ai Confidential!", ALICE)
+    assert status == 200
+    (reply,) = await slack_bot.replies_to(ALICE)
+    assert "confidential" in str(reply)
+    assert await slack_bot.scalar("SELECT count(*) FROM content") == 0

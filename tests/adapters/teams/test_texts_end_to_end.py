@@ -109,3 +109,16 @@ async def test_use_this_text_redraws_the_card(teams_bot: TeamsBot) -> None:
     await teams_bot.install(CAROL)
     await teams_bot.submit(CAROL, {**use["data"], field["id"]: "Hijack"})
     assert await teams_bot.scalar("SELECT text FROM delivery") == "Mon texte à moi #AcmeAmbassadors"
+
+
+async def test_a_blocked_keyword_is_refused_on_the_card(teams_bot: TeamsBot) -> None:
+    await teams_bot.install(ALICE)
+    status, _ = await teams_bot.submit(ALICE, post_value(("A CONFIDENTIAL plan", ":")))
+    assert status in (200, 201)
+    await teams_bot.connector.wait_for(
+        lambda: (
+            [a for a in teams_bot.sent_to(ALICE) if "confidential" in texts_of(a.attachments)]
+            or [a for a in teams_bot.sent_to(ALICE) if "confidential" in (a.text or "")]
+        )
+    )
+    assert await teams_bot.scalar("SELECT count(*) FROM content") == 0
