@@ -37,7 +37,15 @@ from dataclasses import dataclass
 
 from bot.content import RawPost, has_hashtag, has_tag
 from bot.errors import InvalidInput, NotYourSuggestion
-from bot.model import Ambassador, Content, DeliveryId, Network, PlatformUser, ShareText
+from bot.model import (
+    Ambassador,
+    Content,
+    Delivery,
+    DeliveryId,
+    Network,
+    PlatformUser,
+    ShareText,
+)
 from bot.ports import AmbassadorRepository, ContentRepository, DeliveryRepository, DeliveryTexts
 from bot.programme import SUPPORTED_LOCALES, Programme
 from bot.share import X_MAX, X_URL_WEIGHT, takes_text, x_weight
@@ -429,7 +437,9 @@ class TextEditService:
         self._programme = programme
         self._redraw = redraw
 
-    async def _mine(self, user: PlatformUser, delivery_id: int) -> tuple[Ambassador, Content, int]:
+    async def _mine(
+        self, user: PlatformUser, delivery_id: int
+    ) -> tuple[Delivery, Ambassador, Content]:
         delivery = await self._deliveries.get(DeliveryId(delivery_id))
         ambassador = await self._ambassadors.get_by_user(user)
         if delivery is None or ambassador is None or delivery.ambassador_id != ambassador.id:
@@ -437,21 +447,20 @@ class TextEditService:
         content = await self._contents.get(delivery.content_id)
         if content is None:
             raise NotYourSuggestion(str(delivery_id))
-        return ambassador, content, delivery.variant
+        return delivery, ambassador, content
 
     async def form(self, user: PlatformUser, delivery_id: int) -> EditForm:
-        """The person's current text, ready to copy or edit."""
-        delivery = await self._deliveries.get(DeliveryId(delivery_id))
-        ambassador, content, variant = await self._mine(user, delivery_id)
+        """The person's current text (their edit, else their variant), ready to copy or edit.
+
+        Raises:
+            NotYourSuggestion: the suggestion is someone else's (or unknown).
+        """
+        delivery, ambassador, content = await self._mine(user, delivery_id)
         text = personal_text(
-            content,
-            ambassador,
-            self._programme,
-            variant=variant,
-            edited=delivery.text if delivery else None,
+            content, ambassador, self._programme, variant=delivery.variant, edited=delivery.text
         )
         return EditForm(
-            delivery_id=DeliveryId(delivery_id),
+            delivery_id=delivery.id,
             locale=ambassador.locale,
             text=text.full,
             link=content.url,
