@@ -1249,7 +1249,7 @@ def test_help_renders(
     assert ("--draft" in text) is curator
     line = (
         "`/advocacy post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00] "
-        "[--expires 2026-12-01T18:00] &lt;url&gt;"
+        "[--expires 2026-12-01T18:00] [--lang fr] [--network x] &lt;url&gt;"
     )
     assert (line in text) is curator
     if curator:
