@@ -35,6 +35,8 @@ class RawPost:
     # Per text (same order as ``texts``): its network and language, None or "" for any.
     text_networks: Sequence[str | None] = ()
     text_languages: Sequence[str | None] = ()
+    # Title and summary in other languages: (language, title, summary), either may be empty.
+    translations: Sequence[tuple[str, str | None, str | None]] = ()
 
 
 def validate_url(url: str | None, *, limit: int) -> str:

@@ -172,6 +172,7 @@ class ContentDraft:
     expires_at: datetime | None = None
     important: bool = False
     share_texts: tuple[ShareText, ...] = ()  # every text with its network and language
+    translations: tuple[ContentTranslation, ...] = ()  # title / summary in other languages
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,17 @@ class Content:
     expires_at: datetime | None = None
     publish_at: datetime | None = None
     share_texts: tuple[ShareText, ...] = ()  # empty on old rows: ``texts`` are general
+    translations: tuple[ContentTranslation, ...] = ()
+
+    def title_in(self, language: str) -> str:
+        """The title for people of ``language``: its translation, else the title."""
+        found = next((t for t in self.translations if t.language == language), None)
+        return found.title if found and found.title else self.title
+
+    def summary_in(self, language: str) -> str:
+        """The summary for people of ``language``: its translation, else the summary."""
+        found = next((t for t in self.translations if t.language == language), None)
+        return found.summary if found and found.summary else self.summary
 
     @property
     def variants(self) -> tuple[ShareText, ...]:
@@ -329,3 +341,12 @@ class ShareText:
     text: str
     network: Network | None = None
     language: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentTranslation:
+    """A content's title and summary in one more language (None: the main one is used)."""
+
+    language: str
+    title: str | None = None
+    summary: str | None = None

@@ -27,7 +27,7 @@ from bot.model import (
 )
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
 from bot.programme import SUPPORTED_LOCALES, Programme
-from bot.texts import XOverflow, check_blocked, numbered_texts, x_overflows
+from bot.texts import XOverflow, check_blocked, numbered_texts, translations_of, x_overflows
 from bot.views import ContentListItem, ContentListView, Notice, PostForm, TopicChoice
 
 
@@ -74,6 +74,9 @@ class PublishingService:
             limits=limits.as_dict(),
             networks=self._programme.networks,
             languages=SUPPORTED_LOCALES,
+            translate_to=tuple(
+                lang for lang in SUPPORTED_LOCALES if lang != self._programme.default_locale
+            ),
         )
 
     def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
@@ -81,11 +84,18 @@ class PublishingService:
         self.require_curator(user)
         draft = validate_post(raw, self._programme)
         numbered = numbered_texts(raw, self._programme)
-        draft = replace(draft, share_texts=tuple(text for _, text in numbered))
+        translations = translations_of(raw, self._programme)
+        draft = replace(
+            draft,
+            share_texts=tuple(text for _, text in numbered),
+            translations=translations,
+        )
         check_blocked(
             [
                 ("title", draft.title),
                 ("summary", draft.summary),
+                *((f"title_{t.language}", t.title) for t in translations),
+                *((f"summary_{t.language}", t.summary) for t in translations),
                 *((f"text_{i}", t.text) for i, t in numbered),
                 ("hashtags", " ".join(draft.hashtags)),
             ],

@@ -40,6 +40,7 @@ from bot.errors import InvalidInput, NotYourSuggestion
 from bot.model import (
     Ambassador,
     Content,
+    ContentTranslation,
     Delivery,
     DeliveryId,
     Network,
@@ -155,7 +156,7 @@ def values_for(ambassador: Ambassador, content: Content, programme: Programme) -
     return {
         "first_name": first_name(ambassador),
         "team": (ambassador.team or "").strip(),
-        "title": content.title,
+        "title": content.title_in(ambassador.locale),
         "programme": programme.name,
     }
 
@@ -368,6 +369,35 @@ def numbered_texts(raw: RawPost, programme: Programme) -> tuple[tuple[int, Share
                 ),
             )
         )
+    return tuple(found)
+
+
+def translations_of(raw: RawPost, programme: Programme) -> tuple[ContentTranslation, ...]:
+    """The form's titles and summaries in other languages, checked; empty ones left out.
+
+    Raises:
+        InvalidInput: an unknown language, or a title or summary over its limit (the field is
+            ``title_<language>`` / ``summary_<language>``).
+    """
+    limits = programme.limits
+    found: list[ContentTranslation] = []
+    for language, title, summary in raw.translations:
+        checked = check_language(language, field=f"title_{language}")
+        if checked is None:
+            continue
+        cleaned: list[str | None] = []
+        for kind, value, limit in (
+            ("title", title, limits.title),
+            ("summary", summary, limits.summary),
+        ):
+            value = (value or "").strip() or None
+            if value is not None and len(value) > limit:
+                raise InvalidInput(
+                    f"{kind}_too_long", field=f"{kind}_{checked}", limit=limit, length=len(value)
+                )
+            cleaned.append(value)
+        if any(cleaned) and checked not in (t.language for t in found):
+            found.append(ContentTranslation(checked, cleaned[0], cleaned[1]))
     return tuple(found)
 
 

@@ -108,6 +108,7 @@ class PostForm:
     limits: Mapping[str, int]
     networks: tuple[Network, ...] = ()  # a text may be for one of these ...
     languages: tuple[str, ...] = ()  # ... and in one of these (each text: any by default)
+    translate_to: tuple[str, ...] = ()  # title and summary may be given in these too
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,13 @@ from content_store.tables import (
     TrackedLinkRow,
     UTCDateTime,
 )
-from content_store.texts import SqlDeliveryTexts, share_texts_of, share_texts_to_json
+from content_store.texts import (
+    SqlDeliveryTexts,
+    share_texts_of,
+    share_texts_to_json,
+    translations_of,
+    translations_to_json,
+)
 
 T = TypeVar("T")
 SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
@@ -186,6 +192,7 @@ def _content(row: ContentRow, topics: Sequence[str]) -> Content:
         expires_at=row.expires_at,
         publish_at=row.publish_at,
         share_texts=share_texts_of(row.share_texts),
+        translations=translations_of(row.translations),
     )
 
 
@@ -490,6 +497,7 @@ class SqlContents:
                 important=draft.important,
                 texts=list(draft.texts),
                 share_texts=share_texts_to_json(draft.share_texts),
+                translations=translations_to_json(draft.translations),
                 hashtags=list(draft.hashtags),
                 created_by_platform=created_by.platform.value,
                 created_by_workspace=created_by.workspace_id,

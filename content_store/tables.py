@@ -116,6 +116,8 @@ class ContentRow(SQLModel, table=True):
     # Share texts with their network and language: [{"text", "network", "language"}]
     # (migration 0006 copied the older ``texts`` here as texts for any network and language).
     share_texts: list[dict[str, str | None]] = _json()
+    # Title and summary in other languages: [{"language", "title", "summary"}] (0006).
+    translations: list[dict[str, str | None]] = _json()
 
 
 class ContentTopicRow(SQLModel, table=True):

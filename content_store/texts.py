@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, update
 
-from bot.model import DeliveryId, Network, ShareText
+from bot.model import ContentTranslation, DeliveryId, Network, ShareText
 from content_store.tables import DeliveryRow
 
 if TYPE_CHECKING:
@@ -45,6 +45,27 @@ def share_texts_of(value: Any) -> tuple[ShareText, ...]:
                 language if isinstance(language, str) and language else None,
             )
         )
+    return tuple(found)
+
+
+def translations_to_json(items: Sequence[ContentTranslation]) -> list[dict[str, str | None]]:
+    """The column's value for these translations."""
+    return [{"language": t.language, "title": t.title, "summary": t.summary} for t in items]
+
+
+def translations_of(value: Any) -> tuple[ContentTranslation, ...]:
+    """The translations stored in the column (malformed items are left out)."""
+    found = []
+    for item in value or ():
+        if isinstance(item, dict) and isinstance(item.get("language"), str):
+            title, summary = item.get("title"), item.get("summary")
+            found.append(
+                ContentTranslation(
+                    item["language"],
+                    title if isinstance(title, str) else None,
+                    summary if isinstance(summary, str) else None,
+                )
+            )
     return tuple(found)
 
 

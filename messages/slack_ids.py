@@ -131,3 +131,9 @@ def split_target(value: object) -> tuple[str | None, str | None]:
         return None, None
     network, _, language = value.partition(TARGET_SEPARATOR)
     return network.strip() or None, language.strip() or None
+
+
+def translation_block_id(kind: str, language: str) -> str:
+    """The id of the post form's ``title`` or ``summary`` input in another ``language``
+    (``title_fr``); the same string is its action id."""
+    return f"{kind}_{language}"

@@ -143,3 +143,9 @@ def split_target(value: object) -> tuple[str | None, str | None]:
 def edit_text_input_id(delivery_id: int) -> str:
     """The ``id`` of a suggestion's editable text (unique per suggestion in a digest)."""
     return f"{EDIT_TEXT_PREFIX}{delivery_id}"
+
+
+def translation_input_id(kind: str, language: str) -> str:
+    """The id of the post form's ``title`` or ``summary`` input in another ``language``
+    (``title_fr``); the same string is its action id."""
+    return f"{kind}_{language}"

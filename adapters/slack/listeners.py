@@ -406,6 +406,8 @@ def _post_block(field: str | None) -> str:
     """The post modal block that shows a field's error (``text_2`` is its own block)."""
     if field and field.startswith(ids.TEXT_BLOCK_PREFIX):
         return field
+    if field and field.startswith(("title_", "summary_")):  # title_fr: its own block
+        return field
     return POST_FIELDS.get(field or "url", ids.URL_BLOCK)
 
 

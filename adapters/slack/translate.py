@@ -22,6 +22,7 @@ from bot.model import (
     ReactionEvent,
     UserProfile,
 )
+from bot.programme import SUPPORTED_LOCALES
 from messages import slack_ids as ids
 
 Payload = Mapping[str, Any]
@@ -166,6 +167,16 @@ def to_raw_post(body: Payload) -> RawPost:
         important=ids.IMPORTANT_YES in _selected(values, ids.IMPORTANT_BLOCK, ids.IMPORTANT_ACTION),
         text_networks=[network for network, _ in targets],
         text_languages=[language for _, language in targets],
+        translations=[
+            (
+                language,
+                _text(values, *[ids.translation_block_id("title", language)] * 2),
+                _text(values, *[ids.translation_block_id("summary", language)] * 2),
+            )
+            for language in SUPPORTED_LOCALES
+            if ids.translation_block_id("title", language) in values
+            or ids.translation_block_id("summary", language) in values
+        ],
     )
 
 

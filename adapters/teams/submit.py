@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.content import RawPost
 from bot.errors import InvalidInput
 from bot.model import Audience
+from bot.programme import SUPPORTED_LOCALES
 from messages import teams_ids as ids
 
 Value = Mapping[str, Any]
@@ -113,6 +114,14 @@ def to_raw_post(value: Value, default_zone: ZoneInfo, client_zone: object = None
         important=value.get(ids.IMPORTANT) == ids.IMPORTANT_YES,
         text_networks=[network for network, _ in targets],
         text_languages=[language for _, language in targets],
+        translations=[
+            (
+                language,
+                _str(value, ids.translation_input_id("title", language)),
+                _str(value, ids.translation_input_id("summary", language)),
+            )
+            for language in SUPPORTED_LOCALES
+        ],
     )
 
 

@@ -205,6 +205,7 @@ class MemoryContents:
             topics=tuple(sorted(draft.topics)),
             texts=draft.texts,
             share_texts=draft.share_texts,
+            translations=draft.translations,
             hashtags=draft.hashtags,
             audience=draft.audience,
             status=ContentStatus.SCHEDULED

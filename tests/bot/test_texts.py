@@ -458,3 +458,43 @@ async def test_nobody_edits_someone_elses_suggestion(world: World) -> None:
         await world.services.texts.edit(person(2), delivery.id, "Mine now")
     with pytest.raises(NotYourSuggestion):
         await world.services.texts.form(person(2), delivery.id)
+
+
+# --- title and summary per language -------------------------------------------------------------
+
+
+async def test_people_get_the_title_and_summary_of_their_language(world: World) -> None:
+    await world.join(1, locale=EN, name="Carol King")
+    await world.join(2, locale=FR, name="Bob Durand")
+    raw = RawPost(
+        url=CONTENT_URL,
+        title="Our launch",
+        summary="What we built",
+        topics=("engineering",),
+        texts=["{first_name}: read {title}"],
+        translations=[("fr", "Notre lancement", "Ce que nous avons construit"), ("en", "", "")],
+    )
+    draft = world.services.publishing.validate(CURATOR, raw)
+    await world.services.publishing.submit(CURATOR, draft)
+    await world.services.sender.drain_all()
+    (english,) = world.views_sent_to(1)
+    (french,) = world.views_sent_to(2)
+    assert (english.title, english.summary) == ("Our launch", "What we built")
+    assert (french.title, french.summary) == ("Notre lancement", "Ce que nous avons construit")
+    assert french.text == f"Bob: read Notre lancement {PROGRAMME_HASHTAG}"
+
+
+async def test_a_translation_is_checked_like_the_main_title(strict_world: World) -> None:
+    raw = RawPost(
+        url=CONTENT_URL,
+        title="Fine",
+        topics=("engineering",),
+        translations=[("fr", "Plan confidential", None)],
+    )
+    with pytest.raises(InvalidInput) as error:
+        strict_world.services.publishing.validate(CURATOR, raw)
+    assert (error.value.notice_key, error.value.field) == ("blocked_keyword", "title_fr")
+    too_long = replace(raw, translations=[("fr", None, "x" * 1_001)])
+    with pytest.raises(InvalidInput) as error:
+        strict_world.services.publishing.validate(CURATOR, too_long)
+    assert (error.value.notice_key, error.value.field) == ("summary_too_long", "summary_fr")

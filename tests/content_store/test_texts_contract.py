@@ -17,6 +17,7 @@ from bot.model import (
     Audience,
     ContentDraft,
     ContentId,
+    ContentTranslation,
     Enrolment,
     Network,
     PageMetadata,
@@ -70,6 +71,28 @@ async def test_share_texts_keep_their_network_and_language(ports: Any) -> None:
     assert read.variants == SHARE_TEXTS
     (recent,) = await ports.contents.list_recent(limit=5)
     assert recent.share_texts == SHARE_TEXTS
+
+
+async def test_translations_are_kept(ports: Any) -> None:
+    draft = ContentDraft(
+        url="https://example.com/post",
+        title="Hello",
+        summary="Summary",
+        image_url=None,
+        topics=("ai",),
+        texts=(),
+        hashtags=(),
+        audience=Audience.EVERYONE,
+        publish_now=True,
+        translations=(ContentTranslation("fr", "Bonjour", None),),
+    )
+    created = await ports.contents.create(
+        draft=draft, page=PageMetadata(), created_by=CURATOR, now=NOW
+    )
+    read = await ports.contents.get(created.id)
+    assert read.translations == (ContentTranslation("fr", "Bonjour", None),)
+    assert (read.title_in("fr"), read.summary_in("fr")) == ("Bonjour", "Summary")
+    assert (read.title_in("en"), read.summary_in("de")) == ("Hello", "Summary")
 
 
 async def test_variants_are_ordinals_per_language(ports: Any) -> None:

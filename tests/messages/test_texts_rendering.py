@@ -53,6 +53,7 @@ def form(locale: str, max_texts: int = 6) -> PostForm:
         LIMITS,
         networks=EVERY_NETWORK,
         languages=SUPPORTED_LOCALES,
+        translate_to=("fr",),
     )
 
 
@@ -146,9 +147,13 @@ def test_teams_post_card_says_whom_each_text_is_for(teams: TeamsRenderer, locale
     message = teams.post_card(form(locale, MAX_TEXT_INPUTS))
     tree = check_card(message)
     targets = [i for i in tree.inputs if i["id"].startswith(teams_ids.TARGET_PREFIX)]
+    # Every network and language choice under each text: as many texts as fit in 28 KB.
+    assert 8 <= len(targets) <= MAX_TEXT_INPUTS
     assert [t["id"] for t in targets] == [
-        teams_ids.target_input_id(i) for i in range(1, MAX_TEXT_INPUTS + 1)
+        teams_ids.target_input_id(i) for i in range(1, len(targets) + 1)
     ]
+    texts = [i for i in tree.inputs if i["id"].startswith(teams_ids.TEXT_PREFIX)]
+    assert len(texts) == len(targets)
     for target in targets:
         assert (target["style"], target["isMultiSelect"], target["value"]) == (
             "compact",
@@ -218,3 +223,23 @@ def test_the_blocked_keyword_notice_names_the_field(slack: SlackRenderer, locale
     assert ("text 2" if locale == "en" else "le texte 2") in slack.notice_text(
         text, locale, limit=None
     )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_the_post_forms_take_a_title_and_summary_in_french(
+    slack: SlackRenderer, teams: TeamsRenderer, locale: str
+) -> None:
+    inputs = input_blocks(slack.post_modal(form(locale)))
+    order = list(inputs)
+    assert order[order.index("summary") + 1 : order.index("summary") + 3] == [
+        "title_fr",
+        "summary_fr",
+    ]
+    assert inputs["title_fr"]["optional"] is True
+    assert inputs["title_fr"]["element"]["action_id"] == "title_fr"
+    assert inputs["summary_fr"]["element"]["multiline"] is True
+    label = inputs["title_fr"]["label"]["text"]
+    assert label == ("Title in French" if locale == "en" else "Titre en français")
+    tree = check_card(teams.post_card(form(locale)))
+    ids_ = [i["id"] for i in tree.inputs]
+    assert ids_[ids_.index("summary") + 1 : ids_.index("summary") + 3] == ["title_fr", "summary_fr"]

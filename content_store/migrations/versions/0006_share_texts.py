@@ -1,4 +1,4 @@
-"""share texts per network and language, ambassador team, edited delivery text
+"""share texts per network and language, title and summary translations, team, edited text
 
 Revision ID: 0006
 Revises: 0004
@@ -21,6 +21,9 @@ def upgrade() -> None:
     with op.batch_alter_table('content', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('share_texts', sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
+        )
+        batch_op.add_column(
+            sa.Column('translations', sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
     with op.batch_alter_table('ambassador', schema=None) as batch_op:
         batch_op.add_column(
@@ -56,4 +59,5 @@ def downgrade() -> None:
     with op.batch_alter_table('ambassador', schema=None) as batch_op:
         batch_op.drop_column('team')
     with op.batch_alter_table('content', schema=None) as batch_op:
+        batch_op.drop_column('translations')
         batch_op.drop_column('share_texts')

@@ -51,6 +51,7 @@ async def test_each_person_gets_the_text_of_their_language_and_network(
         ("Launched today", "x:en"),
         ("Lancé aujourd\u2019hui", "x:fr"),
     )
+    values.update(plain("title_fr", "Jour de lancement"))
     assert await slack_bot.submit_view(ALICE, "post", values) == (200, "")
     bob = (await slack_bot.dms(BOB, 2))[1]
     carol = (await slack_bot.dms(CAROL, 2))[1]
@@ -58,6 +59,8 @@ async def test_each_person_gets_the_text_of_their_language_and_network(
     assert "Big news, Carol: we launched! #AcmeAmbassadors" in message_text(carol)
     assert x_text(bob) == "Lancé aujourd\u2019hui #AcmeAmbassadors"
     assert x_text(carol) == "Launched today #AcmeAmbassadors"
+    assert bob.blocks[0]["text"]["text"] == "Jour de lancement"  # the French title
+    assert carol.blocks[0]["text"]["text"] == "Launch day"
 
 
 async def test_the_modal_refuses_an_unknown_placeholder_on_its_text(slack_bot: SlackBot) -> None:

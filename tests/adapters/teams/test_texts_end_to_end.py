@@ -52,19 +52,20 @@ async def test_the_post_card_sends_each_person_their_language(teams_bot: TeamsBo
     card = card_of((await teams_bot.wait_sent(ALICE))[-1])
     inputs = texts_of(card)
     assert "target_1" in inputs and "target_6" in inputs
-    status, _ = await teams_bot.submit(
-        ALICE,
-        post_value(
-            ("Big news, {first_name}!", ":en"),
-            ("Grande nouvelle, {first_name}\u00a0!", ":fr"),
-            ("Launched on X", "x:"),
-        ),
+    value = post_value(
+        ("Big news, {first_name}!", ":en"),
+        ("Grande nouvelle, {first_name}\u00a0!", ":fr"),
+        ("Launched on X", "x:"),
     )
+    value["title_fr"] = "Jour de lancement"
+    status, _ = await teams_bot.submit(ALICE, value)
     assert status in (200, 201)
     (bob,) = await teams_bot.connector.wait_for(lambda: suggestions(teams_bot, BOB))
     (carol,) = await teams_bot.connector.wait_for(lambda: suggestions(teams_bot, CAROL))
     assert "Grande nouvelle, Bob\u00a0! #AcmeAmbassadors" in texts_of(card_of(bob))
     assert "Big news, Carol! #AcmeAmbassadors" in texts_of(card_of(carol))
+    assert "Jour de lancement" in texts_of(card_of(bob))
+    assert "Jour de lancement" not in texts_of(card_of(carol))
 
 
 async def test_an_unknown_placeholder_is_refused_on_the_card(teams_bot: TeamsBot) -> None:
