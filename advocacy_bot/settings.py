@@ -26,7 +26,14 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.limiter import RateLimit
 from bot.model import Network, Platform, Role
-from bot.programme import SUPPORTED_LOCALES, Guidelines, PointsRules, Programme, Topic
+from bot.programme import (
+    SUPPORTED_LOCALES,
+    ContentLimits,
+    Guidelines,
+    PointsRules,
+    Programme,
+    Topic,
+)
 from bot.roles import RolesConfig
 from bot.sender import SenderSettings
 from bot.suggestions import FeedSettings, FeedSource, ReviewSettings
@@ -117,6 +124,7 @@ class ProgrammeSection(_Strict):
     hashtag: str | None = None
     timezone: str = "UTC"
     default_language: Literal["en", "fr"] = "en"
+    disclosure: str | None = Field(default=None, min_length=1, max_length=50)
 
     @field_validator("timezone")
     @classmethod
@@ -136,6 +144,21 @@ class ProgrammeSection(_Strict):
             return None
         value = value.strip()
         return value if value.startswith("#") else f"#{value}"
+
+
+class ContentSection(_Strict):
+    """What curators may post: how many share texts, and the words refused in content."""
+
+    max_texts: int = Field(default=6, ge=1, le=10)  # text blocks in the post forms
+    blocked_keywords: list[str] = []  # whole words or phrases, any case
+
+    @field_validator("blocked_keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        cleaned = [" ".join(k.split()) for k in value]
+        if any(not k for k in cleaned):
+            raise ValueError("blocked_keywords: an empty keyword would block everything")
+        return cleaned
 
 
 class GuidelinesSection(_Strict):
@@ -313,6 +336,8 @@ class Config(_Strict):
             raise ValueError("feeds: a feed URL is listed twice")
         return self
 
+    content: ContentSection = ContentSection()
+
     @model_validator(mode="after")
     def _consistent(self) -> Config:
         if not self.topics:
@@ -436,6 +461,9 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         curators=configured_curators(config),
         guidelines=guidelines,
         leaderboard_size=config.leaderboard.size,
+        limits=ContentLimits(texts=config.content.max_texts),
+        disclosure=config.programme.disclosure,
+        blocked_keywords=tuple(config.content.blocked_keywords),
     )
 
 

@@ -52,6 +52,31 @@ COMMANDS: dict[str, str] = {
 }
 # settings..resume: on the help card; curators, audit: admins' commands.
 TYPED_ONLY = ("publish", "settings", "pause", "resume", "curators", "audit", "suggest")
+# The French of the package (``fr.json``, a localization file): Teams shows it to people whose
+# client is in French. Command titles stay as typed (the bot understands those words); their
+# descriptions, the app's name and its descriptions are translated. A command without a
+# French description keeps the English one.
+LOCALIZATION_FILE = "fr.json"
+DESCRIPTION_FR = (
+    "Partagez l\u2019actualité de l\u2019entreprise et gagnez des points",
+    "{name}\u00a0: notre programme d\u2019ambassadeurs. Les curateurs publient l\u2019actualité de "
+    "l\u2019entreprise\u00a0; les ambassadeurs la reçoivent dans une discussion avec le bot, avec "
+    "des textes suggérés et des boutons de partage en un clic pour les réseaux qu\u2019ils ont "
+    "choisis, gagnent des points en partageant et voient le classement de la semaine. Tapez "
+    "help pour voir ce que le bot sait faire.",
+)
+COMMANDS_FR: dict[str, str] = {
+    "help": "Ce que je peux faire pour vous",
+    "join": "Lire la charte et rejoindre le programme",
+    "interests": "Changer vos sujets et vos réseaux",
+    "me": "Vos points, votre rang et vos choix",
+    "leaderboard": "Les meilleurs ambassadeurs de la semaine",
+    "guidelines": "La charte du programme (acceptez une nouvelle version ici)",
+    "leave": "Quitter le programme (vos points restent)",
+    "post": "Curateurs\u00a0: le formulaire de publication, ou post <url> #sujet texte",
+    "list": "Curateurs\u00a0: les contenus récents et leur statut",
+    "status": "Curateurs\u00a0: la file d\u2019envoi, les débits et les prochaines tâches",
+}
 # In a team the bot is added for the weekly leaderboard post; these make sense in a channel.
 TEAM_COMMANDS = ("help", "leaderboard")
 
@@ -141,7 +166,34 @@ def build_manifest(
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": [host] if host else [],
         "defaultInstallScope": "personal",
+        "localizationInfo": {
+            "defaultLanguageTag": "en",
+            "additionalLanguages": [{"languageTag": "fr", "file": LOCALIZATION_FILE}],
+        },
     }
+
+
+def build_localization(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """``fr.json``: the French of ``manifest`` (names as given, descriptions translated)."""
+    schema = SCHEMA_URL.replace(
+        "MicrosoftTeams.schema.json", "MicrosoftTeams.Localization.schema.json"
+    )
+    short, full = DESCRIPTION_FR
+    strings: dict[str, Any] = {
+        "$schema": schema,
+        "name.short": manifest["name"]["short"],
+        "name.full": manifest["name"]["full"],
+        "description.short": short,
+        "description.full": full.format(name=manifest["name"]["full"]),
+    }
+    for n, command_list in enumerate(manifest["bots"][0]["commandLists"]):
+        for i, command in enumerate(command_list["commands"]):
+            key = f"bots[0].commandLists[{n}].commands[{i}]"
+            strings[f"{key}.title"] = command["title"]
+            strings[f"{key}.description"] = COMMANDS_FR.get(
+                command["title"], command["description"]
+            )
+    return strings
 
 
 def png_size(data: bytes) -> tuple[int, int] | None:
@@ -313,6 +365,12 @@ def build_package(
         with contextlib.suppress(OSError):  # a missing icon is reported below
             icons[name] = (icons_dir / name).read_bytes()
     problems = validate_manifest(manifest, icons, public_url=public_url)
+    localization = build_localization(manifest)
+    _length(problems, "fr.json description.short", localization["description.short"], 80)
+    _length(problems, "fr.json description.full", localization["description.full"], 4000)
+    for key, value in localization.items():
+        if key.endswith(".description"):
+            _length(problems, f"fr.json {key}", value, 128)
     if len(icons) < len(ICON_SIZES):
         problems.append(
             f"icons: {icons_dir} must hold color.png and outline.png (run the command "
@@ -323,6 +381,7 @@ def build_package(
     out.parent.mkdir(parents=True, exist_ok=True)
     members = {
         "manifest.json": (json.dumps(manifest, indent=2, ensure_ascii=False) + "\n").encode(),
+        LOCALIZATION_FILE: (json.dumps(localization, indent=2, ensure_ascii=False) + "\n").encode(),
         **icons,
     }
     partial = out.with_name(out.name + ".partial")

@@ -5,7 +5,8 @@ Syntax (documented in ``/advocacy help`` and the README)::
     help | join | interests | leave | me | leaderboard | guidelines
     post                                  open the form (curators)
     post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00]
-         [--expires 2026-12-01T18:00] <url> [#topic ...] [suggested text]
+         [--expires 2026-12-01T18:00] [--lang fr] [--network x]
+         <url> [#topic ...] [suggested text]
     status                                the delivery queue (curators)
     list                                  recent content (curators)
     publish <id>                          publish a draft (curators)
@@ -43,6 +44,8 @@ class PostInline:
     important: bool = False
     at: str | None = None  # local date and time, as typed (parsed with the programme's zone)
     expires: str | None = None
+    lang: str | None = None  # the suggested text's language (None: any)
+    network: str | None = None  # the suggested text's network (None: any)
 
 
 @dataclass(frozen=True)
@@ -207,7 +210,7 @@ def _parse_post(rest: str) -> PostInline:
             everyone = True
         elif flag == "--important":
             important = True
-        elif flag in ("--at", "--expires") and tokens:
+        elif flag in ("--at", "--expires", "--lang", "--network") and tokens:
             values[flag] = tokens.pop(0)
         else:
             raise InvalidInput("unknown_flag", field="flag", flag=flag[:30])
@@ -229,6 +232,8 @@ def _parse_post(rest: str) -> PostInline:
         important=important,
         at=values.get("--at"),
         expires=values.get("--expires"),
+        lang=values.get("--lang"),
+        network=values.get("--network"),
     )
 
 

@@ -32,6 +32,11 @@ class RawPost:
     publish_at: datetime | None = None
     expires_at: datetime | None = None
     important: bool = False
+    # Per text (same order as ``texts``): its network and language, None or "" for any.
+    text_networks: Sequence[str | None] = ()
+    text_languages: Sequence[str | None] = ()
+    # Title and summary in other languages: (language, title, summary), either may be empty.
+    translations: Sequence[tuple[str, str | None, str | None]] = ()
 
 
 def validate_url(url: str | None, *, limit: int) -> str:
@@ -221,4 +226,13 @@ def suggested_text(
 def has_hashtag(text: str, tag: str) -> bool:
     """Whether ``tag`` stands in ``text`` as a whole hashtag (``#AI`` is not in ``#AIethics``)."""
     pattern = rf"(?<![\w#]){re.escape(tag)}(?![\w-])"
+    return re.search(pattern, text, flags=re.IGNORECASE) is not None
+
+
+def has_tag(text: str, tag: str) -> bool:
+    """Whether a required tag (a hashtag, or a disclosure such as ``Ad`` or ``#ad``) stands in
+    ``text`` as a whole word or phrase, whatever its case."""
+    if tag.startswith("#"):
+        return has_hashtag(text, tag)
+    pattern = rf"(?<!\w){re.escape(tag)}(?!\w)"
     return re.search(pattern, text, flags=re.IGNORECASE) is not None

@@ -6,7 +6,6 @@ first send and for every update in place after a click.
 
 from __future__ import annotations
 
-from bot.content import suggested_text
 from bot.model import Ambassador, Content, Delivery, InteractionKind, Network, TrackedLink
 from bot.ports import (
     ActivityLedger,
@@ -14,6 +13,7 @@ from bot.ports import (
 )
 from bot.programme import Programme
 from bot.share import share_intent_url
+from bot.texts import PersonalText, personal_text
 from bot.tracking import share_click_url, tracked_url
 from bot.views import ShareButton, SuggestionView
 
@@ -52,15 +52,16 @@ class DeliveryService:
         clicked = {i.network for i in interactions if i.kind is InteractionKind.SHARE_CLICK}
         kinds = {i.kind for i in interactions}
         first_name = _first_name(ambassador)
-        text = self._text(delivery, ambassador, content)
+        text = self._text(delivery, ambassador, content).full
+        # Each button carries its own network's text (an X variant on X...).
         buttons = tuple(
             ShareButton(
                 network=network,
-                intent_url=share_intent_url(
+                intent_url=self._intent(
                     network,
                     tracked_url(self._public_url, links[network].token),
-                    text,
-                    instance=ambassador.mastodon_instance,
+                    self._text(delivery, ambassador, content, network),
+                    ambassador,
                 ),
                 clicked=network in clicked,
                 click_url=share_click_url(self._public_url, links[network].token),
@@ -71,8 +72,8 @@ class DeliveryService:
             delivery_id=delivery.id,
             locale=ambassador.locale,
             first_name=first_name,
-            title=content.title,
-            summary=content.summary,
+            title=content.title_in(ambassador.locale),
+            summary=content.summary_in(ambassador.locale),
             image_url=content.image_url,
             content_url=content.url,
             text=text,
@@ -87,24 +88,38 @@ class DeliveryService:
         self, link: TrackedLink, *, ambassador: Ambassador, content: Content, delivery: Delivery
     ) -> str:
         """The share page of a link's network, with the person's text, as their button has it."""
-        text = self._text(delivery, ambassador, content)
         if link.network is Network.MASTODON and not ambassador.mastodon_instance:
             return tracked_url(self._public_url, link.token)  # they removed their instance
+        text = self._text(delivery, ambassador, content, link.network)
+        return self._intent(
+            link.network, tracked_url(self._public_url, link.token), text, ambassador
+        )
+
+    def _intent(
+        self, network: Network, link: str, text: PersonalText, ambassador: Ambassador
+    ) -> str:
         return share_intent_url(
-            link.network,
-            tracked_url(self._public_url, link.token),
-            text,
+            network,
+            link,
+            text.full,
+            keep=self._programme.required_tags,
             instance=ambassador.mastodon_instance,
         )
 
-    def _text(self, delivery: Delivery, ambassador: Ambassador, content: Content) -> str:
-        return suggested_text(
-            content.texts,
+    def _text(
+        self,
+        delivery: Delivery,
+        ambassador: Ambassador,
+        content: Content,
+        network: Network | None = None,
+    ) -> PersonalText:
+        return personal_text(
+            content,
+            ambassador,
+            self._programme,
             variant=delivery.variant,
-            title=content.title,
-            first_name=_first_name(ambassador),
-            hashtags=content.hashtags,
-            programme_hashtag=self._programme.hashtag,
+            network=network,
+            edited=delivery.text,
         )
 
 

@@ -149,6 +149,15 @@ class InteractionService:
             SuggestionAction(user, DeliveryId(delivery_id), InteractionKind.SKIP)
         )
 
+    async def redraw(self, delivery_id: DeliveryId) -> None:
+        """Redraw a suggestion DM (or the digest showing it) as it should look now, e.g. after
+        the person edited its text; through the same coalesced path as clicks."""
+        delivery = await self._deliveries.get(delivery_id)
+        if delivery is None:
+            return
+        ambassador = await self._ambassadors.get(delivery.ambassador_id)
+        await self._redraw.submit(delivery.message or delivery.id, _Redraw(delivery, ambassador, 0))
+
     async def _act(self, action: SuggestionAction) -> RecordOutcome:
         # Recorded (committed) before this returns, so the caller acks only what is stored;
         # concurrent clicks share one read and one transaction.

@@ -139,7 +139,7 @@ class ScheduledWork:
         view = ReminderView(
             locale=ambassador.locale,
             first_name=ambassador.display_name.split(" ")[0],
-            title=content.title,
+            title=content.title_in(ambassador.locale),
             expires_on=content.expires_at.astimezone(prefs.timezone).date()
             if content.expires_at
             else None,

@@ -109,6 +109,7 @@ class UserProfile:
     timezone: str | None = None
     is_bot: bool = False
     deleted: bool = False
+    team: str | None = None  # Slack and Teams profiles tell no team: None unless known
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ class Ambassador:
     weekly_cap: int | None = None
     delivery_mode: str = "immediate"
     unreachable: bool = False
+    team: str | None = None  # fills {team} in share texts; None when nobody told us
     mastodon_instance: str | None = None  # host name, e.g. "mastodon.social"
     paused_at: datetime | None = None  # paused: no suggestions until resumed ...
     paused_until: datetime | None = None  # ... or until this moment (None: until resumed)
@@ -182,6 +184,8 @@ class ContentDraft:
     publish_at: datetime | None = None
     expires_at: datetime | None = None
     important: bool = False
+    share_texts: tuple[ShareText, ...] = ()  # every text with its network and language
+    translations: tuple[ContentTranslation, ...] = ()  # title / summary in other languages
 
 
 @dataclass(frozen=True)
@@ -204,6 +208,24 @@ class Content:
     important: bool = False
     expires_at: datetime | None = None
     publish_at: datetime | None = None
+    share_texts: tuple[ShareText, ...] = ()  # empty on old rows: ``texts`` are general
+    translations: tuple[ContentTranslation, ...] = ()
+
+    def title_in(self, language: str) -> str:
+        """The title for people of ``language``: its translation, else the title."""
+        found = next((t for t in self.translations if t.language == language), None)
+        return found.title if found and found.title else self.title
+
+    def summary_in(self, language: str) -> str:
+        """The summary for people of ``language``: its translation, else the summary."""
+        found = next((t for t in self.translations if t.language == language), None)
+        return found.summary if found and found.summary else self.summary
+
+    @property
+    def variants(self) -> tuple[ShareText, ...]:
+        """The suggested texts with their network and language (``texts`` as general
+        variants when the content predates them)."""
+        return self.share_texts or tuple(ShareText(t) for t in self.texts)
 
 
 @dataclass(frozen=True)
@@ -228,6 +250,7 @@ class Delivery:
     sent_at: datetime | None = None
     attempts: int = 0
     workspace: str = ""  # "<platform>:<workspace id>": one sender per workspace
+    text: str | None = None  # the text the person edited before sharing, if they did
 
 
 def workspace_key(user: PlatformUser) -> str:
@@ -322,6 +345,24 @@ class PublishResult:
     content: Content
     deliveries_created: int
     already_published: bool = False
+
+
+@dataclass(frozen=True)
+class ShareText:
+    """A suggested text of a content, for one network and one language (None: any)."""
+
+    text: str
+    network: Network | None = None
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class ContentTranslation:
+    """A content's title and summary in one more language (None: the main one is used)."""
+
+    language: str
+    title: str | None = None
+    summary: str | None = None
 
 
 @dataclass(frozen=True)

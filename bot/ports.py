@@ -682,3 +682,12 @@ class FeedFetcher(Protocol):
     async def fetch_feed(self, url: str, state: FeedState) -> FeedFetchResult:
         """Fetch a feed with conditional GET; never raises for network or parse problems."""
         ...
+
+
+class DeliveryTexts(Protocol):
+    """The text a person edited for one suggestion before sharing it."""
+
+    async def save_text(self, *, delivery_id: DeliveryId, text: str) -> bool:
+        """Keep ``text`` as the delivery's own text; False when it was already this text (or
+        the delivery does not exist), so a repeated submit redraws nothing."""
+        ...

@@ -230,7 +230,9 @@ class PreferencesService:
         )
         language = (raw.language or self._programme.default_locale).strip().lower()
         if language not in SUPPORTED_LOCALES:
-            raise InvalidInput("unknown_language", field="language", known=SUPPORTED_LOCALES)
+            raise InvalidInput(
+                "settings_unknown_language", field="language", known=SUPPORTED_LOCALES
+            )
         mode = (raw.delivery_mode or DeliveryMode.IMMEDIATE.value).strip().lower()
         if mode not in DELIVERY_MODES:
             raise InvalidInput("unknown_delivery_mode", field="delivery_mode")

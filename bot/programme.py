@@ -56,7 +56,7 @@ class ContentLimits:
     title: int = 150
     summary: int = 1_000
     text: int = 1_500
-    texts: int = 3
+    texts: int = 6
     hashtag: int = 50
     hashtags: int = 10
 
@@ -88,6 +88,13 @@ class Programme:
     guidelines: Guidelines
     leaderboard_size: int = 10
     limits: ContentLimits = field(default_factory=ContentLimits)
+    disclosure: str | None = None  # e.g. "#ad": always present in share texts, like the hashtag
+    blocked_keywords: tuple[str, ...] = ()  # refused in content (whole words or phrases)
+
+    @property
+    def required_tags(self) -> tuple[str, ...]:
+        """What every share text carries and no cut removes: the hashtag, the disclosure."""
+        return tuple(t for t in (self.hashtag, self.disclosure) if t)
 
     def is_curator(self, user: PlatformUser) -> bool:
         """Whether config.yaml lists this person as a curator (config only: features ask

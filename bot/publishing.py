@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from bot.commands import PostInline
@@ -24,10 +24,12 @@ from bot.model import (
     PageMetadata,
     PlatformUser,
     PublishResult,
+    ShareText,
 )
 from bot.ports import Clock, ContentRepository, PageMetadataFetcher
-from bot.programme import Programme
+from bot.programme import SUPPORTED_LOCALES, Programme
 from bot.roles import AuditTrail, RoleService
+from bot.texts import XOverflow, check_blocked, numbered_texts, translations_of, x_overflows
 from bot.views import ContentListItem, ContentListView, Notice, PostForm, TopicChoice
 
 
@@ -39,6 +41,7 @@ class SubmitOutcome:
     published: PublishResult | None
     shortened: tuple[str, ...]  # fields cut to fit ("title", "summary")
     page_read: bool  # whether the page's metadata could be fetched
+    x_overflows: tuple[XOverflow, ...] = ()  # variants X will cut (posted all the same)
 
 
 class PublishingService:
@@ -74,6 +77,11 @@ class PublishingService:
             topics=tuple(TopicChoice(t.id, t.label(locale)) for t in self._programme.topics),
             max_texts=limits.texts,
             limits=limits.as_dict(),
+            networks=self._programme.networks,
+            languages=SUPPORTED_LOCALES,
+            translate_to=tuple(
+                lang for lang in SUPPORTED_LOCALES if lang != self._programme.default_locale
+            ),
         )
 
     async def validate(self, user: PlatformUser, raw: RawPost) -> ContentDraft:
@@ -81,6 +89,24 @@ class PublishingService:
         inline."""
         await self.require_curator(user)
         draft = validate_post(raw, self._programme)
+        numbered = numbered_texts(raw, self._programme)
+        translations = translations_of(raw, self._programme)
+        draft = replace(
+            draft,
+            share_texts=tuple(text for _, text in numbered),
+            translations=translations,
+        )
+        check_blocked(
+            [
+                ("title", draft.title),
+                ("summary", draft.summary),
+                *((f"title_{t.language}", t.title) for t in translations),
+                *((f"summary_{t.language}", t.summary) for t in translations),
+                *((f"text_{i}", t.text) for i, t in numbered),
+                ("hashtags", " ".join(draft.hashtags)),
+            ],
+            self._programme,
+        )
         check_schedule(draft, self._clock.now())
         return draft
 
@@ -92,6 +118,11 @@ class PublishingService:
             page = await self._fetcher.fetch(draft.url)
         page_read = page != PageMetadata()
         filled = fill_from_page(draft, page, self._programme)
+        # The page's own title and summary obey the same rules as the curator's.
+        check_blocked([("title", filled.title), ("summary", filled.summary)], self._programme)
+        overflows = x_overflows(
+            _numbered(draft), title=filled.title, hashtags=draft.hashtags, programme=self._programme
+        )
         content = await self._contents.create(
             draft=draft,
             page=PageMetadata(filled.title, filled.summary, filled.image_url),
@@ -101,7 +132,7 @@ class PublishingService:
         published = None
         if draft.publish_at is not None and draft.publish_at > self._clock.now():
             await self._record(user, AuditAction.CONTENT_SCHEDULED, content)
-            return SubmitOutcome(content, None, filled.shortened, page_read)  # scheduled
+            return SubmitOutcome(content, None, filled.shortened, page_read, overflows)
         if draft.publish_now or draft.publish_at is not None:
             published = await self._contents.publish(content_id=content.id, now=self._clock.now())
             content = published.content
@@ -110,7 +141,7 @@ class PublishingService:
             )
         else:
             await self._record(user, AuditAction.CONTENT_DRAFT_SAVED, content)
-        return SubmitOutcome(content, published, filled.shortened, page_read)
+        return SubmitOutcome(content, published, filled.shortened, page_read, overflows)
 
     async def _record(
         self, user: PlatformUser, action: AuditAction, content: Content, deliveries: int = 0
@@ -156,18 +187,20 @@ def saved_notice(outcome: SubmitOutcome, zone: ZoneInfo) -> Notice:
         if publish_at and outcome.content.status is ContentStatus.SCHEDULED
         else None
     )
-    return Notice(
-        "content_saved",
-        {
-            "title": outcome.content.title,
-            "content_id": outcome.content.id,
-            "status": outcome.content.status.value,
-            "deliveries": outcome.published.deliveries_created if outcome.published else 0,
-            "shortened": list(outcome.shortened),
-            "page_read": outcome.page_read,
-            "when": when,
-        },
-    )
+    params: dict[str, object] = {
+        "title": outcome.content.title,
+        "content_id": outcome.content.id,
+        "status": outcome.content.status.value,
+        "deliveries": outcome.published.deliveries_created if outcome.published else 0,
+        "shortened": list(outcome.shortened),
+        "page_read": outcome.page_read,
+        "when": when,
+    }
+    if outcome.x_overflows:
+        # The same notice, and which variants X will cut and by how much.
+        params["x_over"] = [{"number": o.index, "over": o.over} for o in outcome.x_overflows]
+        return Notice("content_saved_x", params)
+    return Notice("content_saved", params)
 
 
 def raw_post_of(command: PostInline, zone: ZoneInfo) -> RawPost:
@@ -177,6 +210,8 @@ def raw_post_of(command: PostInline, zone: ZoneInfo) -> RawPost:
         url=command.url,
         topics=command.topics,
         texts=[command.text] if command.text else [],
+        text_languages=[command.lang] if command.text else [],
+        text_networks=[command.network] if command.text else [],
         audience=Audience.EVERYONE if command.everyone else Audience.INTERESTED,
         publish_now=not command.draft,
         important=command.important,
@@ -196,3 +231,9 @@ def published_notice(result: PublishResult) -> Notice:
             "already": result.already_published,
         },
     )
+
+
+def _numbered(draft: ContentDraft) -> tuple[tuple[int, ShareText], ...]:
+    """The draft's texts numbered 1..N (the form's numbers, empty ones aside)."""
+    texts = draft.share_texts or tuple(ShareText(t) for t in draft.texts)
+    return tuple(enumerate(texts, start=1))

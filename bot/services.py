@@ -24,6 +24,7 @@ from bot.ports import (
     ContentRepository,
     DeliveryQueue,
     DeliveryRepository,
+    DeliveryTexts,
     GroupDirectory,
     JobRunLedger,
     PageMetadataFetcher,
@@ -37,6 +38,7 @@ from bot.programme import Programme
 from bot.publishing import PublishingService
 from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
+from bot.texts import TextEditService
 
 
 class StorePorts(Protocol):
@@ -65,6 +67,9 @@ class StorePorts(Protocol):
     @property
     def people(self) -> PersonLookup: ...
 
+    @property
+    def delivery_texts(self) -> DeliveryTexts: ...
+
 
 @dataclass(frozen=True)
 class Services:
@@ -82,6 +87,7 @@ class Services:
     roles: RoleService  # is_curator / require_curator: every feature's rights check
     audit: AuditTrail  # record(actor, AuditAction...): every curator and admin action
     admin: AdminService
+    texts: TextEditService
 
 
 def wire_services(
@@ -144,6 +150,18 @@ def wire_services(
         queue=store.queue,
         roles=roles,
     )
+    interactions = InteractionService(
+        deliveries=store.deliveries,
+        ambassadors=store.ambassadors,
+        contents=store.contents,
+        ledger=store.ledger,
+        bot_messages=store.bot_messages,
+        delivery_service=delivery,
+        gateways=gateways,
+        programme=programme,
+        clock=clock,
+        busy=busy,
+    )
     return Services(
         programme=programme,
         clock=clock,
@@ -158,18 +176,7 @@ def wire_services(
         ),
         delivery=delivery,
         sender=sender,
-        interactions=InteractionService(
-            deliveries=store.deliveries,
-            ambassadors=store.ambassadors,
-            contents=store.contents,
-            ledger=store.ledger,
-            bot_messages=store.bot_messages,
-            delivery_service=delivery,
-            gateways=gateways,
-            programme=programme,
-            clock=clock,
-            busy=busy,
-        ),
+        interactions=interactions,
         leaderboard=LeaderboardService(
             ledger=store.ledger,
             ambassadors=store.ambassadors,
@@ -201,5 +208,13 @@ def wire_services(
             ambassadors=store.ambassadors,
             timezone=programme.timezone,
             clock=clock,
+        ),
+        texts=TextEditService(
+            deliveries=store.deliveries,
+            delivery_texts=store.delivery_texts,
+            ambassadors=store.ambassadors,
+            contents=store.contents,
+            programme=programme,
+            redraw=interactions.redraw,
         ),
     )

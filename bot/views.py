@@ -106,6 +106,9 @@ class PostForm:
     topics: tuple[TopicChoice, ...]
     max_texts: int
     limits: Mapping[str, int]
+    networks: tuple[Network, ...] = ()  # a text may be for one of these ...
+    languages: tuple[str, ...] = ()  # ... and in one of these (each text: any by default)
+    translate_to: tuple[str, ...] = ()  # title and summary may be given in these too
     # Filled in from a suggestion (its Edit button); submitting approves that suggestion.
     suggestion_id: int | None = None
     initial_url: str | None = None

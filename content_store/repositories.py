@@ -83,6 +83,13 @@ from content_store.tables import (
     TrackedLinkRow,
     UTCDateTime,
 )
+from content_store.texts import (
+    SqlDeliveryTexts,
+    share_texts_of,
+    share_texts_to_json,
+    translations_of,
+    translations_to_json,
+)
 
 T = TypeVar("T")
 SHARE_KINDS = (InteractionKind.SHARE_CLICK.value, InteractionKind.CONFIRMED_SHARE.value)
@@ -156,6 +163,7 @@ def _ambassador(row: AmbassadorRow, identity: IdentityRow, topics: Sequence[str]
         weekly_cap=row.weekly_cap,
         delivery_mode=row.delivery_mode,
         unreachable=row.unreachable_at is not None,
+        team=row.team,
         mastodon_instance=row.mastodon_instance,
         paused_at=row.paused_at,
         paused_until=row.paused_until,
@@ -187,6 +195,8 @@ def _content(row: ContentRow, topics: Sequence[str]) -> Content:
         important=row.important,
         expires_at=row.expires_at,
         publish_at=row.publish_at,
+        share_texts=share_texts_of(row.share_texts),
+        translations=translations_of(row.translations),
     )
 
 
@@ -206,6 +216,7 @@ def _delivery(row: DeliveryRow) -> Delivery:
         sent_at=row.sent_at,
         attempts=row.attempts,
         workspace=row.workspace,
+        text=row.text,
     )
 
 
@@ -385,6 +396,7 @@ class SqlAmbassadors:
             row.email = profile.email or row.email  # a platform that tells no email keeps it
             row.locale = profile.locale
             row.timezone = profile.timezone
+            row.team = profile.team[:100] if profile.team else row.team
             row.unreachable_at = None  # joining again proves they can be reached
             row.status = AmbassadorStatus.ACTIVE.value
             row.guidelines_version = enrolment.guidelines_version
@@ -489,6 +501,8 @@ class SqlContents:
                 expires_at=draft.expires_at,
                 important=draft.important,
                 texts=list(draft.texts),
+                share_texts=share_texts_to_json(draft.share_texts),
+                translations=translations_to_json(draft.translations),
                 hashtags=list(draft.hashtags),
                 created_by_platform=created_by.platform.value,
                 created_by_workspace=created_by.workspace_id,
@@ -556,7 +570,11 @@ class SqlContents:
                     )
                 ),
             )
-        variants = max(len(content.texts), 1)
+        # The variant is the person's ordinal among the people of their language: rotating
+        # through it (``variant % candidates``) splits N people evenly over the variants.
+        ordinal = func.row_number().over(
+            partition_by=AmbassadorRow.locale, order_by=AmbassadorRow.id
+        ) - literal(1)
         # The person's identity says which workspace's sender sends it. A plain join (no
         # per-row subquery) keeps 100,000 rows fast; should a person ever have several
         # identities, ON CONFLICT keeps one delivery.
@@ -565,7 +583,7 @@ class SqlContents:
                 literal(content.id, Integer),
                 AmbassadorRow.id,
                 literal(DeliveryStatus.PENDING.value),
-                AmbassadorRow.id % variants,
+                ordinal,
                 literal(now, UTCDateTime()),
                 literal(now, UTCDateTime()),
                 IdentityRow.platform + literal(":") + IdentityRow.workspace_id,
@@ -1435,6 +1453,7 @@ class SqlStore:
         self.bot_messages = SqlBotMessages(db)
         self.jobs = SqlJobRuns(db)
         self.addresses = SqlAddressBook(db)
+        self.delivery_texts = SqlDeliveryTexts(db)
         # Imported here: the preferences module builds on this one.
         from content_store.preferences import SqlPreferences
 

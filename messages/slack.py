@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.share import takes_text
+from bot.texts import EditForm
 from bot.views import (
     AuditView,
     ContentListView,
@@ -250,6 +251,10 @@ class SlackRenderer:
     def reject_modal(self, form: RejectForm) -> dict[str, Any]:
         """The modal asking why a suggestion is rejected."""
         return self._view("slack/reject.json.j2", form.locale, form=form)
+
+    def edit_text_modal(self, form: EditForm) -> dict[str, Any]:
+        """The "Copy / edit text" modal of a suggestion (``EDIT_TEXT_VIEW``)."""
+        return self._view("slack/edit_text.json.j2", form.locale, form=form)
 
     # --- web ------------------------------------------------------------------------------
 

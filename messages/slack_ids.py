@@ -26,6 +26,14 @@ Modals (``callback_id``) and their inputs (``block_id`` / ``action_id``):
   ``{"type": "datetimepicker", "selected_date_time": <unix seconds>}``, with
   ``selected_date_time`` missing or ``null`` when left empty) and ``important`` (checkboxes,
   one option ``IMPORTANT_YES``; view state ``selected_options``).
+  Under each text ``text_N``, the optional select ``target_N`` (action ``target``) says whom
+  the text is for: value ``"<network>:<language>"``, either part empty for any
+  (``"x:fr"``, ``":fr"``, ``"x:"``, ``":"``).
+* ``EDIT_TEXT_VIEW`` ("Copy / edit text" of a suggestion): ``private_metadata`` is the
+  delivery id; one input ``edit_text`` (action ``edit_text``, plain_text_input).
+
+Suggestion message: the "Copy / edit text" button: ``action_id = EDIT_TEXT_ACTION``,
+``value = "<delivery_id>"``; it opens ``EDIT_TEXT_VIEW``.
 """
 
 from __future__ import annotations
@@ -95,6 +103,40 @@ def share_value(delivery_id: int, network: str) -> str:
 def text_block_id(index: int) -> str:
     """The ``block_id`` of the ``index``-th (1-based) suggested text input."""
     return f"{TEXT_BLOCK_PREFIX}{index}"
+
+
+# --- share texts (variants per network and language; the edit form) ------------------------
+TARGET_BLOCK_PREFIX: Final = "target_"  # target_1 .. target_N, under text_1 .. text_N
+TARGET_ACTION: Final = "target"
+TARGET_SEPARATOR: Final = ":"
+EDIT_TEXT_ACTION: Final = "edit_text"  # button on a suggestion; value: the delivery id
+EDIT_TEXT_VIEW: Final = "edit_text"  # modal; private_metadata: the delivery id
+EDIT_TEXT_BLOCK: Final = "edit_text"
+EDIT_TEXT_INPUT: Final = "edit_text"
+
+
+def target_block_id(index: int) -> str:
+    """The ``block_id`` of the select saying whom the ``index``-th text is for."""
+    return f"{TARGET_BLOCK_PREFIX}{index}"
+
+
+def target_value(network: str | None, language: str | None) -> str:
+    """The option value for a text's network and language (None: any)."""
+    return f"{network or ''}{TARGET_SEPARATOR}{language or ''}"
+
+
+def split_target(value: object) -> tuple[str | None, str | None]:
+    """A target option's network and language (None: any); anything else is "any"."""
+    if not isinstance(value, str) or TARGET_SEPARATOR not in value:
+        return None, None
+    network, _, language = value.partition(TARGET_SEPARATOR)
+    return network.strip() or None, language.strip() or None
+
+
+def translation_block_id(kind: str, language: str) -> str:
+    """The id of the post form's ``title`` or ``summary`` input in another ``language``
+    (``title_fr``); the same string is its action id."""
+    return f"{kind}_{language}"
 
 
 # --- settings modal (``SETTINGS_VIEW``): every preference ------------------------------------

@@ -275,8 +275,17 @@ class TeamsRenderer:
         )
 
     def post_card(self, form: PostForm) -> TeamsMessage:
-        """The curator's form to send content."""
+        """The curator's form to send content: as many text inputs as asked (at most
+        :data:`MAX_TEXT_INPUTS`), fewer when their "for" choices would pass
+        :data:`MAX_CARD_BYTES` (each text repeats the choice of every network and language)."""
         texts = max(1, min(form.max_texts, MAX_TEXT_INPUTS))
+        while texts > 1:
+            message = self._render(
+                "teams/post.json.j2", form.locale, {"form": form, "texts": texts}
+            )
+            if card_bytes(message.card) <= MAX_CARD_BYTES:
+                return message
+            texts -= 1
         return self._message("teams/post.json.j2", form.locale, form=form, texts=texts)
 
     # --- helpers --------------------------------------------------------------------------

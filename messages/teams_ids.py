@@ -30,6 +30,13 @@ What each Submit sends (``value`` of the activity):
   "publish": "now" | "no", "publish_at_date": "YYYY-MM-DD", "publish_at_time": "HH:MM",
   "expires_at_date", "expires_at_time", "important": "yes" | "no"}``.
 
+* ``POST`` also sends ``target_1`` .. ``target_N`` (a compact ``Input.ChoiceSet`` under each
+  text): whom the text is for, ``"<network>:<language>"`` with either part empty for any
+  (:func:`split_target`).
+* ``EDIT_TEXT`` ("Use this text" in the suggestion card's "Copy / edit text" ShowCard):
+  ``{"advocacy": "edit_text", "delivery_id": <int>, "edit_text_<delivery_id>": <str>}``
+  (the input's id names the suggestion, so the items of a digest never mix).
+
 How values arrive:
 
 * A multi-select ``Input.ChoiceSet`` (``topics``, ``networks``) sends one string, the chosen
@@ -89,6 +96,12 @@ EXPIRES_DATE: Final = "expires_at_date"  # Input.Date: when the content stops be
 EXPIRES_TIME: Final = "expires_at_time"  # Input.Time
 IMPORTANT: Final = "important"  # Input.Toggle: IMPORTANT_YES or TOGGLE_OFF
 IMPORTANT_YES: Final = "yes"
+TARGET_PREFIX: Final = "target_"  # target_1 .. target_N: whom text_N is for
+
+# --- copy / edit text ------------------------------------------------------------------------
+EDIT_TEXT: Final = "edit_text"  # verb of "Use this text"
+EDIT_TEXT_PREFIX: Final = "edit_text_"  # + delivery id: the Input.Text of the ShowCard
+TARGET_SEPARATOR: Final = ":"
 
 
 def submit_data(verb: str, fields: Mapping[str, object] | None = None) -> dict[str, object]:
@@ -107,6 +120,35 @@ def split_choices(value: object) -> list[str]:
     if not isinstance(value, str):
         return []
     return [part.strip() for part in value.split(CHOICE_SEPARATOR) if part.strip()]
+
+
+def target_input_id(index: int) -> str:
+    """The ``id`` of the choice saying whom the ``index``-th text of the post card is for."""
+    return f"{TARGET_PREFIX}{index}"
+
+
+def target_value(network: str | None, language: str | None) -> str:
+    """The choice value for a text's network and language (None: any)."""
+    return f"{network or ''}{TARGET_SEPARATOR}{language or ''}"
+
+
+def split_target(value: object) -> tuple[str | None, str | None]:
+    """A target choice's network and language (None: any); anything else is "any"."""
+    if not isinstance(value, str) or TARGET_SEPARATOR not in value:
+        return None, None
+    network, _, language = value.partition(TARGET_SEPARATOR)
+    return network.strip() or None, language.strip() or None
+
+
+def edit_text_input_id(delivery_id: int) -> str:
+    """The ``id`` of a suggestion's editable text (unique per suggestion in a digest)."""
+    return f"{EDIT_TEXT_PREFIX}{delivery_id}"
+
+
+def translation_input_id(kind: str, language: str) -> str:
+    """The id of the post form's ``title`` or ``summary`` input in another ``language``
+    (``title_fr``); the same string is its action id."""
+    return f"{kind}_{language}"
 
 
 # --- settings card (``settings``; issue 5) ---------------------------------------------------

@@ -20,6 +20,7 @@ from adapters.slack.translate import (
     is_home_action,
     to_command_text,
     to_delivery_id,
+    to_edited_text,
     to_email,
     to_enrolment_choices,
     to_home_opened,
@@ -588,6 +589,44 @@ class SlackListeners:
 
         await self._guarded(reply, locale, work)
 
+    # ---- copy / edit text ------------------------------------------------------------
+
+    async def on_edit_text_clicked(
+        self,
+        ack: Any,
+        body: Mapping[str, Any],
+        action: Mapping[str, Any],
+        respond: Any,
+        client: Any,
+    ) -> None:
+        async def open_form(user: PlatformUser) -> None:
+            form = await self.s.texts.form(user, to_delivery_id(action.get("value")))
+            await client.views_open(
+                trigger_id=str(body.get("trigger_id") or ""), view=self.r.edit_text_modal(form)
+            )
+
+        await self._button(ack, body, respond, open_form)
+
+    async def on_edit_text_submitted(self, ack: Any, body: Mapping[str, Any]) -> None:
+        user = to_user_from_interaction(body)
+        locale = await self._locale(user)
+        try:
+            delivery_id, text = to_edited_text(body)
+            self.s.texts.check(text)
+        except AdvocacyError as refusal:
+            await ack(
+                response_action="errors",
+                errors={ids.EDIT_TEXT_BLOCK: self.r.notice_text(refusal.notice, locale)},
+            )
+            return
+        await ack()
+
+        async def work() -> None:
+            # The DM is redrawn with the new text (chat.update): that is the confirmation.
+            await self.s.texts.edit(user, delivery_id, text)
+
+        await self._guarded(self._dm(user), locale, work)
+
     # ---- events ----------------------------------------------------------------------
 
     async def on_reaction(self, body: Mapping[str, Any]) -> None:
@@ -602,6 +641,8 @@ class SlackListeners:
 def _post_block(field: str | None) -> str:
     """The post modal block that shows a field's error (``text_2`` is its own block)."""
     if field and field.startswith(ids.TEXT_BLOCK_PREFIX):
+        return field
+    if field and field.startswith(("title_", "summary_")):  # title_fr: its own block
         return field
     return POST_FIELDS.get(field or "url", ids.URL_BLOCK)
 
@@ -635,6 +676,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         app.view(ids.REJECT_VIEW)(listeners.on_reject_submitted)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
+    app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)
+    app.action(ids.EDIT_TEXT_ACTION)(listeners.on_edit_text_clicked)
 
     @app.error
     async def on_error(error: Exception, body: Mapping[str, Any]) -> None:

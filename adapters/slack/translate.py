@@ -24,6 +24,7 @@ from bot.model import (
     UserProfile,
 )
 from bot.preferences import RawPreferences
+from bot.programme import SUPPORTED_LOCALES
 from messages import slack_ids as ids
 
 Payload = Mapping[str, Any]
@@ -139,6 +140,18 @@ def to_raw_post(body: Payload) -> RawPost:
             text_blocks, key=lambda k: k.removeprefix(ids.TEXT_BLOCK_PREFIX).zfill(3)
         )
     ]
+    targets = [
+        ids.split_target(
+            next(iter(_selected(values, ids.target_block_id(int(number)), ids.TARGET_ACTION)), None)
+        )
+        for number in (
+            k.removeprefix(ids.TEXT_BLOCK_PREFIX)
+            for k in sorted(
+                text_blocks, key=lambda k: k.removeprefix(ids.TEXT_BLOCK_PREFIX).zfill(3)
+            )
+        )
+        if number.isdigit()
+    ]
     audience = _selected(values, ids.AUDIENCE_BLOCK, ids.AUDIENCE_ACTION)
     return RawPost(
         url=_text(values, ids.URL_BLOCK, ids.URL_ACTION),
@@ -154,7 +167,30 @@ def to_raw_post(body: Payload) -> RawPost:
         publish_at=_moment(values, ids.PUBLISH_AT_BLOCK, ids.PUBLISH_AT_ACTION),
         expires_at=_moment(values, ids.EXPIRES_BLOCK, ids.EXPIRES_ACTION),
         important=ids.IMPORTANT_YES in _selected(values, ids.IMPORTANT_BLOCK, ids.IMPORTANT_ACTION),
+        text_networks=[network for network, _ in targets],
+        text_languages=[language for _, language in targets],
+        translations=[
+            (
+                language,
+                _text(values, *[ids.translation_block_id("title", language)] * 2),
+                _text(values, *[ids.translation_block_id("summary", language)] * 2),
+            )
+            for language in SUPPORTED_LOCALES
+            if ids.translation_block_id("title", language) in values
+            or ids.translation_block_id("summary", language) in values
+        ],
     )
+
+
+def to_edited_text(body: Payload) -> tuple[int, str | None]:
+    """The "Copy / edit text" modal: the suggestion (its ``private_metadata``) and the text.
+
+    Raises:
+        InvalidInput: the modal names no suggestion.
+    """
+    view = body.get("view") or {}
+    metadata = view.get("private_metadata") if isinstance(view, Mapping) else None
+    return to_delivery_id(metadata), _text(_state(body), ids.EDIT_TEXT_BLOCK, ids.EDIT_TEXT_INPUT)
 
 
 def to_enrolment_choices(body: Payload) -> tuple[list[str], list[str], str | None]:

@@ -20,6 +20,7 @@ from botbuilder.schema import ChannelAccount
 from adapters.teams.gateway import TeamsGateway, to_activity
 from adapters.teams.submit import (
     to_delivery_id,
+    to_edited_text,
     to_enrolment_choices,
     to_raw_post,
     to_raw_preferences,
@@ -338,6 +339,10 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await self._submit_draft(user, locale, draft, reply)
         elif verb in (ids.REVIEW_APPROVE, ids.REVIEW_EDIT, ids.REVIEW_REJECT):
             await self._review(user, locale, verb, value, activity, reply)
+        elif verb == ids.EDIT_TEXT:
+            # The card is redrawn with the kept text (update_activity): the confirmation.
+            delivery_id, text = to_edited_text(value)
+            await s.texts.edit(user, delivery_id, text)
         else:
             logger.info("ignored a card submit with an unknown verb")
 

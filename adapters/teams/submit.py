@@ -14,6 +14,7 @@ from bot.content import RawPost
 from bot.errors import InvalidInput
 from bot.model import Audience
 from bot.preferences import RawPreferences
+from bot.programme import SUPPORTED_LOCALES
 from messages import teams_ids as ids
 
 Value = Mapping[str, Any]
@@ -93,6 +94,11 @@ def to_raw_post(value: Value, default_zone: ZoneInfo, client_zone: object = None
         (key for key in value if isinstance(key, str) and key.startswith(ids.TEXT_PREFIX)),
         key=lambda key: key.removeprefix(ids.TEXT_PREFIX).zfill(3),
     )
+    targets = [
+        ids.split_target(value.get(ids.target_input_id(int(number))))
+        for number in (key.removeprefix(ids.TEXT_PREFIX) for key in texts)
+        if number.isdigit()
+    ]
     return RawPost(
         url=_str(value, ids.URL),
         title=_str(value, ids.TITLE),
@@ -107,7 +113,27 @@ def to_raw_post(value: Value, default_zone: ZoneInfo, client_zone: object = None
         publish_at=_moment(value, ids.PUBLISH_AT_DATE, ids.PUBLISH_AT_TIME, zone),
         expires_at=_moment(value, ids.EXPIRES_DATE, ids.EXPIRES_TIME, zone),
         important=value.get(ids.IMPORTANT) == ids.IMPORTANT_YES,
+        text_networks=[network for network, _ in targets],
+        text_languages=[language for _, language in targets],
+        translations=[
+            (
+                language,
+                _str(value, ids.translation_input_id("title", language)),
+                _str(value, ids.translation_input_id("summary", language)),
+            )
+            for language in SUPPORTED_LOCALES
+        ],
     )
+
+
+def to_edited_text(value: Value) -> tuple[int, str | None]:
+    """The suggestion a "Use this text" is about, and the text the person kept.
+
+    Raises:
+        InvalidInput: no suggestion named, or a text over :data:`MAX_FIELD`.
+    """
+    delivery_id = to_delivery_id(value)
+    return delivery_id, _str(value, ids.edit_text_input_id(delivery_id))
 
 
 def to_raw_preferences(value: Value) -> RawPreferences:

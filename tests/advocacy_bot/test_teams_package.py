@@ -76,7 +76,12 @@ def test_the_zip_holds_the_manifest_and_both_icons_at_its_root(tmp_path: Path) -
     package = build(tmp_path)
     assert package == tmp_path / "dist" / "advocacy-teams.zip"
     with zipfile.ZipFile(package) as archive:
-        assert sorted(archive.namelist()) == ["color.png", "manifest.json", "outline.png"]
+        assert sorted(archive.namelist()) == [
+            "color.png",
+            "fr.json",
+            "manifest.json",
+            "outline.png",
+        ]
         assert archive.testzip() is None
     assert not list(package.parent.glob("*.partial"))
 
@@ -276,3 +281,26 @@ def test_the_command_writes_the_package(tmp_path: Path) -> None:
     assert manifest["bots"][0]["botId"] == APP_ID
     assert manifest["name"]["full"] == "Acme Ambassadors"  # from config.yaml
     assert manifest["validDomains"] == ["bots.example.com"]
+
+
+def test_the_package_speaks_french_to_french_clients(tmp_path: Path) -> None:
+    package = build(tmp_path)
+    manifest = manifest_of(package)
+    assert manifest["localizationInfo"] == {
+        "defaultLanguageTag": "en",
+        "additionalLanguages": [{"languageTag": "fr", "file": "fr.json"}],
+    }
+    with zipfile.ZipFile(package) as archive:
+        french: dict[str, Any] = json.loads(archive.read("fr.json"))
+    assert french["$schema"].endswith("/v1.19/MicrosoftTeams.Localization.schema.json")
+    assert french["name.full"] == "Acme Ambassadors"
+    assert french["description.full"].startswith("Acme Ambassadors\u00a0: notre programme")
+    assert len(french["description.short"]) <= 80
+    for n, command_list in enumerate(manifest["bots"][0]["commandLists"]):
+        for i, command in enumerate(command_list["commands"]):
+            key = f"bots[0].commandLists[{n}].commands[{i}]"
+            assert french[f"{key}.title"] == command["title"]  # what people type stays
+            description = french[f"{key}.description"]
+            assert description != command["description"]  # every one translated
+            assert len(description) <= 128
+            assert "'" not in description

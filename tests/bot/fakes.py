@@ -148,6 +148,7 @@ class MemoryAmbassadors:
             guidelines_version=enrolment.guidelines_version,
             ref=existing.ref if existing else new_ref(),
             joined_at=existing.joined_at if existing else now,
+            team=profile.team or (existing.team if existing else None),
         )
         self.s.ambassadors_by_id[ambassador.id] = ambassador
         self.s.identities[user] = ambassador.id
@@ -222,6 +223,8 @@ class MemoryContents:
             image_url=page.image_url or draft.image_url,
             topics=tuple(sorted(draft.topics)),
             texts=draft.texts,
+            share_texts=draft.share_texts,
+            translations=draft.translations,
             hashtags=draft.hashtags,
             audience=draft.audience,
             status=ContentStatus.SCHEDULED
@@ -250,6 +253,7 @@ class MemoryContents:
         self.s.contents[content_id] = content
         created = 0
         taken = {(d.content_id, d.ambassador_id) for d in self.s.deliveries.values()}
+        ordinals: dict[str, int] = {}  # the variant: the person's ordinal in their language
         for ambassador in sorted(self.s.ambassadors_by_id.values(), key=lambda a: a.id):
             if not ambassador.is_active or (content_id, ambassador.id) in taken:
                 continue
@@ -265,10 +269,11 @@ class MemoryContents:
                 content_id=content_id,
                 ambassador_id=ambassador.id,
                 status=DeliveryStatus.PENDING,
-                variant=ambassador.id % max(len(content.texts), 1),
+                variant=ordinals.get(ambassador.locale, 0),
                 workspace=workspace_key(ambassador.user),
             )
             self.s.queue_meta[delivery_id] = (now, None, None)
+            ordinals[ambassador.locale] = ordinals.get(ambassador.locale, 0) + 1
             created += 1
         return PublishResult(content, created)
 
@@ -749,6 +754,20 @@ class MemoryPreferences:
         return found[:limit]
 
 
+class MemoryDeliveryTexts:
+    """The edited texts of suggestions, on the deliveries of an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def save_text(self, *, delivery_id: DeliveryId, text: str) -> bool:
+        delivery = self.s.deliveries.get(delivery_id)
+        if delivery is None or delivery.text == text:
+            return False
+        self.s.deliveries[delivery_id] = replace(delivery, text=text)
+        return True
+
+
 @dataclass
 class MemoryPorts:
     """The fake store, exposed port by port like ``SqlStore``."""
@@ -764,6 +783,7 @@ class MemoryPorts:
         self.bot_messages = MemoryBotMessages(self.store)
         self.jobs = MemoryJobRuns(self.store)
         self.addresses = MemoryAddressBook(self.store)
+        self.delivery_texts = MemoryDeliveryTexts(self.store)
         self.preferences = MemoryPreferences(self.store)
         self.grants = MemoryRoleGrants()
         self.audit = MemoryAuditLog()

@@ -86,7 +86,7 @@ def test_validate_defaults(world: World) -> None:
     [
         ({"topics": []}, "topics_missing", "topics"),
         ({"networks": ["myspace"]}, "unknown_network", "networks"),
-        ({"language": "de"}, "unknown_language", "language"),
+        ({"language": "de"}, "settings_unknown_language", "language"),
         ({"delivery_mode": "hourly"}, "unknown_delivery_mode", "delivery_mode"),
         ({"quiet_start": "25:00", "quiet_end": "08:00"}, "bad_clock_time", "quiet_start"),
         ({"quiet_start": "20:00", "quiet_end": "8 pm"}, "bad_clock_time", "quiet_end"),

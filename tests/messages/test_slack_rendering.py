@@ -124,7 +124,7 @@ NOTICES: dict[str, dict[str, object]] = {
     "quiet_hours_incomplete": {},
     "quiet_hours_empty": {},
     "bad_weekly_cap": {"limit": 50},
-    "unknown_language": {"known": ("en", "fr")},
+    "settings_unknown_language": {"known": ("en", "fr")},
     "unknown_delivery_mode": {},
     # ---
     "welcome": {"name": "Marie", "topics": ["AI", "Cloud"], "networks": ["linkedin", "x"]},
@@ -136,6 +136,26 @@ NOTICES: dict[str, dict[str, object]] = {
     "command_too_long": {"limit": 4000},
     "url_missing": {},
     "url_too_long": {"limit": 2000},
+    # share texts
+    "unknown_placeholder": {
+        "number": "2",
+        "name": "{firstname}",
+        "known": ["{first_name}", "{team}", "{title}", "{programme}"],
+    },
+    "unknown_language": {"language": "de", "known": ["en", "fr"]},
+    "unknown_text_network": {"network": "myspace", "known": ["linkedin", "x"]},
+    "blocked_keyword": {"keyword": "guaranteed returns", "where": "text", "number": "2"},
+    "edited_text_empty": {},
+    "content_saved_x": {
+        "title": "Our launch",
+        "content_id": 12,
+        "status": "published",
+        "deliveries": 3,
+        "shortened": [],
+        "page_read": True,
+        "when": None,
+        "x_over": [{"number": 1, "over": 12}, {"number": 3, "over": 40}],
+    },
     "url_not_http": {"url": "ftp://example.com/file"},
     "unknown_topic": {"topic": "crypto", "known": ("ai", "cloud", "security")},
     "topics_missing": {"known": ("ai", "cloud")},
@@ -662,7 +682,12 @@ def test_suggestion_snapshot(renderer: SlackRenderer) -> None:
         ("WhatsApp", "share:whatsapp", "42:whatsapp", "https://wa.me/?text=T%20L"),
     ]
     assert all(slack_ids.SHARE_ACTION_PATTERN.match(b["action_id"]) for b in share)
-    confirm, skip = message.blocks[6]["elements"]
+    confirm, skip, edit = message.blocks[6]["elements"]
+    assert (edit["text"]["text"], edit["action_id"], edit["value"]) == (
+        "Copy / edit text",
+        slack_ids.EDIT_TEXT_ACTION,
+        "42",
+    )
     assert (confirm["text"]["text"], confirm["action_id"], confirm["value"], confirm["style"]) == (
         "I shared it",
         slack_ids.CONFIRM_ACTION,
@@ -872,13 +897,15 @@ def is_open(item: SuggestionView) -> bool:
 
 
 def buttons_of(blocks: list[dict[str, Any]], delivery_id: int) -> list[dict[str, Any]]:
-    """Every button of one delivery, in order (its values start with the delivery id)."""
+    """Every button of one delivery, in order (its values start with the delivery id); the
+    "Copy / edit text" button of a suggestion DM aside (digests leave it out)."""
     return [
         element
         for block in blocks
         if block["type"] == "actions"
         for element in block["elements"]
         if element["value"].split(":")[0] == str(delivery_id)
+        and element["action_id"] != slack_ids.EDIT_TEXT_ACTION
     ]
 
 
@@ -1304,7 +1331,7 @@ def test_help_renders(
     assert ("--draft" in text) is curator
     line = (
         "`/advocacy post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00] "
-        "[--expires 2026-12-01T18:00] &lt;url&gt;"
+        "[--expires 2026-12-01T18:00] [--lang fr] [--network x] &lt;url&gt;"
     )
     assert (line in text) is curator
     if curator:

@@ -98,6 +98,7 @@ ELEMENTS: dict[str, tuple[set[str], set[str]]] = {
 ACTIONS: dict[str, set[str]] = {
     "Action.OpenUrl": {"title", "url"},
     "Action.Submit": {"title", "data"},
+    "Action.ShowCard": {"title", "card"},  # "Copy / edit text": an inline form
 }
 VALUES: dict[tuple[str, str], set[object]] = {
     ("TextBlock", "size"): {"Small", "Default", "Medium", "Large", "ExtraLarge"},
@@ -118,6 +119,7 @@ VERBS = {
     ids.POST,
     ids.OPEN_POST,
     ids.ACCEPT_GUIDELINES,
+    ids.EDIT_TEXT,
     ids.SETTINGS,
     ids.OPEN_SETTINGS,
     ids.REVIEW_APPROVE,
@@ -214,10 +216,18 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
     assert action["title"].strip()
     if kind == "Action.OpenUrl":
         assert action["url"].startswith("https://")
+    elif kind == "Action.ShowCard":
+        card = action["card"]
+        assert set(card) == {"type", "body", "actions"} and card["type"] == "AdaptiveCard"
+        for element in card["body"]:
+            _element(element, tree)
+        for inner in card["actions"]:
+            assert inner["type"] == "Action.Submit"
+            _action(inner, tree)
     else:
         data = action["data"]
         assert data[ids.ACTION_KEY] in VERBS
-        if data[ids.ACTION_KEY] in (ids.CONFIRM, ids.SKIP):
+        if data[ids.ACTION_KEY] in (ids.CONFIRM, ids.SKIP, ids.EDIT_TEXT):
             assert set(data) == {ids.ACTION_KEY, ids.DELIVERY_ID}
             assert isinstance(data[ids.DELIVERY_ID], int)
         elif data[ids.ACTION_KEY] in (ids.JOIN, ids.ACCEPT_GUIDELINES):
@@ -524,7 +534,19 @@ def test_suggestion_snapshot(renderer: TeamsRenderer) -> None:
     assert body[7]["text"] == (
         "**+5 points!** 5 points for this post so far. Once your post is live, tap **I shared it**."
     )
-    confirm, skip = body[8]["actions"]
+    confirm, skip, edit = body[8]["actions"]
+    # "Copy / edit text": the person's text, editable, and "Use this text".
+    assert (edit["type"], edit["title"]) == ("Action.ShowCard", "Copy / edit text")
+    (field,) = [e for e in edit["card"]["body"] if e["type"] == "Input.Text"]
+    assert field["id"] == ids.edit_text_input_id(42)
+    assert field["value"] == view.text
+    assert edit["card"]["actions"] == [
+        {
+            "type": "Action.Submit",
+            "title": "Use this text",
+            "data": {"advocacy": "edit_text", "delivery_id": 42},
+        }
+    ]
     assert confirm == {
         "type": "Action.Submit",
         "title": "I shared it",
@@ -563,9 +585,11 @@ def test_suggestion_states(renderer: TeamsRenderer, locale: str, changes: dict[s
     text = all_text(tree)
     answers = submits(tree)
     if is_open(view):
+        edit = [{ids.ACTION_KEY: ids.EDIT_TEXT, ids.DELIVERY_ID: 42}] if view.text.strip() else []
         assert answers == [
             {ids.ACTION_KEY: ids.CONFIRM, ids.DELIVERY_ID: 42},
             {ids.ACTION_KEY: ids.SKIP, ids.DELIVERY_ID: 42},
+            *edit,
         ]
     else:
         assert answers == []
@@ -724,9 +748,17 @@ def test_digest_renders(renderer: TeamsRenderer, locale: str, count: int, remain
 
 
 def walk_single(renderer: TeamsRenderer, view: SuggestionView) -> Tree:
+    """The suggestion card of ``view``, without its "Copy / edit text" (digests leave it out)."""
     message = renderer.suggestion(view)
     assert message.card is not None
-    return walk_card(message.card)
+    tree = walk_card(message.card)
+    tree.actions = [
+        a
+        for a in tree.actions
+        if a["type"] != "Action.ShowCard"
+        and not (a["type"] == "Action.Submit" and a["data"][ids.ACTION_KEY] == ids.EDIT_TEXT)
+    ]
+    return tree
 
 
 def test_digest_copy(renderer: TeamsRenderer) -> None:

@@ -49,6 +49,7 @@ networks: [linkedin, x, facebook, bluesky]
 curators: {slack: [U04ALICE01]}
 points: {share_click: {default: 5, linkedin: 8}, confirmed_share: 10, reaction: 1}
 leaderboard: {day: mon, hour: 9, week: current, channels: {slack: [C07AMBASS1]}}
+content: {blocked_keywords: [confidential]}
 """
 
 

@@ -49,6 +49,7 @@ networks: [linkedin, x, bluesky]
 curators: {{teams: ["{ALICE}"]}}
 points: {{share_click: 5, confirmed_share: 10, reaction: 1}}
 leaderboard: {{day: mon, hour: 9, week: current, channels: {{teams: ["{CHANNEL}"]}}}}
+content: {{blocked_keywords: [confidential]}}
 """
 
 
