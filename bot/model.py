@@ -7,6 +7,7 @@ here knows about Slack, Teams, SQL or templates.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
 from enum import StrEnum
@@ -68,6 +69,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # permanently refused (unreachable person, left the programme...)
     DEAD = "dead"  # transient failures until the attempts ran out
     EXPIRED = "expired"  # the content expired before it could go out
+    CANCELLED = "cancelled"  # the person asked to be forgotten before it went out
 
 
 # The mark (in a pending delivery's ``error``) of a suggestion held for the person's digest:
@@ -309,3 +311,40 @@ class PublishResult:
     content: Content
     deliveries_created: int
     already_published: bool = False
+
+
+@dataclass(frozen=True)
+class PersonalDataExport:
+    """Everything stored about one person, as JSON-ready sections (``/advocacy my-data``).
+
+    ``sections`` maps a section name (``ambassador``, ``deliveries``...) to plain JSON values;
+    the README documents each section of the export's schema.
+    """
+
+    sections: Mapping[str, object]
+    is_ambassador: bool
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all is stored about the person."""
+        return not any(self.sections.values())
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    """What ``forget-me`` did: rows erased or anonymised per table (for the log)."""
+
+    rows: Mapping[str, int]
+
+    @property
+    def erased(self) -> bool:
+        """Whether anything was stored (False on a second click: nothing was left)."""
+        return any(self.rows.values())
+
+
+class RawEventKind(StrEnum):
+    """Tables of raw events that the retention job trims (``privacy.retention_days``)."""
+
+    LINK_VISITS = "link_visits"
+    REACTION_EVENTS = "reaction_events"
+    JOB_RUNS = "job_runs"

@@ -26,6 +26,7 @@ from bot.model import (
     DeliveryId,
     DeliveryStatus,
     Enrolment,
+    ErasureOutcome,
     Interaction,
     InteractionEntry,
     InteractionKind,
@@ -33,9 +34,11 @@ from bot.model import (
     MessageRef,
     Network,
     PageMetadata,
+    PersonalDataExport,
     Platform,
     PlatformUser,
     PublishResult,
+    RawEventKind,
     ReactionEvent,
     RecordOutcome,
     TrackedLink,
@@ -448,4 +451,29 @@ class ChatGateway(Protocol):
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         """Post a leaderboard to a channel."""
+        ...
+
+
+class PersonalData(Protocol):
+    """Everything stored about one person: export it, or erase it (``my-data``,
+    ``forget-me``). Each method is one transaction over every table that refers to people."""
+
+    async def export(self, user: PlatformUser) -> PersonalDataExport:
+        """Everything stored about the person behind ``user`` (all their identities), read
+        in one transaction; empty sections for someone the bot never stored."""
+        ...
+
+    async def erase(self, user: PlatformUser, *, now: datetime) -> ErasureOutcome:
+        """Erase the person's personal data in one transaction, keeping anonymous aggregates
+        (a nameless tombstone holds their points and shares). Idempotent: a second call
+        finds nothing and erases nothing."""
+        ...
+
+
+class RawEvents(Protocol):
+    """Raw event tables trimmed by the retention job."""
+
+    async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of ``kind`` older than ``before`` (one short
+        transaction); return how many."""
         ...

@@ -214,3 +214,20 @@ class DigestView:
     first_name: str
     items: tuple[SuggestionView, ...]
     remaining: int = 0  # suggestions left for the next digest (this one was full)
+
+
+@dataclass(frozen=True)
+class DataLinkView:
+    """``my-data`` on Teams: a signed link to download the JSON export, valid a short while."""
+
+    locale: str
+    url: str
+    valid_minutes: int
+
+
+@dataclass(frozen=True)
+class ForgetMeView:
+    """``forget-me``: what erasing means, with the confirm and cancel buttons."""
+
+    locale: str
+    is_ambassador: bool
