@@ -13,8 +13,9 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from bot.errors import AdvocacyError
 from bot.model import Platform, PlatformUser, RawEventKind
 from bot.ports import AmbassadorRepository, Clock, PersonalData, RawEvents
 from bot.programme import Programme
@@ -28,6 +29,12 @@ EXPORT_VERSION = 1
 MY_DATA_PURPOSE = "my-data"
 LINK_TTL = timedelta(minutes=15)
 PURGE_BATCH = 5_000
+
+
+class PrivacyUnavailable(AdvocacyError):
+    """Export and erasure are not wired in this process (a test set-up without them)."""
+
+    notice_key = "privacy_unavailable"
 
 
 @dataclass(frozen=True)
@@ -177,8 +184,5 @@ class RetentionWork:
                 if n < self._batch:
                     break
             deleted[kind] = total
-            logger.info(
-                "retention: deleted %d %s rows older than %d days", total, kind.value, days
-            )
+            logger.info("retention: deleted %d %s rows older than %d days", total, kind.value, days)
         return deleted
-

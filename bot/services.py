@@ -25,11 +25,14 @@ from bot.ports import (
     DeliveryRepository,
     JobRunLedger,
     PageMetadataFetcher,
+    PersonalData,
     SenderObserver,
 )
+from bot.privacy import PrivacyService
 from bot.programme import Programme
 from bot.publishing import PublishingService
 from bot.sender import Sender, SenderSettings
+from bot.signing import LinkSigner, random_secret
 
 
 class StorePorts(Protocol):
@@ -63,6 +66,7 @@ class Services:
     sender: Sender
     interactions: InteractionService
     leaderboard: LeaderboardService
+    privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
 
 
 def wire_services(
@@ -81,6 +85,8 @@ def wire_services(
     monotonic: Monotonic = time.monotonic,
     observer: SenderObserver | None = None,
     busy: Callable[[], bool] = lambda: False,
+    personal_data: PersonalData | None = None,
+    link_signer: LinkSigner | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     delivery = DeliveryService(
@@ -144,5 +150,15 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+        ),
+        privacy=None
+        if personal_data is None
+        else PrivacyService(
+            data=personal_data,
+            ambassadors=store.ambassadors,
+            programme=programme,
+            clock=clock,
+            signer=link_signer or LinkSigner(random_secret()),
+            public_url=public_url,
         ),
     )

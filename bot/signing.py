@@ -4,7 +4,8 @@ Reusable for any download the bot serves to one person without a login (the pers
 export today; curators' CSV exports later). The purpose is part of what is signed, so a
 token made for one kind of link is refused by every other kind.
 
-Token format (URL-safe, no padding): ``<base64url(subject)>.<expiry, unix seconds>.<base64url(mac)>``.
+Token format (URL-safe, no padding):
+``<base64url(subject)>.<expiry, unix seconds>.<base64url(mac)>``.
 """
 
 from __future__ import annotations

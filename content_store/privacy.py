@@ -25,6 +25,7 @@ change, redirects keep working, and nothing maps back to the person.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -118,7 +119,7 @@ async def _rows(
     query = select(table, *extra)
     if join is not None:
         query = query.select_from(join)
-    order = [c for c in table.primary_key.columns]
+    order = list(table.primary_key.columns)
     rows = await session.execute(query.where(where).order_by(*order))
     return [{k: _jsonable(v) for k, v in r._mapping.items()} for r in rows]
 
@@ -134,8 +135,10 @@ def _of_users(platform: Any, workspace: Any, user: Any, s: Subject) -> Any:
 def _owned(table: Table, s: Subject) -> Any:
     if s.ambassador_id is None:
         return false()
-    return table.c.id == s.ambassador_id if table is AMBASSADOR else (
-        table.c.ambassador_id == s.ambassador_id
+    return (
+        table.c.id == s.ambassador_id
+        if table is AMBASSADOR
+        else (table.c.ambassador_id == s.ambassador_id)
     )
 
 
@@ -300,9 +303,7 @@ async def _erase_reactions(session: AsyncSession, s: Subject, _now: datetime) ->
             .values(channel_id=ERASED, message_id=ERASED)
         )
         changed += int(result.rowcount or 0)  # type: ignore[attr-defined]
-    result = await session.execute(
-        update(REACTION).where(_reactions_of(s)).values(user_id=ERASED)
-    )
+    result = await session.execute(update(REACTION).where(_reactions_of(s)).values(user_id=ERASED))
     return changed + int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
@@ -317,10 +318,8 @@ def _addresses_of(s: Subject) -> Any:
 async def _export_addresses(session: AsyncSession, s: Subject) -> object:
     rows = await _rows(session, ADDRESS, _addresses_of(s))
     for row in rows:
-        try:
+        with contextlib.suppress(ValueError):
             row["payload"] = json.loads(str(row["payload"]))
-        except ValueError:
-            pass
         row["what"] = CHAT_ADDRESS_NOTE
     return rows
 
@@ -338,9 +337,7 @@ def _content_by(s: Subject) -> Any:
 
 async def _export_content(session: AsyncSession, s: Subject) -> object:
     rows = await session.execute(
-        select(
-            CONTENT.c.id, CONTENT.c.title, CONTENT.c.url, CONTENT.c.status, CONTENT.c.created_at
-        )
+        select(CONTENT.c.id, CONTENT.c.title, CONTENT.c.url, CONTENT.c.status, CONTENT.c.created_at)
         .where(_content_by(s))
         .order_by(CONTENT.c.id)
     )
@@ -395,9 +392,7 @@ RULES: dict[str, TableRule] = {
         by_ambassador(AmbassadorTopicRow, "topics", delete_rows=True).erase,
         "deleted",
     ),
-    "chat_address": TableRule(
-        "chat_addresses", _export_addresses, _erase_addresses, "deleted"
-    ),
+    "chat_address": TableRule("chat_addresses", _export_addresses, _erase_addresses, "deleted"),
     "content": TableRule(
         "content_created",
         _export_content,
@@ -458,8 +453,12 @@ class SqlPersonalData:
     async def export(self, user: PlatformUser) -> PersonalDataExport:
         async with self._db.reading() as session:
             subject = await _subject(session, user)
-            sections = {rule.section: await rule.export(session, subject) for rule in RULES.values()}
-        return PersonalDataExport(sections=sections, is_ambassador=subject.ambassador_id is not None)
+            sections = {
+                rule.section: await rule.export(session, subject) for rule in RULES.values()
+            }
+        return PersonalDataExport(
+            sections=sections, is_ambassador=subject.ambassador_id is not None
+        )
 
     async def erase(self, user: PlatformUser, *, now: datetime) -> ErasureOutcome:
         async with self._db.transaction() as session:

@@ -95,3 +95,8 @@ def share_value(delivery_id: int, network: str) -> str:
 def text_block_id(index: int) -> str:
     """The ``block_id`` of the ``index``-th (1-based) suggested text input."""
     return f"{TEXT_BLOCK_PREFIX}{index}"
+
+
+# --- forget-me confirmation (ephemeral message) --------------------------------------------
+FORGET_ME_CONFIRM_ACTION: Final = "forget_me_confirm"  # danger button: erase now
+FORGET_ME_CANCEL_ACTION: Final = "forget_me_cancel"

@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.ports import Clock, JobRunLedger
+from bot.privacy import RetentionWork
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +101,11 @@ def periodic_jobs(work: ScheduledWork) -> tuple[PeriodicJob, ...]:
         PeriodicJob("expire_content", timedelta(minutes=5), work.expire_content),
         PeriodicJob("send_reminders", timedelta(minutes=15), work.send_reminders),
     )
+
+
+def retention_job(work: RetentionWork) -> PeriodicJob:
+    """The daily retention of raw events (each day's slot runs once across replicas)."""
+    return PeriodicJob("purge_raw_events", timedelta(days=1), work.purge)
 
 
 def slot_aligned_start(

@@ -814,7 +814,9 @@ class MemoryPersonalData:
                 if any(u.platform == p and u.user_id == k for u in users)
             ],
             "content_created": [
-                {"id": c.id, "title": c.title} for c in self.s.contents.values() if c.created_by in users
+                {"id": c.id, "title": c.title}
+                for c in self.s.contents.values()
+                if c.created_by in users
             ],
             "identities": [
                 {"platform": u.platform.value, "workspace_id": u.workspace_id, "user_id": u.user_id}
@@ -843,7 +845,9 @@ class MemoryPersonalData:
             self.s.reactions[key] = replace(self.s.reactions[key], user=erased_user)
         rows["reaction"] = len(reactions)
         addresses = [
-            k for k in self.s.addresses if any(u.platform == k[0] and u.user_id == k[2] for u in users)
+            k
+            for k in self.s.addresses
+            if any(u.platform == k[0] and u.user_id == k[2] for u in users)
         ]
         for key in addresses:
             del self.s.addresses[key]

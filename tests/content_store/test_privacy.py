@@ -142,8 +142,12 @@ async def test_retention_deletes_old_raw_events_in_batches(store: SqlStore) -> N
     ).values()
     clock = FixedClock(NOW)
     for day in range(5):
-        visit = TrackedLink(link.token, link.delivery_id, link.content_id, link.ambassador_id, link.network)
-        await store.ledger.record_link_visit(link=visit, is_bot=False, now=NOW + timedelta(days=day))
+        visit = TrackedLink(
+            link.token, link.delivery_id, link.content_id, link.ambassador_id, link.network
+        )
+        await store.ledger.record_link_visit(
+            link=visit, is_bot=False, now=NOW + timedelta(days=day)
+        )
         await store.jobs.claim(job="j", slot=f"s{day}", holder="h", now=NOW + timedelta(days=day))
     work = RetentionWork(
         events=SqlRawEvents(store.db),

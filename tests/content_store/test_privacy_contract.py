@@ -60,7 +60,7 @@ async def shared_once(ports: Any, n: int = 1) -> tuple[Any, Any, Any]:
 
 
 async def test_export_gathers_the_person(ports: Any) -> None:
-    person, item, delivery = await shared_once(ports)
+    person, item, _delivery = await shared_once(ports)
     exported = await personal_data(ports).export(user(1))
     sections = exported.sections
     assert exported.is_ambassador
@@ -90,7 +90,7 @@ async def test_export_of_someone_who_never_joined(ports: Any) -> None:
 
 
 async def test_erase_keeps_the_counts_and_forgets_the_person(ports: Any) -> None:
-    person, item, _ = await shared_once(ports, 1)
+    person, _item, _ = await shared_once(ports, 1)
     await shared_once(ports, 2)
     week = (NOW - timedelta(days=7), NOW + timedelta(days=1))
     before = await ports.ledger.leaderboard(start=week[0], end=week[1], limit=10)
@@ -107,8 +107,7 @@ async def test_erase_keeps_the_counts_and_forgets_the_person(ports: Any) -> None
     ]
     # The points stay in the programme's totals, held by the nameless tombstone.
     assert (
-        await ports.ledger.points_of(ambassador_id=person.id, start=None, end=None)
-        == points_before
+        await ports.ledger.points_of(ambassador_id=person.id, start=None, end=None) == points_before
     )
     assert (await data.export(user(1))).empty
     # A second click finds nothing left.

@@ -136,6 +136,12 @@ NOTICES: dict[str, dict[str, object]] = {
     "publish_at_past": {},
     "expires_before_publish": {},
     "bad_datetime": {"value": "next tuesday-ish"},
+    # privacy (messages/i18n/<locale>/privacy.yaml)
+    "my_data_sent": {},
+    "forget_me_done": {},
+    "forget_me_nothing": {},
+    "forget_me_cancelled": {},
+    "privacy_unavailable": {},
 }
 
 

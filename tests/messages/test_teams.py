@@ -17,6 +17,8 @@ from bot.share import share_intent_url
 from bot.views import (
     ContentListItem,
     ContentListView,
+    DataLinkView,
+    ForgetMeView,
     DigestView,
     EnrolmentForm,
     GuidelinesView,
@@ -115,6 +117,8 @@ VERBS = {
     ids.POST,
     ids.OPEN_POST,
     ids.ACCEPT_GUIDELINES,
+    ids.FORGET_ME_CONFIRM,
+    ids.FORGET_ME_CANCEL,
 }
 
 
@@ -390,8 +394,17 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
         lambda r, loc: r.post_card(PostForm(loc, topic_choices(12), 3, LIMITS)),
         {"en": "Schedule for later", "fr": "Programmer pour plus tard"},
     ),
+    "data_link": (
+        lambda r, loc: r.data_link(DataLinkView(loc, "https://bot.example.com/my-data/t.1.m", 15)),
+        {"en": "Download my data", "fr": "Télécharger mes données"},
+    ),
+    "forget_me": (
+        lambda r, loc: r.forget_me(ForgetMeView(loc, is_ambassador=True)),
+        {"en": "Erase my data", "fr": "Effacer mes données"},
+    ),
 }
 LINKS_OK = {
+    "https://bot.example.com/my-data/t.1.m",
     "https://example.com/blog/paris-office",
     "https://example.com/a",
     "https://intranet.example.com/policy",
