@@ -422,16 +422,17 @@ EXEMPT: dict[str, str] = {
 }
 
 
-async def _subject(session: AsyncSession, user: PlatformUser) -> Subject:
-    found = (
-        await session.execute(
-            select(IDENTITY.c.ambassador_id).where(
-                IDENTITY.c.platform == user.platform.value,
-                IDENTITY.c.workspace_id == user.workspace_id,
-                IDENTITY.c.user_id == user.user_id,
-            )
-        )
-    ).scalar_one_or_none()
+async def _subject(session: AsyncSession, user: PlatformUser, *, lock: bool = False) -> Subject:
+    query = select(IDENTITY.c.ambassador_id).where(
+        IDENTITY.c.platform == user.platform.value,
+        IDENTITY.c.workspace_id == user.workspace_id,
+        IDENTITY.c.user_id == user.user_id,
+    )
+    if lock:
+        # Two confirm clicks at once (PostgreSQL): the second waits for the first, then
+        # finds the identity gone and erases nothing. (SQLite's write lock does the same.)
+        query = query.with_for_update()
+    found = (await session.execute(query)).scalar_one_or_none()
     if found is None:
         return Subject((user,), None)
     identities = await session.execute(
@@ -462,7 +463,7 @@ class SqlPersonalData:
 
     async def erase(self, user: PlatformUser, *, now: datetime) -> ErasureOutcome:
         async with self._db.transaction() as session:
-            subject = await _subject(session, user)
+            subject = await _subject(session, user, lock=True)
             rows = {table: await rule.erase(session, subject, now) for table, rule in RULES.items()}
         return ErasureOutcome(rows)
 
