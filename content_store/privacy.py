@@ -308,10 +308,21 @@ async def _erase_reactions(session: AsyncSession, s: Subject, _now: datetime) ->
 
 
 def _addresses_of(s: Subject) -> Any:
+    """The person's own address (keyed by their user id), and every other address whose
+    reference names them (Teams also files it under its conversation id)."""
     if not s.users:
         return false()
     return or_(
-        *(and_(ADDRESS.c.platform == u.platform.value, ADDRESS.c.key == u.user_id) for u in s.users)
+        *(
+            and_(
+                ADDRESS.c.platform == u.platform.value,
+                or_(
+                    ADDRESS.c.key == u.user_id,
+                    ADDRESS.c.payload.contains(json.dumps(u.user_id), autoescape=True),
+                ),
+            )
+            for u in s.users
+        )
     )
 
 
