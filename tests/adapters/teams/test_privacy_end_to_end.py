@@ -101,7 +101,7 @@ async def test_forget_me_confirmed_by_the_card_erases(bot: TeamsBot) -> None:
     assert await bot.scalar("SELECT count(*) FROM identity") == 1
 
     await bot.submit(BOB, {"advocacy": "forget_me_cancel"})
-    assert "Rien n’a été effacé" in texts_of(await last_card(bot, before + 2))
+    assert "Vos données restent" in texts_of(await last_card(bot, before + 2))
     await bot.submit(BOB, {"advocacy": "forget_me_confirm"})
     assert "effacées" in texts_of(await last_card(bot, before + 3))
 
