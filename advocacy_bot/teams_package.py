@@ -36,8 +36,9 @@ ICON_SIZES = {"color.png": 192, "outline.png": 32}
 # What Teams suggests when someone types in the bot's chat: commands the bot understands
 # (bot/commands.py, answered by adapters/teams/handler.py), in the order of the help card.
 # Schema limits: title <= 32 characters, description <= 128, at most 10 per list. The bot
-# understands more than ten: those left out of the menu (TYPED_ONLY) take an argument and are
-# shown in the help card and in the reply to a draft.
+# understands more than ten: those left out of the menu (TYPED_ONLY) take an argument, or are
+# rare (my-data, forget-me), and are shown in the help card (and, for publish, in the reply to
+# a draft).
 COMMANDS: dict[str, str] = {
     "help": "What I can do for you",
     "join": "Read the guidelines and join the programme",
@@ -50,7 +51,7 @@ COMMANDS: dict[str, str] = {
     "list": "Curators: recent content and its status",
     "status": "Curators: the delivery queue, rates and next jobs",
 }
-TYPED_ONLY = ("publish",)
+TYPED_ONLY = ("publish", "my-data", "forget-me")
 # In a team the bot is added for the weekly leaderboard post; these make sense in a channel.
 TEAM_COMMANDS = ("help", "leaderboard")
 
