@@ -68,8 +68,8 @@ ERASED = ""  # what replaces a platform user id in a row kept for its count
 
 # Columns whose name suggests they identify a person: a table with one must have a rule.
 PERSON_COLUMN = re.compile(
-    r"(^|_)(ambassador_id|user_id|user|email|display_name|name|ref|actor|suggester|author|"
-    r"reviewer|member|granted_by|key)($|_)"
+    r"(^|_)(ambassador_id|user_id|user|users|email|display_name|name|ref|actor|suggester|"
+    r"author|reviewer|member|by|owner|sender|recipient|requester|grantee|person|key|aad)($|_)"
 )
 
 CHAT_ADDRESS_NOTE = (
@@ -95,10 +95,10 @@ Erase = Callable[[AsyncSession, Subject, datetime], Awaitable[int]]
 class TableRule:
     """How one table takes part in ``my-data`` and ``forget-me``."""
 
-    section: str  # the export's section (several tables may share none: one each here)
+    section: str  # the export's section (one per table)
     export: Export
     erase: Erase
-    erases: str  # what forget-me does, in one sentence (README, logs)
+    erases: str  # what forget-me does, in one sentence (kept in step with the README)
 
 
 def _jsonable(value: object) -> object:
