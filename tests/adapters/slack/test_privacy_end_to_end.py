@@ -111,7 +111,8 @@ async def test_forget_me_asks_then_erases_once(slack_bot: SlackBot) -> None:
 async def test_forget_me_cancel_keeps_everything(slack_bot: SlackBot) -> None:
     suggestion = await shared(slack_bot)
     await slack_bot.command("forget-me", BOB)
+    await slack_bot.replies_to(BOB)  # the confirmation
     await slack_bot.click(BOB, "forget_me_cancel", "cancel", message_ts=suggestion.ts)
-    answers = await slack_bot.replies_to(BOB, 2)
-    assert answers[1]["replace_original"] is True
+    (answer,) = await slack_bot.fake.wait_for(lambda: slack_bot.fake.responses_to(f"{BOB}-click"))
+    assert answer.body["replace_original"] is True
     assert await slack_bot.scalar("SELECT count(*) FROM identity") == 1
