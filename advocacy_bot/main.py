@@ -36,6 +36,7 @@ from adapters.teams.server import (
 from adapters.web.feeds import SafeFeedFetcher
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import (
+    data_export_handler,
     health_handler,
     redirect_handler,
     share_redirect_handler,
@@ -62,7 +63,7 @@ from advocacy_bot.settings import (
 )
 from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
-from bot.model import Platform
+from bot.model import Platform, RawEventKind
 from bot.pacing import LoopLag
 from bot.ports import (
     ChatGateway,
@@ -72,12 +73,15 @@ from bot.ports import (
     PageMetadataFetcher,
     SuggestionGateway,
 )
+from bot.privacy import RetentionWork
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
+from bot.signing import LinkSigner, random_secret
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
 from content_store.engine import create_engine
+from content_store.privacy import SqlPersonalData, SqlRawEvents
 from content_store.repositories import Database, SqlStore
 from content_store.suggestions import SqlSuggestions
 from messages.render import Templates
@@ -90,6 +94,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    retention_job,
     suggestion_jobs,
 )
 
@@ -226,6 +231,8 @@ def build_runtime(
         busy=loop_lag.busy,
         roles_config=roles_config,
         group_directories=directories,
+        personal_data=SqlPersonalData(store.db),
+        link_signer=link_signer(env),
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -268,11 +275,14 @@ def build_runtime(
         hour=board.hour,
         minute=board.minute,
         timezone=ZoneInfo(board.timezone or config.programme.timezone),
-        periodic=periodic_jobs(work)
-        + suggestion_jobs(
-            suggestions,
-            poll_every=timedelta(minutes=config.feeds_poll_minutes),
-            poll_feeds=bool(config.feeds),
+        periodic=(
+            *periodic_jobs(work),
+            *suggestion_jobs(
+                suggestions,
+                poll_every=timedelta(minutes=config.feeds_poll_minutes),
+                poll_feeds=bool(config.feeds),
+            ),
+            retention_job(retention_work(config, store, clock)),
         ),
         jobs=store.jobs,
         clock=clock,
@@ -344,6 +354,27 @@ def build_runtime(
     )
 
 
+def link_signer(env: Environment) -> LinkSigner:
+    """The signer of download links, with ``ADVOCACY_LINK_SECRET`` (else a random secret)."""
+    if env.ADVOCACY_LINK_SECRET is not None:
+        return LinkSigner(env.ADVOCACY_LINK_SECRET.get_secret_value().encode())
+    logger.warning(
+        "ADVOCACY_LINK_SECRET is not set: download links (my-data) are signed with a random "
+        "secret of this process; they stop working after a restart and on other replicas."
+    )
+    return LinkSigner(random_secret())
+
+
+def retention_work(config: Config, store: SqlStore, clock: Clock) -> RetentionWork:
+    """The daily deletion of raw events past ``privacy.retention_days``."""
+    days = config.privacy.retention_days.model_dump()
+    return RetentionWork(
+        events=SqlRawEvents(store.db),
+        retention_days={RawEventKind(k): v for k, v in days.items() if v is not None},
+        clock=clock,
+    )
+
+
 def next_jobs(scheduler: AsyncIOScheduler) -> list[ScheduledJob]:
     """The scheduler's jobs and their next run (from the trigger when not started)."""
     now = datetime.now(UTC)
@@ -376,6 +407,10 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get(
         "/s/{token}",
         share_redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
+    )
+    app.router.add_get(
+        "/my-data/{token}",
+        data_export_handler(runtime.services.privacy, runtime.renderer.data_link_refused_page),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))

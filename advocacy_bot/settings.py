@@ -80,6 +80,8 @@ class Environment(BaseSettings):
     # The app registration that reads the groups; default: the bot's (MICROSOFT_APP_*).
     MICROSOFT_GRAPH_CLIENT_ID: str | None = None
     MICROSOFT_GRAPH_CLIENT_SECRET: SecretStr | None = None
+    # Signs download links (my-data); unset: a random secret per process (see README).
+    ADVOCACY_LINK_SECRET: SecretStr | None = None
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod
@@ -88,6 +90,13 @@ class Environment(BaseSettings):
         if value is not None and not value.get_secret_value().startswith(prefix):
             # Say which kind is expected, never echo the value.
             raise ValueError(f"must be a token starting with {prefix}")
+        return value
+
+    @field_validator("ADVOCACY_LINK_SECRET")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value().encode()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. `openssl rand -hex 32`)")
         return value
 
     @field_validator("SLACK_API_URL")
@@ -272,6 +281,20 @@ class FeedEntry(_Strict):
         return value
 
 
+class RetentionDaysSection(_Strict):
+    """Days raw events are kept before the daily retention job deletes them (null: for ever)."""
+
+    link_visits: int | None = Field(default=395, ge=1)
+    reaction_events: int | None = Field(default=395, ge=1)
+    job_runs: int | None = Field(default=30, ge=1)
+
+
+class PrivacySection(_Strict):
+    """my-data, forget-me and the retention of raw events."""
+
+    retention_days: RetentionDaysSection = RetentionDaysSection()
+
+
 class RateSection(_Strict):
     rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
     burst: int = Field(ge=1, le=10_000)
@@ -337,6 +360,7 @@ class Config(_Strict):
         return self
 
     content: ContentSection = ContentSection()
+    privacy: PrivacySection = PrivacySection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -36,8 +36,9 @@ ICON_SIZES = {"color.png": 192, "outline.png": 32}
 # What Teams suggests when someone types in the bot's chat: commands the bot understands
 # (bot/commands.py, answered by adapters/teams/handler.py), in the order of the help card.
 # Schema limits: title <= 32 characters, description <= 128, at most 10 per list. The bot
-# understands more than ten: those left out of the menu (TYPED_ONLY) take an argument and are
-# shown in the help card and in the reply to a draft.
+# understands more than ten: those left out of the menu (TYPED_ONLY) take an argument, or are
+# rare (my-data, forget-me), and are shown in the help card (and, for publish, in the reply to
+# a draft).
 COMMANDS: dict[str, str] = {
     "help": "What I can do for you",
     "join": "Read the guidelines and join the programme",
@@ -51,7 +52,17 @@ COMMANDS: dict[str, str] = {
     "status": "Curators: the delivery queue, rates and next jobs",
 }
 # settings..resume: on the help card; curators, audit: admins' commands.
-TYPED_ONLY = ("publish", "settings", "pause", "resume", "curators", "audit", "suggest")
+TYPED_ONLY = (
+    "publish",
+    "settings",
+    "pause",
+    "resume",
+    "curators",
+    "audit",
+    "suggest",
+    "my-data",
+    "forget-me",
+)
 # The French of the package (``fr.json``, a localization file): Teams shows it to people whose
 # client is in French. Command titles stay as typed (the bot understands those words); their
 # descriptions, the app's name and its descriptions are translated. A command without a

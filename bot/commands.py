@@ -3,6 +3,7 @@
 Syntax (documented in ``/advocacy help`` and the README)::
 
     help | join | interests | leave | me | leaderboard | guidelines
+    my-data | forget-me                   export / erase what is stored about me
     post                                  open the form (curators)
     post [--draft] [--everyone] [--important] [--at 2026-11-25T09:00]
          [--expires 2026-12-01T18:00] [--lang fr] [--network x]
@@ -105,6 +106,8 @@ SIMPLE_COMMANDS = (
     "status",
     "settings",
     "resume",
+    "my-data",
+    "forget-me",
 )
 ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest")
 MAX_COMMAND_LENGTH = 4_000

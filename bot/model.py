@@ -70,6 +70,7 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"  # permanently refused (unreachable person, left the programme...)
     DEAD = "dead"  # transient failures until the attempts ran out
     EXPIRED = "expired"  # the content expired before it could go out
+    CANCELLED = "cancelled"  # the person asked to be forgotten before it went out
 
 
 # The mark (in a pending delivery's ``error``) of a suggestion held for the person's digest:
@@ -542,3 +543,40 @@ class FeedFetchResult:
     state: FeedState = FeedState()
     error: str | None = None  # why it could not be read (None: read, or not modified)
     not_modified: bool = False
+
+
+@dataclass(frozen=True)
+class PersonalDataExport:
+    """Everything stored about one person, as JSON-ready sections (``/advocacy my-data``).
+
+    ``sections`` maps a section name (``ambassador``, ``deliveries``...) to plain JSON values;
+    the README documents each section of the export's schema.
+    """
+
+    sections: Mapping[str, object]
+    is_ambassador: bool
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing at all is stored about the person."""
+        return not any(self.sections.values())
+
+
+@dataclass(frozen=True)
+class ErasureOutcome:
+    """What ``forget-me`` did: rows erased or anonymised per table (for the log)."""
+
+    rows: Mapping[str, int]
+
+    @property
+    def erased(self) -> bool:
+        """Whether anything was stored (False on a second click: nothing was left)."""
+        return any(self.rows.values())
+
+
+class RawEventKind(StrEnum):
+    """Tables of raw events that the retention job trims (``privacy.retention_days``)."""
+
+    LINK_VISITS = "link_visits"
+    REACTION_EVENTS = "reaction_events"
+    JOB_RUNS = "job_runs"

@@ -27,6 +27,7 @@ from bot.model import (
     DeliveryId,
     DeliveryStatus,
     Enrolment,
+    ErasureOutcome,
     FeedFetchResult,
     FeedItem,
     FeedState,
@@ -38,10 +39,12 @@ from bot.model import (
     Network,
     NewSuggestion,
     PageMetadata,
+    PersonalDataExport,
     Platform,
     PlatformUser,
     Preferences,
     PublishResult,
+    RawEventKind,
     ReactionEvent,
     RecordOutcome,
     ReviewMessage,
@@ -690,4 +693,28 @@ class DeliveryTexts(Protocol):
     async def save_text(self, *, delivery_id: DeliveryId, text: str) -> bool:
         """Keep ``text`` as the delivery's own text; False when it was already this text (or
         the delivery does not exist), so a repeated submit redraws nothing."""
+
+
+class PersonalData(Protocol):
+    """Everything stored about one person: export it, or erase it (``my-data``,
+    ``forget-me``). Each method is one transaction over every table that refers to people."""
+
+    async def export(self, user: PlatformUser) -> PersonalDataExport:
+        """Everything stored about the person behind ``user`` (all their identities), read
+        in one transaction; empty sections for someone the bot never stored."""
+        ...
+
+    async def erase(self, user: PlatformUser, *, now: datetime) -> ErasureOutcome:
+        """Erase the person's personal data in one transaction, keeping anonymous aggregates
+        (a nameless tombstone holds their points and shares). Idempotent: a second call
+        finds nothing and erases nothing."""
+        ...
+
+
+class RawEvents(Protocol):
+    """Raw event tables trimmed by the retention job."""
+
+    async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
+        """Delete at most ``limit`` rows of ``kind`` older than ``before`` (one short
+        transaction); return how many."""
         ...

@@ -28,16 +28,19 @@ from bot.ports import (
     GroupDirectory,
     JobRunLedger,
     PageMetadataFetcher,
+    PersonalData,
     PersonLookup,
     PreferencesRepository,
     RoleGrants,
     SenderObserver,
 )
 from bot.preferences import PreferencesService
+from bot.privacy import PrivacyService
 from bot.programme import Programme
 from bot.publishing import PublishingService
 from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
+from bot.signing import LinkSigner, random_secret
 from bot.texts import TextEditService
 
 
@@ -88,6 +91,7 @@ class Services:
     audit: AuditTrail  # record(actor, AuditAction...): every curator and admin action
     admin: AdminService
     texts: TextEditService
+    privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
 
 
 def wire_services(
@@ -108,6 +112,8 @@ def wire_services(
     busy: Callable[[], bool] = lambda: False,
     roles_config: RolesConfig | None = None,
     group_directories: Mapping[Platform, GroupDirectory] | None = None,
+    personal_data: PersonalData | None = None,
+    link_signer: LinkSigner | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     roles = RoleService(
@@ -216,5 +222,15 @@ def wire_services(
             contents=store.contents,
             programme=programme,
             redraw=interactions.redraw,
+        ),
+        privacy=None
+        if personal_data is None
+        else PrivacyService(
+            data=personal_data,
+            ambassadors=store.ambassadors,
+            programme=programme,
+            clock=clock,
+            signer=link_signer or LinkSigner(random_secret()),
+            public_url=public_url,
         ),
     )

@@ -367,3 +367,20 @@ class RejectForm:
     suggestion_id: int
     title: str
     max_reason: int
+
+
+@dataclass(frozen=True)
+class DataLinkView:
+    """``my-data`` on Teams: a signed link to download the JSON export, valid a short while."""
+
+    locale: str
+    url: str
+    valid_minutes: int
+
+
+@dataclass(frozen=True)
+class ForgetMeView:
+    """``forget-me``: what erasing means, with the confirm and cancel buttons."""
+
+    locale: str
+    is_ambassador: bool

@@ -411,3 +411,10 @@ class FeedStateRow(SQLModel, table=True):
     etag: str | None = Field(default=None, max_length=512)
     last_modified: str | None = Field(default=None, max_length=100)
     polled_at: datetime = _ts()
+
+
+# Retention (content_store/privacy.py) deletes raw events by age, a batch at a time: these
+# indexes find the oldest rows without scanning the tables (migration 0009).
+Index("ix_link_visit_visited_at", LinkVisitRow.__table__.c.visited_at)  # type: ignore[attr-defined]
+Index("ix_reaction_occurred_at", ReactionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
+Index("ix_job_run_claimed_at", JobRunRow.__table__.c.claimed_at)  # type: ignore[attr-defined]

@@ -24,6 +24,7 @@ from bot.views import (
     CuratorsView,
     DigestView,
     EnrolmentForm,
+    ForgetMeView,
     GuidelinesView,
     HelpView,
     HomeView,
@@ -210,6 +211,18 @@ class SlackRenderer:
             truncated=sections != every,
         )
 
+    def forget_me(self, view: ForgetMeView) -> SlackMessage:
+        """``forget-me``: what is erased and kept, an "Erase my data" button (danger style,
+        ``FORGET_ME_CONFIRM_ACTION``) and "Cancel" (``FORGET_ME_CANCEL_ACTION``)."""
+        return self._message("slack/forget_me.json.j2", view.locale, view=view)
+
+    def export_file_texts(self, locale: str, programme: str) -> tuple[str, str]:
+        """The title and the comment of the uploaded ``my-data`` file (plain text)."""
+        return (
+            self._templates.plain("my_data.file_title", locale, programme=programme),
+            self._templates.plain("my_data.comment", locale, programme=programme),
+        )
+
     # --- modals ---------------------------------------------------------------------------
 
     def join_modal(self, form: EnrolmentForm) -> dict[str, Any]:
@@ -261,6 +274,12 @@ class SlackRenderer:
     def link_not_found_page(self, locale: str) -> str:
         """The HTML page for an unknown or expired tracked link."""
         return self._templates.render_html("web/link_not_found.html.j2", locale)
+
+    def data_link_refused_page(self, locale: str, expired: bool) -> str:
+        """The HTML page for a personal data download link that is expired or not valid."""
+        return self._templates.render_html(
+            "web/data_link_refused.html.j2", locale, state="expired" if expired else "invalid"
+        )
 
     # --- helpers --------------------------------------------------------------------------
 

@@ -173,3 +173,6 @@ REVIEW_REJECT_ACTION: Final = "review_reject"  # opens REJECT_VIEW
 REJECT_VIEW: Final = "reject_suggestion"  # private_metadata: the suggestion id
 REASON_BLOCK: Final = "reason"
 REASON_ACTION: Final = "reason"
+# --- forget-me confirmation (ephemeral message) --------------------------------------------
+FORGET_ME_CONFIRM_ACTION: Final = "forget_me_confirm"  # danger button: erase now
+FORGET_ME_CANCEL_ACTION: Final = "forget_me_cancel"

@@ -27,8 +27,10 @@ from bot.views import (
     AuditView,
     ContentListView,
     CuratorsView,
+    DataLinkView,
     DigestView,
     EnrolmentForm,
+    ForgetMeView,
     GuidelinesView,
     HelpView,
     LeaderboardView,
@@ -227,6 +229,15 @@ class TeamsRenderer:
             if size <= MAX_CARD_BYTES:
                 return message
         raise ValueError(f"the guidelines card needs {size} bytes, over {MAX_CARD_BYTES}")
+
+    def data_link(self, view: DataLinkView) -> TeamsMessage:
+        """``my-data``: a card with the signed download link of the person's JSON export."""
+        return self._message("teams/data_link.json.j2", view.locale, view=view)
+
+    def forget_me(self, view: ForgetMeView) -> TeamsMessage:
+        """``forget-me``: what is erased and kept, "Erase my data" (``FORGET_ME_CONFIRM``)
+        and "Cancel" (``FORGET_ME_CANCEL``) Submits."""
+        return self._message("teams/forget_me.json.j2", view.locale, view=view)
 
     # --- forms (cards with inputs; Teams has no modal for a bot's DM) ---------------------
 

@@ -67,6 +67,8 @@ OPEN_PREFERENCES: Final = "open_preferences"
 POST: Final = "post"
 OPEN_POST: Final = "open_post"
 ACCEPT_GUIDELINES: Final = "accept_guidelines"
+FORGET_ME_CONFIRM: Final = "forget_me_confirm"  # forget-me card: {"advocacy": <verb>} only
+FORGET_ME_CANCEL: Final = "forget_me_cancel"
 
 # --- other data keys ------------------------------------------------------------------------
 DELIVERY_ID: Final = "delivery_id"  # int: the suggestion a CONFIRM / SKIP is about

@@ -36,6 +36,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.ports import Clock, JobRunLedger
+from bot.privacy import RetentionWork
 from bot.suggestions import SuggestionService
 
 logger = logging.getLogger(__name__)
@@ -112,6 +113,11 @@ def suggestion_jobs(
     if poll_feeds:
         jobs.append(PeriodicJob("poll_feeds", poll_every, suggestions.poll_feeds))
     return tuple(jobs)
+
+
+def retention_job(work: RetentionWork) -> PeriodicJob:
+    """The daily retention of raw events (each day's slot runs once across replicas)."""
+    return PeriodicJob("purge_raw_events", timedelta(days=1), work.purge)
 
 
 def slot_aligned_start(

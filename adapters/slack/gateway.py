@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.translate import to_profile
@@ -137,6 +137,30 @@ class SlackGateway:
     async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
         """Publish a person's App Home tab (``views.publish``)."""
         await self._call(self._client.views_publish, user_id=user_id, view=view)
+
+    async def send_file(
+        self, user_id: str, *, filename: str, content: bytes, title: str, comment: str
+    ) -> str:
+        """Upload a file into the app's DM with a person (files upload v2:
+        ``files.getUploadURLExternal``, the bytes to the returned URL, then
+        ``files.completeUploadExternal`` shared in the DM); return the DM's channel id."""
+        opened = await self._call(self._client.conversations_open, users=user_id)
+        channel = opened.get("channel") or {}
+        channel_id = str(channel.get("id") or "") if isinstance(channel, dict) else ""
+        if not channel_id:
+            raise DeliveryFailed("channel_not_found", permanent=True)
+        try:
+            await self._call(
+                self._client.files_upload_v2,
+                channel=channel_id,
+                content=content,
+                filename=filename,
+                title=title,
+                initial_comment=comment,
+            )
+        except SlackRequestError as error:  # the upload URL refused the bytes
+            raise DeliveryFailed("upload_failed", permanent=False) from error
+        return channel_id
 
     async def profile(self, user_id: str) -> UserProfile:
         """A person's Slack profile, with their locale."""

@@ -38,6 +38,7 @@ from adapters.slack.translate import (
 from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
+from bot.privacy import PrivacyService, PrivacyUnavailable
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
@@ -226,6 +227,10 @@ class SlackListeners:
         elif command.name == "post":
             post_form = await s.publishing.post_form(user, locale)
             await client.views_open(trigger_id=trigger_id, view=r.post_modal(post_form))
+        elif command.name == "my-data":
+            await self._my_data(user, locale, reply)
+        elif command.name == "forget-me":
+            await reply(r.forget_me(await self._privacy().forget_me_view(user, locale)))
 
     async def _admin(
         self, user: PlatformUser, locale: str, command: Curators | Audit, reply: Reply
@@ -264,6 +269,45 @@ class SlackListeners:
         if outcome.published is not None:
             self.d.wake_sender()
         await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
+
+    # ---- privacy -----------------------------------------------------------------------
+
+    def _privacy(self) -> PrivacyService:
+        if self.s.privacy is None:
+            raise PrivacyUnavailable()
+        return self.s.privacy
+
+    async def _my_data(self, user: PlatformUser, locale: str, reply: Reply) -> None:
+        export = await self._privacy().export(user)
+        title, comment = self.r.export_file_texts(locale, self.s.programme.name)
+        await self.d.gateway.send_file(
+            user.user_id,
+            filename=export.filename,
+            content=export.to_json(),
+            title=title,
+            comment=comment,
+        )
+        await reply(self.r.notice(Notice("my_data_sent"), locale))
+
+    async def on_forget_me(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        async def answer(user: PlatformUser) -> None:
+            locale = await self._locale(user)  # read before it is erased
+            if action.get("action_id") == ids.FORGET_ME_CONFIRM_ACTION:
+                notice = await self._privacy().forget_me(user)
+            else:
+                notice = Notice("forget_me_cancelled")
+            message = self.r.notice(notice, locale)
+            # The answer replaces the confirmation, so its buttons cannot be pressed again.
+            await respond(
+                text=message.text,
+                blocks=message.blocks,
+                response_type="ephemeral",
+                replace_original=True,
+            )
+
+        await self._button(ack, body, respond, answer)
 
     # ---- modals ----------------------------------------------------------------------
 
@@ -674,6 +718,8 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
         app.action(ids.REVIEW_EDIT_ACTION)(listeners.on_review_edit)
         app.action(ids.REVIEW_REJECT_ACTION)(listeners.on_review_reject)
         app.view(ids.REJECT_VIEW)(listeners.on_reject_submitted)
+    app.action(ids.FORGET_ME_CONFIRM_ACTION)(listeners.on_forget_me)
+    app.action(ids.FORGET_ME_CANCEL_ACTION)(listeners.on_forget_me)
     app.event("reaction_added")(listeners.on_reaction)
     app.event("reaction_removed")(listeners.on_reaction)
     app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)

@@ -43,6 +43,7 @@ from adapters.teams.translate import (
 from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
+from bot.privacy import PrivacyService, PrivacyUnavailable
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.status import StatusService
@@ -238,6 +239,10 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.status(await self.d.status.for_curator(user, locale)))
         elif command.name == "post":
             await reply(r.post_card(await s.publishing.post_form(user, locale)))
+        elif command.name == "my-data":
+            await reply(r.data_link(self._privacy().download_link(user, locale)))
+        elif command.name == "forget-me":
+            await reply(r.forget_me(await self._privacy().forget_me_view(user, locale)))
 
     async def _admin(
         self,
@@ -343,8 +348,17 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             # The card is redrawn with the kept text (update_activity): the confirmation.
             delivery_id, text = to_edited_text(value)
             await s.texts.edit(user, delivery_id, text)
+        elif verb == ids.FORGET_ME_CONFIRM:
+            await reply(r.notice(await self._privacy().forget_me(user), locale))
+        elif verb == ids.FORGET_ME_CANCEL:
+            await reply(r.notice(Notice("forget_me_cancelled"), locale))
         else:
             logger.info("ignored a card submit with an unknown verb")
+
+    def _privacy(self) -> PrivacyService:
+        if self.s.privacy is None:
+            raise PrivacyUnavailable()
+        return self.s.privacy
 
     @property
     def _suggestions(self) -> SuggestionService:

@@ -13,6 +13,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.interactions import InteractionService
+from bot.privacy import PrivacyService
+from bot.signing import LinkExpired, LinkInvalid
 
 logger = logging.getLogger(__name__)
 
@@ -120,3 +122,42 @@ def health_handler(ping: Ping) -> Callable[[web.Request], Awaitable[web.StreamRe
         return web.json_response({"status": "ok", "database": "ok"})
 
     return handle
+
+
+RefusedPage = Callable[[str, bool], str]  # (locale, expired) -> HTML
+
+
+def data_export_handler(
+    privacy: PrivacyService | None, refused_page: RefusedPage
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /my-data/<token>``: the person's JSON export, built now, for a genuine link
+    younger than 15 minutes; a friendly page otherwise (403 not valid, 410 expired)."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
+        if privacy is None:
+            return web.json_response({"ok": False, "error": "privacy_not_configured"}, status=503)
+        try:
+            export = await privacy.export_from_link(request.match_info.get("token", ""))
+        except LinkExpired:
+            logger.info("refused an expired personal data link")
+            return _refused(refused_page(locale, True), 410)
+        except LinkInvalid:
+            logger.warning("refused a personal data link with a bad signature")
+            return _refused(refused_page(locale, False), 403)
+        return web.Response(
+            body=export.to_json(),
+            content_type="application/json",
+            charset="utf-8",
+            headers={
+                **NO_STORE,
+                "Content-Disposition": f'attachment; filename="{export.filename}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return handle
+
+
+def _refused(page: str, status: int) -> web.Response:
+    return web.Response(text=page, content_type="text/html", status=status, headers=NO_STORE)

@@ -100,3 +100,28 @@ def test_environment_defaults_and_checks(monkeypatch: pytest.MonkeyPatch) -> Non
         Environment(ADVOCACY_PUBLIC_URL="go.example.com")
     secret = Environment(SLACK_SIGNING_SECRET="very-secret")
     assert "very-secret" not in repr(secret)
+
+
+def test_privacy_retention_defaults_and_limits(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, "topics: [{id: a, label: A}]"))
+    assert config.privacy.retention_days.link_visits == 395
+    assert config.privacy.retention_days.job_runs == 30
+    kept = load_config(
+        write(
+            tmp_path, "topics: [{id: a, label: A}]\nprivacy: {retention_days: {link_visits: null}}"
+        )
+    )
+    assert kept.privacy.retention_days.link_visits is None  # kept for ever
+    for bad, where in (("{reaction_events: 0}", "reaction_events"), ("{visits: 3}", "visits")):
+        with pytest.raises(ConfigError, match=where):
+            load_config(
+                write(
+                    tmp_path, f"topics: [{{id: a, label: A}}]\nprivacy: {{retention_days: {bad}}}"
+                )
+            )
+
+
+def test_the_link_secret_must_be_long() -> None:
+    with pytest.raises(ValueError, match="at least 32"):
+        Environment(ADVOCACY_LINK_SECRET="short")  # type: ignore[arg-type]
+    assert Environment(ADVOCACY_LINK_SECRET="x" * 32).ADVOCACY_LINK_SECRET is not None  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ from bot.model import (
     DeliveryId,
     DeliveryStatus,
     Enrolment,
+    ErasureOutcome,
     FeedItem,
     FeedState,
     Interaction,
@@ -41,10 +42,12 @@ from bot.model import (
     Network,
     NewSuggestion,
     PageMetadata,
+    PersonalDataExport,
     Platform,
     PlatformUser,
     Preferences,
     PublishResult,
+    RawEventKind,
     ReactionEvent,
     RecordOutcome,
     ReviewMessage,
@@ -1117,3 +1120,163 @@ class FakeSuggestionGateway:
 
 
 __all__ = ["DeliveryFailed", "FakeChatGateway", "InMemoryStore", "MemoryPorts", "RateLimited"]
+
+
+class MemoryPersonalData:
+    """``PersonalData`` over an ``InMemoryStore``: the same sections as the SQL store, with
+    the fields the contract tests read; erasure leaves a nameless tombstone, as there."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    def _subject(self, user: PlatformUser) -> tuple[list[PlatformUser], AmbassadorId | None]:
+        found = self.s.identities.get(user)
+        if found is None:
+            return [user], None
+        return [u for u, a in self.s.identities.items() if a == found], found
+
+    async def export(self, user: PlatformUser) -> PersonalDataExport:
+        users, found = self._subject(user)
+        a = self.s.ambassadors_by_id.get(found) if found is not None else None
+        mine = [d for d in self.s.deliveries.values() if d.ambassador_id == found]
+        links = [link for link in self.s.links.values() if link.ambassador_id == found]
+        sections: dict[str, object] = {
+            "reactions": [
+                {"event_id": r.event_id, "reaction": r.reaction, "user_id": r.user.user_id}
+                for r in self.s.reactions.values()
+                if r.user in users
+            ],
+            "deliveries": [
+                {
+                    "id": d.id,
+                    "content_id": d.content_id,
+                    "status": d.status.value,
+                    "content_title": self.s.contents[d.content_id].title,
+                }
+                for d in mine
+            ],
+            "tracked_links": [{"token": x.token, "network": x.network.value} for x in links],
+            "link_visits": [
+                {
+                    "token": x.token,
+                    "visits": sum(1 for v, _ in self.s.visits if v.token == x.token),
+                }
+                for x in links
+                if any(v.token == x.token for v, _ in self.s.visits)
+            ],
+            "interactions": [
+                {"kind": i.kind.value, "points": i.points}
+                for d_id, i in self.s.interactions.values()
+                if d_id is not None and self.s.deliveries[d_id].ambassador_id == found
+            ],
+            "points": [
+                {"kind": w.kind.value, "points": w.points}
+                for w in self.s.awards.values()
+                if w.ambassador_id == found
+            ],
+            "guidelines": [
+                {"version": v, "kind": k, "at": at.isoformat()}
+                for (who, v, k), at in self.s.guidelines_events.items()
+                if who == found
+            ],
+            "topics": sorted(a.topics) if a else [],
+            "chat_addresses": [
+                {"platform": p.value, "workspace_id": w, "key": k}
+                for (p, w, k) in self.s.addresses
+                if any(u.platform == p and u.user_id == k for u in users)
+            ],
+            "content_created": [
+                {"id": c.id, "title": c.title}
+                for c in self.s.contents.values()
+                if c.created_by in users
+            ],
+            "identities": [
+                {"platform": u.platform.value, "workspace_id": u.workspace_id, "user_id": u.user_id}
+                for u in users
+                if found is not None
+            ],
+            "ambassador": None
+            if a is None
+            else {
+                "id": a.id,
+                "display_name": a.display_name,
+                "email": self.s.emails.get(a.id),
+                "locale": a.locale,
+                "ref": a.ref,
+                "status": a.status.value,
+            },
+        }
+        return PersonalDataExport(sections=sections, is_ambassador=found is not None)
+
+    async def erase(self, user: PlatformUser, *, now: datetime) -> ErasureOutcome:
+        users, found = self._subject(user)
+        rows: dict[str, int] = {}
+        erased_user = PlatformUser(user.platform, user.workspace_id, "")
+        reactions = [k for k, r in self.s.reactions.items() if r.user in users]
+        for key in reactions:
+            self.s.reactions[key] = replace(self.s.reactions[key], user=erased_user)
+        rows["reaction"] = len(reactions)
+        addresses = [
+            k
+            for k in self.s.addresses
+            if any(u.platform == k[0] and u.user_id == k[2] for u in users)
+        ]
+        for key in addresses:
+            del self.s.addresses[key]
+        rows["chat_address"] = len(addresses)
+        created = [c for c in self.s.contents.values() if c.created_by in users]
+        for c in created:
+            self.s.contents[c.id] = replace(c, created_by=erased_user)
+        rows["content"] = len(created)
+        if found is not None:
+            for d in [d for d in self.s.deliveries.values() if d.ambassador_id == found]:
+                status = d.status
+                if status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED):
+                    status = DeliveryStatus.CANCELLED
+                self.s.deliveries[d.id] = replace(d, message=None, status=status)
+            for key in [k for k in self.s.guidelines_events if k[0] == found]:
+                del self.s.guidelines_events[key]
+            for u in users:
+                self.s.identities.pop(u, None)
+            self.s.emails.pop(found, None)
+            a = self.s.ambassadors_by_id[found]
+            self.s.ambassadors_by_id[found] = replace(
+                a,
+                user=erased_user,
+                display_name="",
+                locale="",
+                status=AmbassadorStatus.LEFT,
+                topics=frozenset(),
+                networks=(),
+                ref=f"x{new_ref()}",
+                timezone=None,
+            )
+            rows["ambassador"] = 1
+        return ErasureOutcome(rows)
+
+
+class MemoryRawEvents:
+    """``RawEvents`` over the store's reactions, visits and job runs (each remembers when)."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+        self.visited_at: list[datetime] = []  # parallel to store.visits, set by tests
+        self.claimed_at: dict[tuple[str, str], datetime] = {}
+
+    async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
+        if kind is RawEventKind.REACTION_EVENTS:
+            old = [k for k, r in self.s.reactions.items() if r.occurred_at < before][:limit]
+            for key in old:
+                del self.s.reactions[key]
+            return len(old)
+        if kind is RawEventKind.JOB_RUNS:
+            gone = [k for k, at in self.claimed_at.items() if at < before][:limit]
+            for key in gone:
+                self.s.job_runs.pop(key, None)
+                del self.claimed_at[key]
+            return len(gone)
+        drop = set([i for i, at in enumerate(self.visited_at) if at < before][:limit])
+        survivors = [i for i in range(len(self.visited_at)) if i not in drop]
+        self.s.visits[:] = [self.s.visits[i] for i in survivors]
+        self.visited_at[:] = [self.visited_at[i] for i in survivors]
+        return len(drop)

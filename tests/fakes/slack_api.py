@@ -63,7 +63,7 @@ MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 
 # Arguments that Slack accepts as JSON-encoded strings in form bodies.
-_JSON_STRING_FIELDS = frozenset({"blocks", "view", "attachments", "metadata"})
+_JSON_STRING_FIELDS = frozenset({"blocks", "view", "attachments", "metadata", "files"})
 # (block element type or None for any, field) -> max length, as Slack validates them.
 _FIELD_LIMITS: dict[tuple[str | None, str], int] = {
     ("section", "text"): 3000,
@@ -119,6 +119,21 @@ class PostedMessage:
     def thread_ts(self) -> str | None:
         value = self.args.get("thread_ts")
         return str(value) if value is not None else None
+
+
+@dataclass
+class UploadedFile:
+    """A file of the upload v2 flow: announced (``files.getUploadURLExternal``), its bytes
+    POSTed to the upload URL, then completed and shared (``files.completeUploadExternal``)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None
+    title: str | None = None
+    channel_id: str | None = None
+    initial_comment: str | None = None
+    completed: bool = False
 
 
 class SlackError(Exception):
@@ -267,6 +282,7 @@ class FakeSlackApi:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, tuple[list[str], bool]] = {}  # id -> (users, disabled)
+        self.files: dict[str, UploadedFile] = {}
         self._messages: dict[tuple[str, str], PostedMessage] = {}
         self._open_dms: set[str] = set()
         self._user_failures: dict[str, tuple[str, frozenset[str]]] = {}
@@ -285,6 +301,8 @@ class FakeSlackApi:
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
             "users.info": self._users_info,
             "usergroups.users.list": self._usergroups_users_list,
             "views.open": self._views_open,
@@ -299,6 +317,7 @@ class FakeSlackApi:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{name}", self._handle_response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_get("/socket/{ticket}", self._handle_socket)
         app.router.add_get("/_fake/stats", self._handle_stats)
         app.router.add_get("/_fake/calls", self._handle_calls)
@@ -447,6 +466,7 @@ class FakeSlackApi:
         self.views.clear()
         self.home_views.clear()
         self._open_dms.clear()
+        self.files.clear()
         self.socket_acks.clear()
 
     # ------------------------------------------------------------------ inspection
@@ -658,6 +678,21 @@ class FakeSlackApi:
         self.responses.append(RecordedResponse(name, body, headers, time.time()))
         return web.json_response({"ok": True})
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL ``files.getUploadURLExternal`` handed out: the file's bytes, raw or
+        as the ``file`` field of a multipart form; Slack answers ``200 OK - <size>``."""
+        upload = self.files.get(request.match_info["file_id"])
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="Not Found")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            field = form.get("file")
+            content = field.file.read() if isinstance(field, web.FileField) else b""
+        else:
+            content = await request.read()
+        upload.content = content
+        return web.Response(text=f"OK - {len(content)}")
+
     async def _handle_stats(self, request: web.Request) -> web.Response:
         return web.json_response(self.stats())
 
@@ -810,6 +845,40 @@ class FakeSlackApi:
         if already_open:
             return {"no_op": True, "already_open": True, "channel": channel}
         return {"channel": channel}
+
+    def _files_get_upload_url_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        filename = str(_require(args, "filename"))
+        length = str(_require(args, "length"))
+        if not length.isdigit() or int(length) <= 0:
+            raise SlackError("invalid_arguments", ["[ERROR] length must be a positive integer"])
+        file_id = f"F{next(self._ids):010d}"
+        self.files[file_id] = UploadedFile(file_id, filename, int(length))
+        return {"upload_url": f"{self.url}/upload/v1/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload_external(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = _require(args, "files")
+        if not isinstance(files, list) or not files:
+            raise SlackError("invalid_arguments", ["[ERROR] files must be a JSON array"])
+        channel = args.get("channel_id")
+        done: list[dict[str, Any]] = []
+        for item in files:
+            upload = self.files.get(str(item.get("id"))) if isinstance(item, dict) else None
+            if upload is None or upload.content is None or upload.completed:
+                raise SlackError("file_not_found")
+            upload.completed = True
+            upload.title = str(item.get("title") or upload.filename)
+            upload.channel_id = _resolve_channel(str(channel)) if channel else None
+            upload.initial_comment = args.get("initial_comment")
+            done.append(
+                {
+                    "id": upload.id,
+                    "name": upload.filename,
+                    "title": upload.title,
+                    "size": len(upload.content),
+                    "ims": [upload.channel_id] if upload.channel_id else [],
+                }
+            )
+        return {"files": done}
 
     def _users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = str(_require(args, "user", "user_not_found"))

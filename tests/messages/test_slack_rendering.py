@@ -237,6 +237,12 @@ NOTICES: dict[str, dict[str, object]] = {
     "suggest_why_too_long": {"limit": 500, "length": 612},
     "suggest_reason_missing": {},
     "suggest_reason_too_long": {"limit": 500, "length": 612},
+    # privacy (messages/i18n/<locale>/privacy.yaml)
+    "my_data_sent": {},
+    "forget_me_done": {},
+    "forget_me_nothing": {},
+    "forget_me_cancelled": {},
+    "privacy_unavailable": {},
 }
 
 

@@ -17,8 +17,10 @@ from bot.share import share_intent_url
 from bot.views import (
     ContentListItem,
     ContentListView,
+    DataLinkView,
     DigestView,
     EnrolmentForm,
+    ForgetMeView,
     GuidelinesView,
     HelpView,
     LeaderboardView,
@@ -125,6 +127,8 @@ VERBS = {
     ids.REVIEW_APPROVE,
     ids.REVIEW_EDIT,
     ids.REVIEW_REJECT,
+    ids.FORGET_ME_CONFIRM,
+    ids.FORGET_ME_CANCEL,
 }
 
 
@@ -431,8 +435,17 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
         ),
         {"en": "New suggestion to review", "fr": "Nouvelle suggestion à valider"},
     ),
+    "data_link": (
+        lambda r, loc: r.data_link(DataLinkView(loc, "https://bot.example.com/my-data/t.1.m", 15)),
+        {"en": "Download my data", "fr": "Télécharger mes données"},
+    ),
+    "forget_me": (
+        lambda r, loc: r.forget_me(ForgetMeView(loc, is_ambassador=True)),
+        {"en": "Erase my data", "fr": "Effacer mes données"},
+    ),
 }
 LINKS_OK = {
+    "https://bot.example.com/my-data/t.1.m",
     "https://example.com/blog/paris-office",
     "https://example.com/a",
     "https://intranet.example.com/policy",
