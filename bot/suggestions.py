@@ -50,6 +50,7 @@ from bot.ports import (
 from bot.programme import Programme
 from bot.publishing import PublishingService, SubmitOutcome
 from bot.roles import AuditTrail
+from bot.texts import check_blocked
 from bot.views import Notice, PostForm, RejectForm, ReviewCardView, TopicChoice
 
 logger = logging.getLogger(__name__)
@@ -192,7 +193,11 @@ class SuggestionService:
         if suggestion is None:  # someone suggested it a moment ago
             return SuggestOutcome(Notice("suggest_already_suggested", {"url": url}))
         threshold = self.settings.auto_approve_after
-        if threshold > 0 and await self._suggestions.approved_count(user) >= threshold:
+        if (
+            threshold > 0
+            and not self._blocked(suggestion)  # a blocked keyword: a curator decides
+            and await self._suggestions.approved_count(user) >= threshold
+        ):
             approved = await self._approve(suggestion, reviewer=None, name=None, auto=True)
             if approved is not None:
                 return SuggestOutcome(
@@ -491,9 +496,24 @@ class SuggestionService:
             title=current.title if current else "",
         )
 
+    def _blocked(self, suggestion: Suggestion) -> bool:
+        try:
+            self._check_blocked(suggestion)
+        except InvalidInput:
+            return True
+        return False
+
+    def _check_blocked(self, suggestion: Suggestion) -> None:
+        """The page's title and summary obey the blocked keywords like a curator's post (Edit
+        goes through the post form, which checks everything it holds)."""
+        check_blocked(
+            [("title", suggestion.title), ("summary", suggestion.summary)], self._programme
+        )
+
     async def _approve(
         self, suggestion: Suggestion, *, reviewer: PlatformUser | None, name: str | None, auto: bool
     ) -> Suggestion | None:
+        self._check_blocked(suggestion)  # refused before anything is decided
         now = self._clock.now()
         decided = await self._suggestions.decide(
             suggestion_id=suggestion.id,

@@ -296,6 +296,7 @@ class SlackListeners:
             locale = await self._locale(user)  # read before it is erased
             if action.get("action_id") == ids.FORGET_ME_CONFIRM_ACTION:
                 notice = await self._privacy().forget_me(user)
+                await self._refresh_home(user)  # the dashboard forgets them too
             else:
                 notice = Notice("forget_me_cancelled")
             message = self.r.notice(notice, locale)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 import pytest
@@ -32,7 +32,7 @@ from bot.suggestions import (
     SuggestionNotFound,
     SuggestionService,
 )
-from tests.bot.builders import CURATOR, NOW, World, person
+from tests.bot.builders import CURATOR, NOW, World, make_programme, person, wire_domain
 from tests.bot.fakes import FakeSuggestionGateway, MemorySuggestions
 
 URL = "https://example.com/blog/great-read"
@@ -398,3 +398,26 @@ async def test_approvals_and_rejections_are_audited(review: Review) -> None:
     ]
     assert entries[0].details["content_id"] is not None
     assert entries[1].details["reason"] == "Not public yet"
+
+
+async def test_a_blocked_keyword_stops_approval_and_auto_approval(world: World) -> None:
+    programme = make_programme(blocked_keywords=("confidential",))
+    services = wire_domain(
+        world.ports, world.gateways, programme, world.clock, world.sleep, fetcher=world.fetcher
+    )
+    strict = replace(world, programme=programme, services=services)
+    world.fetcher.page = PageMetadata("Fine page", "Summary", None)
+    review = build(strict, auto_after=1)
+    first = (await review.suggest(url="https://example.com/1")).suggestion
+    await review.service.approve(CURATOR, first.id)
+    # A trusted contributor's page with a blocked keyword goes to review, not out.
+    world.fetcher.page = PageMetadata("Our CONFIDENTIAL plan", "Summary", None)
+    second = await review.suggest(url="https://example.com/2")
+    assert second.notice.key == "suggest_thanks"
+    assert second.suggestion.status is SuggestionStatus.PENDING
+    # A curator's Approve is refused naming the keyword; the suggestion waits (Edit can fix it).
+    with pytest.raises(InvalidInput) as refused:
+        await review.service.approve(CURATOR, second.suggestion.id)
+    assert refused.value.notice.key == "blocked_keyword"
+    assert refused.value.notice.params["keyword"] == "confidential"
+    assert (await review.store.get(second.suggestion.id)).status is SuggestionStatus.PENDING

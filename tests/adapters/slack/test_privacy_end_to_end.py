@@ -101,6 +101,14 @@ async def test_forget_me_asks_then_erases_once(slack_bot: SlackBot) -> None:
     assert await slack_bot.scalar("SELECT count(*) FROM identity") == 0
     assert await slack_bot.scalar("SELECT count(*) FROM interaction") == 1
     assert await slack_bot.scalar("SELECT sum(points) FROM points_award") == 8
+    # His App Home dashboard is republished as a stranger's: an invitation to join.
+    published = await slack_bot.fake.wait_for(
+        lambda: [c for c in slack_bot.fake.calls_to("views.publish") if c.args["user_id"] == BOB]
+    )
+    home = published[-1].args["view"]
+    assert "home_join" in [
+        e["action_id"] for b in home["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
 
     # Bob can come back, as somebody new.
     await slack_bot.join(BOB, ["ai"], ["x"])
