@@ -68,7 +68,7 @@ class AmbassadorRow(SQLModel, table=True):
     )
     unreachable_at: datetime | None = _ts(nullable=True)  # the platform refused them for good
     unreachable_reason: str | None = Field(default=None, max_length=64)
-    team: str | None = Field(default=None, max_length=100)  # fills {team} (migration 0006)
+    team: str | None = Field(default=None, max_length=100)  # fills {team} (migration 0008)
     mastodon_instance: str | None = Field(default=None, max_length=253)  # a host name
     paused_at: datetime | None = _ts(nullable=True)  # paused: no suggestions ...
     paused_until: datetime | None = _ts(nullable=True)  # ... until then (None: until resumed)
@@ -117,9 +117,9 @@ class ContentRow(SQLModel, table=True):
     publish_at: datetime | None = _ts(nullable=True, index=True)  # scheduled publish
     expires_at: datetime | None = _ts(nullable=True, index=True)
     # Share texts with their network and language: [{"text", "network", "language"}]
-    # (migration 0006 copied the older ``texts`` here as texts for any network and language).
+    # (migration 0008 copied the older ``texts`` here as texts for any network and language).
     share_texts: list[dict[str, str | None]] = _json()
-    # Title and summary in other languages: [{"language", "title", "summary"}] (0006).
+    # Title and summary in other languages: [{"language", "title", "summary"}] (0008).
     translations: list[dict[str, str | None]] = _json()
 
 

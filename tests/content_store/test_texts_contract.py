@@ -1,5 +1,5 @@
 """Share texts in the store: the fake, SQLite and PostgreSQL agree (texts with network and
-language, even variants per language, the team, edited texts), and migration 0006 carries the
+language, even variants per language, the team, edited texts), and migration 0008 carries the
 older texts over."""
 
 from __future__ import annotations
@@ -152,7 +152,7 @@ async def test_a_network_unknown_to_this_version_reads_as_any(ports: Any) -> Non
 @pytest.mark.parametrize(
     "url_fixture", ["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)]
 )
-async def test_migration_0006_carries_the_older_texts_over(
+async def test_migration_0008_carries_the_older_texts_over(
     url_fixture: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     if url_fixture == "sqlite_url":

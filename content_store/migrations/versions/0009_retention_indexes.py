@@ -1,7 +1,7 @@
 """indexes for the retention of raw events (link visits, reactions, job runs by age)
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 Create Date: 2026-11-22 04:00:00
 """
 from collections.abc import Sequence
@@ -10,7 +10,7 @@ from alembic import op
 
 
 revision: str = '0009'
-down_revision: str | None = '0006'
+down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
