@@ -124,24 +124,13 @@ class SafeFeedFetcher(SafePageFetcher):
         transport: httpx.AsyncBaseTransport,
         state: FeedState,
     ) -> httpx.Response:
-        last_error: httpx.ConnectError | None = None
-        for address in addresses:
-            request = self._pinned_request(url, address)
-            request.headers["Accept"] = _FEED_ACCEPT
-            if state.etag:
-                request.headers["If-None-Match"] = state.etag
-            if state.last_modified:
-                request.headers["If-Modified-Since"] = state.last_modified
-            try:
-                response = await transport.handle_async_request(request)
-            except httpx.ConnectError as exc:
-                last_error = exc
-                continue
-            response.request = request
-            return response
-        if last_error is None:
-            raise _Refused("no address to connect to")
-        raise last_error
+        """The link preview's pinned GET, asking only for what changed since ``state``."""
+        headers = {"Accept": _FEED_ACCEPT}
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        return await self._send(url, addresses, transport, headers)
 
 
 def parse_feed(

@@ -24,7 +24,7 @@ import logging
 import socket
 import ssl
 import zlib
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from html.parser import HTMLParser
 from typing import Any, Final, cast
 
@@ -284,12 +284,18 @@ class SafePageFetcher:
         return candidates
 
     async def _send(
-        self, url: httpx.URL, addresses: Sequence[str], transport: httpx.AsyncBaseTransport
+        self,
+        url: httpx.URL,
+        addresses: Sequence[str],
+        transport: httpx.AsyncBaseTransport,
+        headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """Send GET ``url`` to the first of ``addresses`` that accepts a connection."""
+        """Send GET ``url`` (with extra ``headers``) to the first of ``addresses`` that
+        accepts a connection."""
         last_error: httpx.ConnectError | None = None
         for address in addresses:
             request = self._pinned_request(url, address)
+            request.headers.update(headers or {})
             try:
                 response = await transport.handle_async_request(request)
             except httpx.ConnectError as exc:
