@@ -92,9 +92,7 @@ def test_home_shows_badge_names_and_streak(slack: SlackRenderer, locale: str) ->
         home(locale, badges=EVERY_BADGE, profile=profile(locale, badges=EVERY_BADGE, streak=4))
     )
     check_view(view)
-    assert ("🏅 Top 3 of the week" if locale == "en" else "🏅 Podium de la semaine") in texts(
-        view
-    )
+    assert ("🏅 Top 3 of the week" if locale == "en" else "🏅 Podium de la semaine") in texts(view)
     assert "🔥 4" in texts(view)
 
 
