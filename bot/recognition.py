@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -285,7 +285,3 @@ class RecognitionService:
             await notifier.notify(ambassador.user, notice, ambassador.locale)
         except GatewayError:
             logger.warning("could not tell ambassador %d about %s", ambassador.id, notice.key)
-
-
-ShareHook = Callable[[AmbassadorId], None]
-ApprovalHook = Callable[[PlatformUser], Awaitable[object]]
