@@ -308,3 +308,19 @@ async def test_the_weekly_post_names_the_podium_and_new_badges(world: World) -> 
     assert ("Person1 Doe", "first_share") in lines
     assert ("Person1 Doe", "top_3_week") in lines
     assert ("Person2 Doe", "top_3_week") in lines
+
+
+async def test_an_approved_suggestion_earns_the_badge_through_the_review(world: World) -> None:
+    from tests.bot.test_suggestions import CURATOR, SUGGESTER, build
+
+    review = build(world)
+    service = recognition(world, review.slack)
+    review.service._on_approved = service.after_suggestion_approved  # as main.py wires it
+    suggester = await world.join(1)
+    assert person(1) == SUGGESTER
+    made = (await review.suggest()).suggestion
+    await review.service.approve(CURATOR, made.id, name="Cu Rator")
+    badges = await world.ports.recognition.badges_of(suggester.id)
+    assert [b.badge for b in badges] == [Badge.FIRST_SUGGESTION]
+    keys = [n.key for _, n, _ in review.slack.notices]
+    assert keys == ["suggest_approved_you", "points_badge_earned"]

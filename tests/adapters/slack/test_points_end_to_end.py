@@ -83,3 +83,8 @@ async def test_clicks_on_tracked_links_earn_points_within_the_daily_cap(
     sql = "SELECT sum(points) FROM points_award WHERE kind = 'link_click'"
     assert await slack_bot.scalar(sql) == 6
     assert await slack_bot.scalar("SELECT count(*) FROM link_visit_award") == 4
+
+
+async def test_the_composition_root_schedules_the_link_click_job(slack_bot: SlackBot) -> None:
+    job_ids = {job.id for job in slack_bot.runtime.scheduler.get_jobs()}
+    assert "award_link_clicks" in job_ids
