@@ -12,6 +12,7 @@ import pytest
 
 from tests.adapters.slack.conftest import BOB, CHANNEL, CONFIG, SlackBot
 from tests.adapters.slack.test_end_to_end import buttons, message_text, publish_ai_post
+from tests.adapters.slack.test_prefs_end_to_end import open_home
 
 POINTS = "reaction: 1}"
 CLICKS = "reaction: 1, link_click: 3, link_click_daily_cap: 6}"  # two paid clicks a day
@@ -48,6 +49,8 @@ async def test_a_confirmed_share_earns_a_badge_dm_once_and_the_weekly_post_names
     shown = json.dumps(profile, ensure_ascii=False)
     assert "Premier partage" in shown
     assert "🔥 1 semaine" in shown
+    home = json.dumps(await open_home(slack_bot, BOB, "Ev0900"), ensure_ascii=False)
+    assert "Vos badges" in home and "Premier partage" in home and "🔥 1 semaine" in home
 
     leaderboard = slack_bot.runtime.services.leaderboard
     assert await leaderboard.post_weekly(holder="replica-a") == 1
