@@ -514,6 +514,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
         await runtime.services.interactions.stop()
+        if runtime.services.recognition is not None:
+            await runtime.services.recognition.settle()  # badge checks of the last clicks
         await runtime.loop_lag.stop()
         for client in runtime.web_clients:
             client.session = None
