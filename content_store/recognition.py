@@ -65,6 +65,8 @@ class SqlRecognition:
             .outerjoin(COUNTED, COUNTED.c.visit_id == VISIT.c.id)
             .where(
                 VISIT.c.visited_at >= since,
+                # Every visit row by a real visitor counts. Once visits carry a unique-visitor
+                # key (branch "links"), filter here on the first visit per (link, visitor).
                 VISIT.c.is_bot.is_(False),
                 COUNTED.c.visit_id.is_(None),
                 PERSON.c.status == AmbassadorStatus.ACTIVE.value,
