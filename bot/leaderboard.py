@@ -139,8 +139,14 @@ class LeaderboardService:
             return 0
         view = await self.weekly(locale=self._programme.default_locale, week=week)
         if self._recognition is not None:
-            await self._recognition.week_closed(view.entries)
-            earned = await self._recognition.week_badges(week)
+            try:
+                await self._recognition.week_closed(view.entries)
+                earned = await self._recognition.week_badges(week)
+            except Exception:
+                # Badges must never keep the ranking from its post; the podium badges are
+                # given at the next post (they are once per person anyway).
+                logger.exception("could not award or list the badges of %s", week.label)
+                earned = ()
             view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in earned))
         posted = attempted = 0
         for platform, channel_ids in self._channels.items():

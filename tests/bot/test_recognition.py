@@ -324,3 +324,20 @@ async def test_an_approved_suggestion_earns_the_badge_through_the_review(world: 
     assert [b.badge for b in badges] == [Badge.FIRST_SUGGESTION]
     keys = [n.key for _, n, _ in review.slack.notices]
     assert keys == ["suggest_approved_you", "points_badge_earned"]
+
+
+async def test_the_weekly_post_goes_out_when_badges_fail(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, delivery = await world.suggest(1)
+    await world.services.interactions.confirm_share(person(1), delivery.id)
+    assert world.services.recognition is not None
+    await world.services.recognition.settle()
+
+    async def broken(**_: object) -> None:
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(world.ports.recognition, "badges_between", broken)
+    world.clock.set(at(PARIS, "2026-11-23T09:00"))
+    assert await world.services.leaderboard.post_weekly(holder="replica-1") == 2
+    assert world.gateway.boards[0][1].badges == ()
