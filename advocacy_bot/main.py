@@ -70,6 +70,7 @@ from bot.ports import (
     Clock,
     FeedFetcher,
     GroupDirectory,
+    Notifier,
     PageMetadataFetcher,
     SuggestionGateway,
 )
@@ -94,6 +95,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    recognition_jobs,
     retention_job,
     suggestion_jobs,
 )
@@ -216,6 +218,11 @@ def build_runtime(
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
     )
+    notifiers: dict[Platform, Notifier] = {}  # badge news (issue 6)
+    if slack_gateway is not None:
+        notifiers[Platform.SLACK] = slack_gateway
+    if teams_gateway is not None:
+        notifiers[Platform.TEAMS] = teams_gateway
     services = wire_services(
         store=store,
         gateways=gateways,
@@ -233,6 +240,7 @@ def build_runtime(
         group_directories=directories,
         personal_data=SqlPersonalData(store.db),
         link_signer=link_signer(env),
+        notifiers=notifiers,
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -253,6 +261,9 @@ def build_runtime(
         settings=build_review_settings(config),
         is_curator=services.roles.is_curator,
         audit=services.audit,
+        on_approved=services.recognition.after_suggestion_approved
+        if services.recognition
+        else None,
         feeds=build_feed_settings(config),
         feed_fetcher=feed_fetcher
         or SafeFeedFetcher(
@@ -283,6 +294,7 @@ def build_runtime(
                 poll_feeds=bool(config.feeds),
             ),
             retention_job(retention_work(config, store, clock)),
+            *recognition_jobs(services.recognition),
         ),
         jobs=store.jobs,
         clock=clock,
@@ -502,6 +514,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
         await runtime.services.interactions.stop()
+        if runtime.services.recognition is not None:
+            await runtime.services.recognition.settle()  # badge checks of the last clicks
         await runtime.loop_lag.stop()
         for client in runtime.web_clients:
             client.session = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,7 +26,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.limiter import RateLimit
-from bot.model import Network, Platform, Role
+from bot.model import Badge, Network, Platform, Role
 from bot.programme import (
     SUPPORTED_LOCALES,
     ContentLimits,
@@ -181,11 +182,31 @@ class TopicSection(_Strict):
     label_fr: str | None = None
 
 
+class StreakBonusSection(_Strict):
+    """``points.streak_bonus``: points once per streak when it reaches ``weeks`` weeks."""
+
+    weeks: int = Field(default=4, ge=2, le=52)
+    points: int = Field(default=25, ge=0, le=10_000)
+
+
 class PointsSection(_Strict):
     share_click: int | dict[str, int] = 5
     confirmed_share: int = Field(default=10, ge=0)
     reaction: int = Field(default=1, ge=0)
     approved_suggestion: int = Field(default=20, ge=0)
+    link_click: int = Field(default=0, ge=0, le=1_000)  # per real visit to your tracked links
+    link_click_daily_cap: int = Field(default=0, ge=0)  # points a local day from clicks; 0: none
+    streak_bonus: StreakBonusSection | None = None  # {weeks: 4, points: 25}
+    badges: dict[Badge, bool] = Field(default_factory=dict)  # e.g. {top_3_week: false}
+
+    @model_validator(mode="after")
+    def _cap_fits(self) -> PointsSection:
+        if self.link_click_daily_cap and self.link_click_daily_cap < self.link_click:
+            raise ValueError(
+                "link_click_daily_cap is in points a day: it must be 0 (no cap) or at least "
+                f"link_click ({self.link_click})"
+            )
+        return self
 
     @field_validator("share_click")
     @classmethod
@@ -470,6 +491,14 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
             reaction=config.points.reaction,
             approved_suggestion=config.points.approved_suggestion,
         )
+    bonus = config.points.streak_bonus
+    rules = replace(
+        rules,
+        link_click=config.points.link_click,
+        link_click_daily_cap=config.points.link_click_daily_cap,
+        streak_bonus_weeks=bonus.weeks if bonus else 4,
+        streak_bonus=bonus.points if bonus else 0,
+    )
     language = config.programme.default_language
     assert language in SUPPORTED_LOCALES  # noqa: S101 - guaranteed by the Literal
     return Programme(
@@ -488,6 +517,7 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         limits=ContentLimits(texts=config.content.max_texts),
         disclosure=config.programme.disclosure,
         blocked_keywords=tuple(config.content.blocked_keywords),
+        badges=frozenset(b.value for b in Badge if config.points.badges.get(b, True)),
     )
 
 

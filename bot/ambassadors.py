@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import InvalidInput, NotAnAmbassador
@@ -30,6 +31,9 @@ from bot.views import (
     TopicChoice,
 )
 
+if TYPE_CHECKING:
+    from bot.recognition import RecognitionService
+
 
 class AmbassadorService:
     """Use cases of people joining and running their own participation."""
@@ -43,7 +47,9 @@ class AmbassadorService:
         clock: Clock,
         queue: DeliveryQueue | None = None,
         roles: RoleService,
+        recognition: RecognitionService | None = None,
     ) -> None:
+        self._recognition = recognition
         self._ambassadors = ambassadors
         self._roles = roles
         self._queue = queue
@@ -204,6 +210,9 @@ class AmbassadorService:
             ambassador_id=current.id, start=None, end=None
         )
         rank = await self._ledger.rank_of(ambassador_id=current.id, start=week.start, end=week.end)
+        standing = (
+            await self._recognition.standing(current.id) if self._recognition is not None else None
+        )
         now = self._clock.now()
         paused = current.is_paused(now)
         resumes_on = None
@@ -221,6 +230,9 @@ class AmbassadorService:
             rank_week=rank,
             paused=paused,
             resumes_on=resumes_on,
+            badges=tuple(b.value for b in standing.badges) if standing else (),
+            streak=standing.streak.current if standing else 0,
+            best_streak=standing.streak.best if standing else 0,
         )
 
     def _topics(self, wanted: Sequence[str]) -> frozenset[str]:

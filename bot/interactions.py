@@ -13,6 +13,7 @@ from bot.delivery import DeliveryService
 from bot.errors import NotYourSuggestion
 from bot.model import (
     Ambassador,
+    AmbassadorId,
     Content,
     ContentStatus,
     Delivery,
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 
 REDRAW_RETRY_WAITS = (0.1, 0.3, 1.0)  # seconds: waiting for a just-sent row's "sent" commit
+SHARES = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)  # count for badges
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,9 @@ class InteractionService:
         max_batch: int = 200,
         redraw_workers: int = 4,
         busy: Callable[[], bool] = lambda: False,
+        on_share: Callable[[AmbassadorId], None] | None = None,
     ) -> None:
+        self._on_share = on_share  # badges and streaks look at each new share (issue 6)
         self._deliveries = deliveries
         self._ambassadors = ambassadors
         self._contents = contents
@@ -162,6 +166,8 @@ class InteractionService:
         # Recorded (committed) before this returns, so the caller acks only what is stored;
         # concurrent clicks share one read and one transaction.
         done = await self._batch.submit(action)
+        if done.outcome.recorded and self._on_share is not None and action.kind in SHARES:
+            self._on_share(done.delivery.ambassador_id)
         if done.outcome.recorded:
             # Keyed by message, so clicks on items of one digest merge into one redraw; by
             # delivery while the row does not say yet where it was sent.

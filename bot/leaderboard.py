@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import GatewayError
@@ -19,7 +20,10 @@ from bot.ports import (
     JobRunLedger,
 )
 from bot.programme import Programme
-from bot.views import LeaderboardView
+from bot.views import BadgeLine, LeaderboardView
+
+if TYPE_CHECKING:
+    from bot.recognition import RecognitionService
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +84,9 @@ class LeaderboardService:
         programme: Programme,
         clock: Clock,
         report_previous_week: bool = True,
+        recognition: RecognitionService | None = None,
     ) -> None:
+        self._recognition = recognition  # top-3 badges, new badges in the post (issue 6)
         self._ledger = ledger
         self._ambassadors = ambassadors
         self._bot_messages = bot_messages
@@ -132,6 +138,16 @@ class LeaderboardService:
             logger.info("weekly leaderboard for %s already posted", week.label)
             return 0
         view = await self.weekly(locale=self._programme.default_locale, week=week)
+        if self._recognition is not None:
+            try:
+                await self._recognition.week_closed(view.entries)
+                earned = await self._recognition.week_badges(week)
+            except Exception:
+                # Badges must never keep the ranking from its post; the podium badges are
+                # given at the next post (they are once per person anyway).
+                logger.exception("could not award or list the badges of %s", week.label)
+                earned = ()
+            view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in earned))
         posted = attempted = 0
         for platform, channel_ids in self._channels.items():
             gateway = self._gateways.get(platform)

@@ -89,6 +89,7 @@ class InteractionKind(StrEnum):
     REACTION = "reaction"
     LINK_CLICK = "link_click"
     APPROVED_SUGGESTION = "approved_suggestion"  # a suggestion of theirs became content
+    STREAK_BONUS = "streak_bonus"  # a weekly streak reached a milestone (points only)
 
 
 @dataclass(frozen=True)
@@ -580,3 +581,37 @@ class RawEventKind(StrEnum):
     LINK_VISITS = "link_visits"
     REACTION_EVENTS = "reaction_events"
     JOB_RUNS = "job_runs"
+
+
+class Badge(StrEnum):
+    """Something an ambassador earns once (issue 6): rules in ``bot/recognition.py``."""
+
+    FIRST_SHARE = "first_share"
+    SHARES_10 = "shares_10"
+    SHARES_50 = "shares_50"
+    STREAK_4 = "streak_4"
+    TOP_3_WEEK = "top_3_week"
+    FIRST_SUGGESTION = "first_suggestion"
+    CLICKS_100 = "clicks_100"
+
+
+@dataclass(frozen=True)
+class EarnedBadge:
+    """A badge one person earned, and when."""
+
+    ambassador_id: AmbassadorId
+    badge: Badge
+    earned_at: datetime
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class VisitToAward:
+    """A visit by a real visitor to a person's tracked link, not yet turned into points."""
+
+    visit_id: int
+    ambassador_id: AmbassadorId
+    content_id: ContentId
+    network: Network
+    visited_at: datetime
+    timezone: str | None  # the link owner's IANA zone, when the platform told us

@@ -19,6 +19,7 @@ from bot.model import (
     Ambassador,
     AmbassadorId,
     AuditEntry,
+    Badge,
     ChatAddress,
     Content,
     ContentDraft,
@@ -26,6 +27,7 @@ from bot.model import (
     Delivery,
     DeliveryId,
     DeliveryStatus,
+    EarnedBadge,
     Enrolment,
     ErasureOutcome,
     FeedFetchResult,
@@ -55,6 +57,7 @@ from bot.model import (
     SuggestionStatus,
     TrackedLink,
     UserProfile,
+    VisitToAward,
 )
 from bot.views import (
     DigestView,
@@ -717,4 +720,70 @@ class RawEvents(Protocol):
     async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
         """Delete at most ``limit`` rows of ``kind`` older than ``before`` (one short
         transaction); return how many."""
+        ...
+
+
+class Recognition(Protocol):
+    """Points beyond single interactions (link clicks, streak bonuses) and badges (issue 6).
+    Points land in the same append-only ledger as every award; badges once per person."""
+
+    async def pending_visits(self, *, since: datetime, limit: int) -> Sequence[VisitToAward]:
+        """Visits since ``since`` by real visitors (not bots) to links of active ambassadors
+        that were not turned into points yet, oldest first."""
+        ...
+
+    async def award_visit(
+        self,
+        *,
+        visit: VisitToAward,
+        points: int,
+        day: str,
+        day_start: datetime,
+        day_end: datetime,
+        paid_per_day: int | None,
+    ) -> int:
+        """Turn one visit into points, once per visit: ``points`` if fewer than
+        ``paid_per_day`` visits of this person earned points in ``[day_start, day_end)``
+        (their local ``day``), else 0. Race-safe: the day's paid slots are unique keys."""
+        ...
+
+    async def award_once(
+        self,
+        *,
+        key: str,
+        ambassador_id: AmbassadorId,
+        kind: InteractionKind,
+        points: int,
+        now: datetime,
+    ) -> int:
+        """Award points once per ``key`` (a streak milestone); return the points awarded."""
+        ...
+
+    async def share_times(self, ambassador_id: AmbassadorId) -> Sequence[datetime]:
+        """When the person's share awards (share clicks, confirmed shares) were earned."""
+        ...
+
+    async def clicks_awarded(self, ambassador_id: AmbassadorId) -> int:
+        """How many visits to the person's links were counted (with or without points)."""
+        ...
+
+    async def earn(self, *, ambassador_id: AmbassadorId, badge: Badge, now: datetime) -> bool:
+        """Record a badge once per person; True only the first time (race-safe)."""
+        ...
+
+    async def badges_of(self, ambassador_id: AmbassadorId) -> Sequence[EarnedBadge]:
+        """A person's badges, oldest first."""
+        ...
+
+    async def badges_between(self, *, start: datetime, end: datetime) -> Sequence[EarnedBadge]:
+        """Badges earned in ``[start, end)`` by active ambassadors, with their names."""
+        ...
+
+
+class Notifier(Protocol):
+    """Tells one person something in their direct chat with the bot (the Slack and Teams
+    gateways already do, for suggestions)."""
+
+    async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
+        """Send a notice to one person."""
         ...

@@ -321,6 +321,7 @@ class PreferencesService:
             paused=found.is_paused(now),
             resumes_on=profile.resumes_on,
             pending=await self._pending(found),
+            badges=profile.badges,
         )
 
     async def _pending(self, ambassador: Ambassador) -> tuple[SuggestionView, ...]:

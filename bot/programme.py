@@ -7,9 +7,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-from bot.model import Network, Platform, PlatformUser
+from bot.model import Badge, Network, Platform, PlatformUser
 
 SUPPORTED_LOCALES = ("en", "fr")
+BADGE_IDS = tuple(b.value for b in Badge)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,17 @@ class PointsRules:
     confirmed_share: int = 10
     reaction: int = 1
     approved_suggestion: int = 20  # a suggestion of theirs was approved (once per suggestion)
+    link_click: int = 0  # per visit of a real visitor to one of your tracked links ...
+    link_click_daily_cap: int = 0  # ... at most this many points a local day (0: no cap)
+    streak_bonus_weeks: int = 4  # a weekly streak reaching this many weeks ...
+    streak_bonus: int = 0  # ... earns this once per streak (0: no bonus)
+
+    @property
+    def paid_clicks_per_day(self) -> int | None:
+        """How many link clicks earn points in one local day (None: no cap)."""
+        if self.link_click_daily_cap <= 0:
+            return None
+        return self.link_click_daily_cap // self.link_click if self.link_click > 0 else 0
 
     def for_share_click(self, network: Network) -> int:
         """Points for opening a network's share dialog."""
@@ -90,6 +102,7 @@ class Programme:
     limits: ContentLimits = field(default_factory=ContentLimits)
     disclosure: str | None = None  # e.g. "#ad": always present in share texts, like the hashtag
     blocked_keywords: tuple[str, ...] = ()  # refused in content (whole words or phrases)
+    badges: frozenset[str] = frozenset(BADGE_IDS)  # badges that can be earned (config toggles)
 
     @property
     def required_tags(self) -> tuple[str, ...]:

@@ -27,10 +27,12 @@ from bot.ports import (
     DeliveryTexts,
     GroupDirectory,
     JobRunLedger,
+    Notifier,
     PageMetadataFetcher,
     PersonalData,
     PersonLookup,
     PreferencesRepository,
+    Recognition,
     RoleGrants,
     SenderObserver,
 )
@@ -38,6 +40,7 @@ from bot.preferences import PreferencesService
 from bot.privacy import PrivacyService
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.recognition import RecognitionService
 from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
 from bot.signing import LinkSigner, random_secret
@@ -72,6 +75,8 @@ class StorePorts(Protocol):
 
     @property
     def delivery_texts(self) -> DeliveryTexts: ...
+    @property
+    def recognition(self) -> Recognition: ...
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class Services:
     admin: AdminService
     texts: TextEditService
     privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
+    recognition: RecognitionService | None = None  # link-click points, streaks, badges
 
 
 def wire_services(
@@ -114,8 +120,17 @@ def wire_services(
     group_directories: Mapping[Platform, GroupDirectory] | None = None,
     personal_data: PersonalData | None = None,
     link_signer: LinkSigner | None = None,
+    notifiers: Mapping[Platform, Notifier] | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
+    recognition = RecognitionService(
+        store=store.recognition,
+        ledger=store.ledger,
+        ambassadors=store.ambassadors,
+        notifiers=notifiers or {},
+        programme=programme,
+        clock=clock,
+    )
     roles = RoleService(
         config=roles_config or RolesConfig.from_programme(programme),
         grants=store.grants,
@@ -155,6 +170,7 @@ def wire_services(
         clock=clock,
         queue=store.queue,
         roles=roles,
+        recognition=recognition,
     )
     interactions = InteractionService(
         deliveries=store.deliveries,
@@ -167,6 +183,7 @@ def wire_services(
         programme=programme,
         clock=clock,
         busy=busy,
+        on_share=recognition.after_share,
     )
     return Services(
         programme=programme,
@@ -193,6 +210,7 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+            recognition=recognition,
         ),
         preferences=PreferencesService(
             ambassadors=store.ambassadors,
@@ -233,4 +251,5 @@ def wire_services(
             signer=link_signer or LinkSigner(random_secret()),
             public_url=public_url,
         ),
+        recognition=recognition,
     )

@@ -135,7 +135,9 @@ class SuggestionService:
         feed_fetcher: FeedFetcher | None = None,
         is_curator: IsCurator,
         audit: AuditTrail,
+        on_approved: Callable[[PlatformUser], Awaitable[object]] | None = None,
     ) -> None:
+        self._on_approved = on_approved  # the first-suggestion badge (issue 6)
         self._suggestions = suggestions
         self._contents = contents
         self._ambassadors = ambassadors
@@ -603,6 +605,12 @@ class SuggestionService:
             ),
             suggestion.suggester_locale,
         )
+        if self._on_approved is not None and ambassador is not None and ambassador.is_active:
+            try:
+                await self._on_approved(user)
+            except Exception:
+                # A badge must never undo an approval: logged, and the approval stands.
+                logger.exception("could not check the badges of suggestion %d", suggestion.id)
 
     async def _notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
         gateway = self._gateways.get(user.platform)

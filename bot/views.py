@@ -68,6 +68,15 @@ class LeaderboardView:
     entries: tuple[LeaderboardEntry, ...]
     viewer: LeaderboardEntry | None = None
     viewer_points: int | None = None
+    badges: tuple[BadgeLine, ...] = ()  # new badges of the week (the weekly post)
+
+
+@dataclass(frozen=True)
+class BadgeLine:
+    """A badge someone earned, as the weekly post names it."""
+
+    display_name: str
+    badge: str  # ``bot.model.Badge`` value
 
 
 @dataclass(frozen=True)
@@ -131,6 +140,9 @@ class ProfileView:
     rank_week: int | None
     paused: bool = False  # suggestions paused (``pause``)
     resumes_on: date | None = None  # local day suggestions come back; None: until resumed
+    badges: tuple[str, ...] = ()  # badge ids (``bot.model.Badge``), oldest first
+    streak: int = 0  # consecutive weeks with a share, this one or the last included
+    best_streak: int = 0
 
 
 @dataclass(frozen=True)

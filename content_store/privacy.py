@@ -51,6 +51,7 @@ from content_store.tables import (
     AmbassadorRow,
     AmbassadorTopicRow,
     AuditEntryRow,
+    BadgeRow,
     ChatAddressRow,
     ContentRow,
     DeliveryRow,
@@ -58,6 +59,7 @@ from content_store.tables import (
     IdentityRow,
     InteractionRow,
     JobRunRow,
+    LinkVisitAwardRow,
     LinkVisitRow,
     PointsAwardRow,
     ReactionRow,
@@ -535,6 +537,10 @@ RULES: dict[str, TableRule] = {
     "interaction": by_ambassador(InteractionRow, "interactions", delete_rows=False),
     "points_award": by_ambassador(PointsAwardRow, "points", delete_rows=False),
     "guidelines_event": by_ambassador(GuidelinesEventRow, "guidelines", delete_rows=True),
+    # Issue 6: badges name what one person did (deleted); counted visits hold only points,
+    # like the ledger (kept with the tombstone, so the programme's totals stay right).
+    "badge": by_ambassador(BadgeRow, "badges", delete_rows=True),
+    "link_visit_award": by_ambassador(LinkVisitAwardRow, "link_click_points", delete_rows=False),
     "ambassador_topic": TableRule(
         "topics",
         _export_topics,

@@ -418,3 +418,29 @@ class FeedStateRow(SQLModel, table=True):
 Index("ix_link_visit_visited_at", LinkVisitRow.__table__.c.visited_at)  # type: ignore[attr-defined]
 Index("ix_reaction_occurred_at", ReactionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
 Index("ix_job_run_claimed_at", JobRunRow.__table__.c.claimed_at)  # type: ignore[attr-defined]
+
+
+class BadgeRow(SQLModel, table=True):
+    """Badges earned (issue 6): once per (ambassador, badge); the constraint makes awarding
+    race-safe and the announcement happen once."""
+
+    __tablename__ = "badge"
+    __table_args__ = (UniqueConstraint("ambassador_id", "badge"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    badge: str = Field(max_length=40)
+    earned_at: datetime = _ts(index=True)
+
+
+class LinkVisitAwardRow(SQLModel, table=True):
+    """Which link visits were turned into points (``points`` 0 past the daily cap): one row
+    per visit, so a visit counts once. No foreign key to ``link_visit``: retention trims
+    visits while the points stay in the ledger."""
+
+    __tablename__ = "link_visit_award"
+
+    visit_id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    ambassador_id: int = Field(foreign_key="ambassador.id", index=True)
+    points: int
+    awarded_at: datetime = _ts()

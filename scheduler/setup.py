@@ -37,6 +37,7 @@ from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.ports import Clock, JobRunLedger
 from bot.privacy import RetentionWork
+from bot.recognition import RecognitionService
 from bot.suggestions import SuggestionService
 
 logger = logging.getLogger(__name__)
@@ -113,6 +114,14 @@ def suggestion_jobs(
     if poll_feeds:
         jobs.append(PeriodicJob("poll_feeds", poll_every, suggestions.poll_feeds))
     return tuple(jobs)
+
+
+def recognition_jobs(recognition: RecognitionService | None) -> tuple[PeriodicJob, ...]:
+    """Turning new visits to tracked links into points, every minute (off the redirect's
+    path; each visit counts once even if two runs overlap)."""
+    if recognition is None:
+        return ()
+    return (PeriodicJob("award_link_clicks", timedelta(minutes=1), recognition.award_link_clicks),)
 
 
 def retention_job(work: RetentionWork) -> PeriodicJob:

@@ -22,6 +22,7 @@ from bot.model import (
     AmbassadorStatus,
     Audience,
     AuditEntry,
+    Badge,
     ChatAddress,
     Content,
     ContentDraft,
@@ -30,6 +31,7 @@ from bot.model import (
     Delivery,
     DeliveryId,
     DeliveryStatus,
+    EarnedBadge,
     Enrolment,
     ErasureOutcome,
     FeedItem,
@@ -58,6 +60,7 @@ from bot.model import (
     SuggestionStatus,
     TrackedLink,
     UserProfile,
+    VisitToAward,
     workspace_key,
 )
 from bot.tracking import new_ref, new_token
@@ -108,6 +111,9 @@ class InMemoryStore:
     leases: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
     unreachable: set[AmbassadorId] = field(default_factory=set)
     reminded: dict[DeliveryId, datetime] = field(default_factory=dict)
+    visit_times: list[datetime] = field(default_factory=list)  # of ``visits``, in order
+    visit_awards: dict[int, tuple[AmbassadorId, int]] = field(default_factory=dict)
+    badges: dict[tuple[AmbassadorId, Badge], datetime] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -610,6 +616,7 @@ class MemoryLedger:
 
     async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
         self.s.visits.append((link, is_bot))
+        self.s.visit_times.append(now)
 
     def _totals(
         self, start: datetime | None, end: datetime | None
@@ -792,6 +799,7 @@ class MemoryPorts:
         self.audit = MemoryAuditLog()
         self.people = MemoryPersonLookup(self.store)
         self.suggestions = MemorySuggestions(self.store)
+        self.recognition = MemoryRecognition(self.store)
 
 
 @dataclass
@@ -1280,3 +1288,116 @@ class MemoryRawEvents:
         self.s.visits[:] = [self.s.visits[i] for i in survivors]
         self.visited_at[:] = [self.visited_at[i] for i in survivors]
         return len(drop)
+
+
+class MemoryRecognition:
+    """``Recognition`` over the in-memory store: visits are numbered from 1 in order."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def pending_visits(self, *, since: datetime, limit: int) -> Sequence[VisitToAward]:
+        found: list[VisitToAward] = []
+        for i, ((link, is_bot), at) in enumerate(
+            zip(self.s.visits, self.s.visit_times, strict=False), start=1
+        ):
+            person = self.s.ambassadors_by_id.get(link.ambassador_id)
+            if is_bot or at < since or i in self.s.visit_awards:
+                continue
+            if person is None or not person.is_active:
+                continue
+            found.append(
+                VisitToAward(
+                    i, link.ambassador_id, link.content_id, link.network, at, person.timezone
+                )
+            )
+        return found[:limit]
+
+    async def award_visit(
+        self,
+        *,
+        visit: VisitToAward,
+        points: int,
+        day: str,
+        day_start: datetime,
+        day_end: datetime,
+        paid_per_day: int | None,
+    ) -> int:
+        if visit.visit_id in self.s.visit_awards:
+            return 0
+        self.s.visit_awards[visit.visit_id] = (visit.ambassador_id, 0)
+        if points <= 0:
+            return 0
+        if paid_per_day is None:
+            keys = [f"link_click:visit:{visit.visit_id}"]
+        else:
+            taken = sum(
+                1
+                for a in self.s.awards.values()
+                if a.ambassador_id == visit.ambassador_id
+                and a.kind is InteractionKind.LINK_CLICK
+                and day_start <= a.at < day_end
+            )
+            keys = [
+                f"link_click:{visit.ambassador_id}:{day}:{slot}"
+                for slot in range(taken + 1, paid_per_day + 1)
+            ]
+        for key in keys:
+            if key not in self.s.awards:
+                self.s.awards[key] = _Award(
+                    visit.ambassador_id,
+                    visit.content_id,
+                    InteractionKind.LINK_CLICK,
+                    points,
+                    visit.visited_at,
+                )
+                self.s.visit_awards[visit.visit_id] = (visit.ambassador_id, points)
+                return points
+        return 0
+
+    async def award_once(
+        self,
+        *,
+        key: str,
+        ambassador_id: AmbassadorId,
+        kind: InteractionKind,
+        points: int,
+        now: datetime,
+    ) -> int:
+        if points <= 0 or key in self.s.awards:
+            return 0
+        self.s.awards[key] = _Award(ambassador_id, None, kind, points, now)
+        return points
+
+    async def share_times(self, ambassador_id: AmbassadorId) -> Sequence[datetime]:
+        return [
+            a.at
+            for a in self.s.awards.values()
+            if a.ambassador_id == ambassador_id and a.kind in SHARE_KINDS
+        ]
+
+    async def clicks_awarded(self, ambassador_id: AmbassadorId) -> int:
+        return sum(1 for a, _ in self.s.visit_awards.values() if a == ambassador_id)
+
+    async def earn(self, *, ambassador_id: AmbassadorId, badge: Badge, now: datetime) -> bool:
+        if (ambassador_id, badge) in self.s.badges:
+            return False
+        self.s.badges[(ambassador_id, badge)] = now
+        return True
+
+    async def badges_of(self, ambassador_id: AmbassadorId) -> Sequence[EarnedBadge]:
+        return sorted(
+            (EarnedBadge(a, b, at) for (a, b), at in self.s.badges.items() if a == ambassador_id),
+            key=lambda e: e.earned_at,
+        )
+
+    async def badges_between(self, *, start: datetime, end: datetime) -> Sequence[EarnedBadge]:
+        people = self.s.ambassadors_by_id
+        return sorted(
+            (
+                EarnedBadge(a, b, at, people[a].display_name)
+                for (a, b), at in self.s.badges.items()
+                if start <= at < end and a in people and people[a].is_active
+            ),
+            key=lambda e: e.earned_at,
+        )

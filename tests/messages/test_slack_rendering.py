@@ -237,6 +237,9 @@ NOTICES: dict[str, dict[str, object]] = {
     "suggest_why_too_long": {"limit": 500, "length": 612},
     "suggest_reason_missing": {},
     "suggest_reason_too_long": {"limit": 500, "length": 612},
+    # points, streaks, badges (messages/i18n/<locale>/points.yaml)
+    "points_badge_earned": {"badge": "first_share"},
+    "points_streak_bonus": {"weeks": 4, "points": 25},
     # privacy (messages/i18n/<locale>/privacy.yaml)
     "my_data_sent": {},
     "forget_me_done": {},

@@ -1096,7 +1096,7 @@ def test_profile(renderer: TeamsRenderer, locale: str, active: bool) -> None:
     )
     tree = check_message(renderer.profile(view))
     assert tree.texts[0].startswith("⭐ \\[Claim your bonus\\]")
-    assert tree.types.count("ColumnSet") == 2
+    assert tree.types.count("ColumnSet") == 3  # + streak and badges (issue 6)
     check_message(renderer.profile(ProfileView(locale, "Marie", active, (), (), 0, 0, 0, None)))
 
 
