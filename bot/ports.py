@@ -35,6 +35,9 @@ from bot.model import (
     InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
+    LinkGrouping,
+    LinkStats,
+    LinkVisit,
     MessageRef,
     Network,
     NewSuggestion,
@@ -717,4 +720,26 @@ class RawEvents(Protocol):
     async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
         """Delete at most ``limit`` rows of ``kind`` older than ``before`` (one short
         transaction); return how many."""
+        ...
+
+
+class LinkVisitLog(Protocol):
+    """Visits to tracked links: written in batches by the redirect, counted for stats."""
+
+    async def record_visits(self, visits: Sequence[LinkVisit]) -> int:
+        """Store visits in one transaction; a visit already stored (same ``visit_id``) is
+        skipped. Return how many were new."""
+        ...
+
+    async def link_stats(
+        self,
+        *,
+        by: LinkGrouping,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        content_id: ContentId | None = None,
+    ) -> Sequence[LinkStats]:
+        """Clicks, unique visitors and bot hits per group over ``[start, end)`` (all time
+        when None), optionally of one content; groups with no visit are absent; ordered by
+        clicks, most first, then key."""
         ...

@@ -13,6 +13,7 @@ from bot.delivery import DeliveryService
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
 from bot.limiter import Monotonic, Sleep
+from bot.links import LinkService, VisitorKeys
 from bot.model import Platform
 from bot.ports import (
     ActivityLedger,
@@ -27,6 +28,7 @@ from bot.ports import (
     DeliveryTexts,
     GroupDirectory,
     JobRunLedger,
+    LinkVisitLog,
     PageMetadataFetcher,
     PersonalData,
     PersonLookup,
@@ -92,6 +94,7 @@ class Services:
     admin: AdminService
     texts: TextEditService
     privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
+    links: LinkService | None = None  # /r/<token> and link stats (wired with a LinkVisitLog)
 
 
 def wire_services(
@@ -114,6 +117,9 @@ def wire_services(
     group_directories: Mapping[Platform, GroupDirectory] | None = None,
     personal_data: PersonalData | None = None,
     link_signer: LinkSigner | None = None,
+    link_visits: LinkVisitLog | None = None,
+    visitor_keys: VisitorKeys | None = None,
+    link_cache_seconds: float = 60.0,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     roles = RoleService(
@@ -232,5 +238,15 @@ def wire_services(
             clock=clock,
             signer=link_signer or LinkSigner(random_secret()),
             public_url=public_url,
+        ),
+        links=None
+        if link_visits is None
+        else LinkService(
+            contents=store.contents,
+            ambassadors=store.ambassadors,
+            visits=link_visits,
+            keys=visitor_keys or VisitorKeys(None),
+            clock=clock,
+            cache_seconds=link_cache_seconds,
         ),
     )
