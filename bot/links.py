@@ -162,6 +162,7 @@ class LinkService:
         self._keys = keys
         self._clock = clock
         self._cache = _TtlCache(size=cache_size, ttl=cache_seconds, monotonic=monotonic)
+        self._lookups: dict[str, asyncio.Future[_Resolved | None]] = {}
         self._batch: Batcher[LinkVisit, None] = Batcher(
             self._write, name="visit-batch", max_batch=max_batch
         )
@@ -229,8 +230,18 @@ class LinkService:
         cached, value = self._cache.get(token)
         if cached:
             return value
-        value = await self._lookup(token)
-        self._cache.put(token, value)
+        # One lookup per token at a time: a burst on a fresh link (the minutes after a push)
+        # waits for the first request's query instead of sending its own.
+        pending = self._lookups.get(token)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        task = asyncio.ensure_future(self._lookup(token))
+        self._lookups[token] = task
+        try:
+            value = await asyncio.shield(task)
+            self._cache.put(token, value)
+        finally:
+            self._lookups.pop(token, None)
         return value
 
     async def _lookup(self, token: str) -> _Resolved | None:

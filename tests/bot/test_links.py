@@ -297,3 +297,13 @@ async def test_an_offered_item_that_fails_is_logged_not_raised(
     assert batcher.offer(2)
     await batcher.stop()
     assert "offer-test: a batch of 1 failed" in caplog.text
+
+
+async def test_concurrent_first_visits_share_one_lookup() -> None:
+    service, contents, _, links = await service_over(MemoryLinkVisits())
+    token = links[Network.LINKEDIN].token
+    answers = await asyncio.gather(
+        *(service.follow(LinkRequest(token, CHROME, f"1.2.3.{n}")) for n in range(20))
+    )
+    assert {a.state for a in answers} == {LinkState.REDIRECT}
+    assert contents.lookups == 1
