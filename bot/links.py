@@ -33,7 +33,7 @@ from enum import StrEnum
 
 from bot.batching import Batcher
 from bot.model import ContentStatus, LinkGrouping, LinkStats, LinkVisit, TrackedLink
-from bot.ports import AmbassadorRepository, Clock, ContentRepository, LinkVisitLog
+from bot.ports import Clock, LinkVisitLog
 from bot.tracking import destination, is_probably_bot, is_well_formed_token
 
 logger = logging.getLogger(__name__)
@@ -146,8 +146,6 @@ class LinkService:
     def __init__(
         self,
         *,
-        contents: ContentRepository,
-        ambassadors: AmbassadorRepository,
         visits: LinkVisitLog,
         keys: VisitorKeys,
         clock: Clock,
@@ -156,8 +154,6 @@ class LinkService:
         max_batch: int = 500,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._contents = contents
-        self._ambassadors = ambassadors
         self._visits = visits
         self._keys = keys
         self._clock = clock
@@ -245,14 +241,11 @@ class LinkService:
         return value
 
     async def _lookup(self, token: str) -> _Resolved | None:
-        found = await self._contents.content_url_for_token(token)
+        found = await self._visits.resolve(token)
         if found is None:
             return None
-        link, content = found
-        ambassador = await self._ambassadors.get(link.ambassador_id)
-        target = destination(
-            content, network=link.network, ambassador_ref=ambassador.ref if ambassador else "x"
-        )
+        link, content, ref = found
+        target = destination(content, network=link.network, ambassador_ref=ref or "x")
         return _Resolved(link, target, expired=content.status is ContentStatus.EXPIRED)
 
     async def _write(self, visits: Sequence[LinkVisit]) -> Sequence[None]:

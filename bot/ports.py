@@ -726,6 +726,11 @@ class RawEvents(Protocol):
 class LinkVisitLog(Protocol):
     """Visits to tracked links: written in batches by the redirect, counted for stats."""
 
+    async def resolve(self, token: str) -> tuple[TrackedLink, Content, str | None] | None:
+        """The tracked link a token names, its content and the ambassador's opaque ref (None
+        once the ambassador row is gone), in one read; None for an unknown token."""
+        ...
+
     async def record_visits(self, visits: Sequence[LinkVisit]) -> int:
         """Store visits in one transaction; a visit already stored (same ``visit_id``) is
         skipped. Return how many were new."""

@@ -242,8 +242,6 @@ def wire_services(
         links=None
         if link_visits is None
         else LinkService(
-            contents=store.contents,
-            ambassadors=store.ambassadors,
             visits=link_visits,
             keys=visitor_keys or VisitorKeys(None),
             clock=clock,

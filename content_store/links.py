@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import case, false, func, select, true
+from sqlmodel import col
 
-from bot.model import ContentId, LinkGrouping, LinkStats, LinkVisit
-from content_store.tables import LinkVisitRow
-
-if TYPE_CHECKING:
-    from content_store.repositories import Database
+from bot.model import Content, ContentId, LinkGrouping, LinkStats, LinkVisit, TrackedLink
+from content_store.repositories import Database
+from content_store.repositories import _content as content_of
+from content_store.repositories import _link as link_of
+from content_store.tables import AmbassadorRow, ContentRow, LinkVisitRow, TrackedLinkRow
 
 VISIT = LinkVisitRow.__table__  # type: ignore[attr-defined]
 _GROUP_COLUMNS = {
@@ -28,6 +29,23 @@ class SqlLinkVisits:
 
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def resolve(self, token: str) -> tuple[TrackedLink, Content, str | None] | None:
+        async with self._db.reading() as session:
+            found = (
+                await session.execute(
+                    select(TrackedLinkRow, ContentRow, col(AmbassadorRow.ref))
+                    .join(ContentRow, col(ContentRow.id) == col(TrackedLinkRow.content_id))
+                    .outerjoin(
+                        AmbassadorRow, col(AmbassadorRow.id) == col(TrackedLinkRow.ambassador_id)
+                    )
+                    .where(col(TrackedLinkRow.token) == token)
+                )
+            ).first()
+        if found is None:
+            return None
+        link, content, ref = found
+        return link_of(link), content_of(content, []), ref
 
     async def record_visits(self, visits: Sequence[LinkVisit]) -> int:
         if not visits:

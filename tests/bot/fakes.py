@@ -1283,10 +1283,18 @@ class MemoryRawEvents:
 
 
 class MemoryLinkVisits:
-    """``LinkVisitLog`` over a list (issue 6: tracked links)."""
+    """``LinkVisitLog`` over a dict, reading links from an ``InMemoryStore`` (issue 6)."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.s = store or InMemoryStore()
         self.visits: dict[str, Any] = {}  # visit_id -> LinkVisit, in order
+
+    async def resolve(self, token: str) -> tuple[TrackedLink, Content, str | None] | None:
+        link = self.s.links.get(token)
+        if link is None:
+            return None
+        ambassador = self.s.ambassadors_by_id.get(link.ambassador_id)
+        return link, self.s.contents[link.content_id], ambassador.ref if ambassador else None
 
     async def record_visits(self, visits: Sequence[Any]) -> int:
         new = 0

@@ -157,28 +157,21 @@ def test_page_locale(header: str | None, locale: str) -> None:
 # --- the service ----------------------------------------------------------------------------
 
 
-class CountingContents:
-    """The content port, counting token lookups."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner = inner
-        self.lookups = 0
-
-    async def content_url_for_token(self, token: str) -> Any:
-        self.lookups += 1
-        return await self.inner.content_url_for_token(token)
-
-
 class GatedVisits(MemoryLinkVisits):
-    """Writes wait for ``gate``; the first ``failures`` writes store, then raise (a commit
-    whose answer was lost)."""
+    """Counts token lookups; writes wait for ``gate``; the first ``failures`` writes store,
+    then raise (a commit whose answer was lost)."""
 
     def __init__(self, failures: int = 0) -> None:
         super().__init__()
+        self.lookups = 0
         self.gate = asyncio.Event()
         self.gate.set()
         self.failures = failures
         self.calls = 0
+
+    async def resolve(self, token: str) -> Any:
+        self.lookups += 1
+        return await super().resolve(token)
 
     async def record_visits(self, visits: Sequence[LinkVisit]) -> int:
         self.calls += 1
@@ -199,21 +192,18 @@ class Clock:
 
 
 async def service_over(
-    visits: Any, *, monotonic: Any = None
-) -> tuple[LinkService, CountingContents, Any, dict[Network, Any]]:
-    ports = MemoryPorts()
+    visits: GatedVisits, *, monotonic: Any = None
+) -> tuple[LinkService, GatedVisits, Any, dict[Network, Any]]:
+    ports = MemoryPorts(store=visits.s)
     item, links = await links_of_content(ports)
-    contents = CountingContents(ports.contents)
     service = LinkService(
-        contents=contents,  # type: ignore[arg-type]
-        ambassadors=ports.ambassadors,
         visits=visits,
         keys=VisitorKeys(SECRET),
         clock=FixedClock(NOW),
         cache_seconds=60,
         **({"monotonic": monotonic} if monotonic else {}),
     )
-    return service, contents, (ports, item), links
+    return service, visits, (ports, item), links
 
 
 async def test_the_answer_does_not_wait_for_the_write() -> None:
@@ -231,7 +221,7 @@ async def test_the_answer_does_not_wait_for_the_write() -> None:
 
 
 async def test_without_the_worker_the_visit_is_written_before_the_answer() -> None:
-    visits = MemoryLinkVisits()
+    visits = GatedVisits()
     service, _, _, links = await service_over(visits)
     await service.follow(LinkRequest(links[Network.X].token, CHROME, "1.2.3.4"))
     assert len(visits.visits) == 1
@@ -251,7 +241,7 @@ async def test_a_failed_write_is_tried_again_and_stored_once() -> None:
 
 async def test_tokens_are_cached_for_the_ttl_and_expiry_shows_after_it() -> None:
     monotonic = Clock()
-    visits = MemoryLinkVisits()
+    visits = GatedVisits()
     service, contents, (ports, item), links = await service_over(visits, monotonic=monotonic)
     token = links[Network.LINKEDIN].token
     for _ in range(5):
@@ -270,14 +260,14 @@ async def test_tokens_are_cached_for_the_ttl_and_expiry_shows_after_it() -> None
 
 
 async def test_malformed_tokens_are_never_looked_up() -> None:
-    service, contents, _, _ = await service_over(MemoryLinkVisits())
+    service, contents, _, _ = await service_over(GatedVisits())
     for token in ["", "short", "a" * 65, "../../etc/passwd", "abc%2F%2Fevil", "tok en 123"]:
         assert (await service.follow(LinkRequest(token, CHROME, None))).state is LinkState.UNKNOWN
     assert contents.lookups == 0
 
 
 async def test_the_cache_is_bounded() -> None:
-    service, contents, _, _ = await service_over(MemoryLinkVisits())
+    service, contents, _, _ = await service_over(GatedVisits())
     service._cache._size = 2  # a tiny cache for the test
     for n in range(5):
         await service.follow(LinkRequest(f"Unknown-token-{n}", CHROME, None))
@@ -300,7 +290,7 @@ async def test_an_offered_item_that_fails_is_logged_not_raised(
 
 
 async def test_concurrent_first_visits_share_one_lookup() -> None:
-    service, contents, _, links = await service_over(MemoryLinkVisits())
+    service, contents, _, links = await service_over(GatedVisits())
     token = links[Network.LINKEDIN].token
     answers = await asyncio.gather(
         *(service.follow(LinkRequest(token, CHROME, f"1.2.3.{n}")) for n in range(20))

@@ -19,7 +19,9 @@ PERSON = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safa
 
 @pytest.fixture
 def visits(ports: Any) -> Any:
-    return MemoryLinkVisits() if isinstance(ports, MemoryPorts) else SqlLinkVisits(ports.db)
+    return (
+        MemoryLinkVisits(ports.store) if isinstance(ports, MemoryPorts) else SqlLinkVisits(ports.db)
+    )
 
 
 async def links_of(ports: Any, n: int) -> tuple[Any, dict[Network, Any]]:
@@ -121,8 +123,6 @@ async def test_the_service_records_each_visit_once(ports: Any, visits: Any) -> N
     (links,) = by_ambassador.values()
     token = links[Network.LINKEDIN].token
     service = LinkService(
-        contents=ports.contents,
-        ambassadors=ports.ambassadors,
         visits=visits,
         keys=VisitorKeys(b"k" * 32),
         clock=FixedClock(NOW),
@@ -140,3 +140,17 @@ async def test_the_service_records_each_visit_once(ports: Any, visits: Any) -> N
     assert await service.stats(by=LinkGrouping.LINK) == [
         LinkStats(key=token, clicks=3, unique_visitors=2, bot_hits=2)
     ]
+
+
+async def test_resolve_a_token(ports: Any, visits: Any) -> None:
+    item, by_ambassador = await links_of(ports, 1)
+    (links,) = by_ambassador.values()
+    link = links[Network.X]
+    found = await visits.resolve(link.token)
+    assert found is not None
+    resolved, content, ref = found
+    assert resolved == link
+    assert content.url == "https://example.com/post" and content.id == item.id
+    ambassador = await ports.ambassadors.get(link.ambassador_id)
+    assert ref == ambassador.ref and ref
+    assert await visits.resolve("Unknown-token-1") is None
