@@ -98,6 +98,7 @@ class Tally:
     errors: int = 0
     wrong: int = 0  # an answer that is not what the request should get
     agents: set[str] = field(default_factory=set)  # User-Agents of the people's clicks
+    tokens: set[str] = field(default_factory=set)  # known tokens requested (first: a miss)
 
 
 async def _seed(url: str, links: int, *, sqlite_path: Path | None) -> list[str]:
@@ -189,6 +190,8 @@ async def _client(
         kind = _draw(rng)
         method = "HEAD" if kind == "head" else "GET"
         token = new_token() if kind == "unknown" else rng.choice(tokens)
+        if kind != "unknown":
+            tally.tokens.add(token)
         if kind == "bot":
             agent = rng.choice(BOTS)
         else:
@@ -328,6 +331,10 @@ async def _run_one(name: str, url: str, plan: RedirectPlan, workdir: Path) -> di
         "p95_ms": round(percentile(latencies, 0.95), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1),
         "max_ms": round(max(latencies, default=0.0), 1),
+        # Requests the token cache cannot answer: a link's first visit, and unknown tokens.
+        "cache_miss_share_pct": round(
+            100 * (len(tally.tokens) + tally.not_found) / max(1, len(latencies)), 1
+        ),
         "errors": tally.errors,
         "wrong_answers": tally.wrong,
         "clicks_answered": tally.clicks,
