@@ -216,3 +216,24 @@ async def test_the_query_string_never_changes_the_location(site: Site) -> None:
     assert location.startswith(STORED + "?") and "evil" not in location
     (counted,) = await stats(site)
     assert counted.clicks == 2 * len(QUERIES) - 1
+
+
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "https://example.com/a\r\nSet-Cookie: owned=1",
+        "javascript:alert(1)",
+        "//evil.example/path",
+        "https://example.com/a b",
+    ],
+)
+async def test_a_stored_url_that_is_not_plain_http_is_never_sent(site: Site, stored: str) -> None:
+    """Defence in depth: publishing accepts only http(s) URLs, but a row changed behind the
+    bot's back must not become a header injection or a script URL."""
+    async with site.store.db.transaction() as session:
+        await session.execute(
+            text("UPDATE content SET url = :u WHERE id = :c"), {"u": stored, "c": site.content_id}
+        )
+    answer = await site.client.get(f"/r/{site.token}", allow_redirects=False)
+    assert answer.status == 404
+    assert "Location" not in answer.headers and "Set-Cookie" not in answer.headers
