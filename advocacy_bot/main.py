@@ -41,6 +41,7 @@ from adapters.web.server import (
     redirect_handler,
     share_redirect_handler,
     slack_events_handler,
+    tracked_link_handler,
 )
 from advocacy_bot.observability import (
     Metrics,
@@ -63,6 +64,7 @@ from advocacy_bot.settings import (
 )
 from bot.clock import SystemClock
 from bot.jobs import ScheduledWork
+from bot.links import VisitorKeys
 from bot.model import Platform, RawEventKind
 from bot.pacing import LoopLag
 from bot.ports import (
@@ -82,6 +84,7 @@ from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
 from content_store.engine import create_engine
+from content_store.links import SqlLinkVisits
 from content_store.privacy import SqlPersonalData, SqlRawEvents
 from content_store.repositories import Database, SqlStore
 from content_store.suggestions import SqlSuggestions
@@ -241,6 +244,9 @@ def build_runtime(
         personal_data=SqlPersonalData(store.db),
         link_signer=link_signer(env),
         notifiers=notifiers,
+        link_visits=SqlLinkVisits(store.db),
+        visitor_keys=visitor_keys(env),
+        link_cache_seconds=config.web.link_cache_seconds,
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -377,6 +383,17 @@ def link_signer(env: Environment) -> LinkSigner:
     return LinkSigner(random_secret())
 
 
+def visitor_keys(env: Environment) -> VisitorKeys:
+    """Visitor keys of tracked links, salted with ``ADVOCACY_VISITOR_SALT`` (else random)."""
+    if env.ADVOCACY_VISITOR_SALT is not None:
+        return VisitorKeys(env.ADVOCACY_VISITOR_SALT.get_secret_value().encode())
+    logger.warning(
+        "ADVOCACY_VISITOR_SALT is not set: unique visitors of tracked links are keyed with a "
+        "random salt of this process; a restart or another replica counts a visitor again."
+    )
+    return VisitorKeys(None)
+
+
 def retention_work(config: Config, store: SqlStore, clock: Clock) -> RetentionWork:
     """The daily deletion of raw events past ``privacy.retention_days``."""
     days = config.privacy.retention_days.model_dump()
@@ -408,9 +425,17 @@ def create_web_app(runtime: Runtime) -> web.Application:
         "/slack/events",
         slack_events_handler(runtime.slack_app if env.slack_http_ready() else None, signing),
     )
+    links = runtime.services.links
     app.router.add_get(
         "/r/{token}",
-        redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page),
+        redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page)
+        if links is None
+        else tracked_link_handler(
+            links,
+            runtime.renderer.link_not_found_page,
+            runtime.renderer.link_expired_page,
+            runtime.config.web.trusted_proxies,
+        ),
     )
     app.router.add_post(
         "/api/messages",
@@ -484,6 +509,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         client.session = http
     runtime.loop_lag.start()  # the sender holds back while this process is saturated
     runtime.services.interactions.start()  # clicks share commits; DM redraws coalesce
+    if runtime.services.links is not None:
+        runtime.services.links.start()  # link visits are written in batches, not awaited
     runtime.fanout.start()
     runtime.scheduler.start()
     # Queue depth for /metrics, refreshed in the background so a scrape never queries.
@@ -516,6 +543,8 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         await runtime.services.interactions.stop()
         if runtime.services.recognition is not None:
             await runtime.services.recognition.settle()  # badge checks of the last clicks
+        if runtime.services.links is not None:
+            await runtime.services.links.stop()  # every queued visit is written
         await runtime.loop_lag.stop()
         for client in runtime.web_clients:
             client.session = None

@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     StringConstraints,
     ValidationError,
@@ -83,6 +84,8 @@ class Environment(BaseSettings):
     MICROSOFT_GRAPH_CLIENT_SECRET: SecretStr | None = None
     # Signs download links (my-data); unset: a random secret per process (see README).
     ADVOCACY_LINK_SECRET: SecretStr | None = None
+    # Salts visitor keys of tracked links (unique visitors); unset: random per process.
+    ADVOCACY_VISITOR_SALT: SecretStr | None = None
 
     @field_validator("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
     @classmethod
@@ -93,7 +96,7 @@ class Environment(BaseSettings):
             raise ValueError(f"must be a token starting with {prefix}")
         return value
 
-    @field_validator("ADVOCACY_LINK_SECRET")
+    @field_validator("ADVOCACY_LINK_SECRET", "ADVOCACY_VISITOR_SALT")
     @classmethod
     def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value().encode()) < 32:
@@ -316,6 +319,17 @@ class PrivacySection(_Strict):
     retention_days: RetentionDaysSection = RetentionDaysSection()
 
 
+class WebSection(_Strict):
+    """The public HTTP server: tracked links (``/r/<token>``)."""
+
+    # Reverse proxies / load balancers whose X-Forwarded-For is believed (addresses or
+    # networks, e.g. 10.0.0.0/8). Empty: the visitor is the connecting address.
+    trusted_proxies: list[IPvAnyNetwork] = Field(default_factory=list)
+    # How long a token lookup is cached; a content expired by a curator may still redirect
+    # for this long.
+    link_cache_seconds: int = Field(default=60, ge=0, le=3600)
+
+
 class RateSection(_Strict):
     rate: float = Field(gt=0, le=1000)  # sends per second, workspace-wide
     burst: int = Field(ge=1, le=10_000)
@@ -382,6 +396,7 @@ class Config(_Strict):
 
     content: ContentSection = ContentSection()
     privacy: PrivacySection = PrivacySection()
+    web: WebSection = WebSection()
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:

@@ -22,10 +22,11 @@ from pathlib import Path
 from bench.common import Outcome, log, machine, pg_version, print_outcome
 from bench.delivery import DeliveryPlan, run_delivery
 from bench.expansion import run_expansion
+from bench.redirects import RedirectPlan, run_redirects
 from bench.scheduler import run_scheduler
 from bench.teams import TeamsPlan, run_teams_fanout
 
-NAMES = ("fanout", "crash", "replicas", "expansion", "scheduler", "teams_fanout")
+NAMES = ("fanout", "crash", "replicas", "expansion", "scheduler", "teams_fanout", "redirects")
 QUICK_LOCK_FOR = 5
 TIME_LIMIT = 1800.0  # seconds per benchmark, whatever happens
 TIME_LIMIT_QUICK = 120.0
@@ -109,6 +110,7 @@ def _jobs(args: argparse.Namespace) -> list[tuple[str, Callable[[], Awaitable[Ou
                 ambassadors=n or (300 if quick else 3_000), rate=args.teams_rate, keep=args.keep
             )
         ),
+        "redirects": lambda: run_redirects(RedirectPlan.quick() if quick else RedirectPlan.full()),
     }
     chosen = args.only or list(NAMES)
     return [(name, jobs[name]) for name in NAMES if name in chosen]

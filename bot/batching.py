@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +69,17 @@ class Batcher(Generic[T, R]):
             await self._handle([(item, future)])
         return await future
 
+    def offer(self, item: T) -> bool:
+        """Queue ``item`` without waiting for its batch (fire and forget: a failure is logged
+        by the worker, not raised); False when the worker is not running (then nothing was
+        queued: call ``submit``)."""
+        if not self.running:
+            return False
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        future.add_done_callback(_consume)
+        self._queue.put_nowait((item, future))
+        return True
+
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
@@ -98,6 +109,12 @@ class Batcher(Generic[T, R]):
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    # Nobody awaits an offered item: read its outcome so asyncio does not report it unread.
+    if not future.cancelled():
+        future.exception()
 
 
 def _one_each(results: Sequence[R | BaseException], expected: int) -> Sequence[R | BaseException]:

@@ -615,3 +615,47 @@ class VisitToAward:
     network: Network
     visited_at: datetime
     timezone: str | None  # the link owner's IANA zone, when the platform told us
+
+
+@dataclass(frozen=True)
+class LinkVisit:
+    """One visit to a tracked link, as recorded (``link_visit``).
+
+    ``visit_id`` is drawn when the request arrives, so writing the same visit twice (a
+    retried batch) stores it once. ``visitor_key`` is a salted, truncated HMAC of the
+    visitor's address and browser, rotated every UTC day (``bot/links.py``); bots get none.
+    """
+
+    visit_id: str
+    token: str
+    content_id: ContentId
+    ambassador_id: AmbassadorId
+    network: Network
+    is_bot: bool
+    visitor_key: str | None
+    visited_at: datetime
+
+
+class LinkGrouping(StrEnum):
+    """How ``LinkVisitLog.link_stats`` groups visits."""
+
+    CONTENT = "content"
+    AMBASSADOR = "ambassador"
+    NETWORK = "network"
+    LINK = "link"  # one tracked link: a (delivery, network)
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """Visits of one group over a window.
+
+    ``clicks`` are visits by people (bots excluded); ``unique_visitors`` counts distinct
+    visitor keys among them: keys rotate daily, so it is the sum of daily uniques over a
+    window longer than a day; ``bot_hits`` are crawler and preview fetches, counted apart.
+    ``key`` is the content or ambassador id (int), the network or the token (str).
+    """
+
+    key: int | str
+    clicks: int
+    unique_visitors: int
+    bot_hits: int

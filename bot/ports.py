@@ -37,6 +37,9 @@ from bot.model import (
     InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
+    LinkGrouping,
+    LinkStats,
+    LinkVisit,
     MessageRef,
     Network,
     NewSuggestion,
@@ -786,4 +789,30 @@ class Notifier(Protocol):
 
     async def notify(self, user: PlatformUser, notice: Notice, locale: str) -> None:
         """Send a notice to one person."""
+
+
+class LinkVisitLog(Protocol):
+    """Visits to tracked links: written in batches by the redirect, counted for stats."""
+
+    async def resolve(self, token: str) -> tuple[TrackedLink, Content, str | None] | None:
+        """The tracked link a token names, its content and the ambassador's opaque ref (None
+        once the ambassador row is gone), in one read; None for an unknown token."""
+        ...
+
+    async def record_visits(self, visits: Sequence[LinkVisit]) -> int:
+        """Store visits in one transaction; a visit already stored (same ``visit_id``) is
+        skipped. Return how many were new."""
+        ...
+
+    async def link_stats(
+        self,
+        *,
+        by: LinkGrouping,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        content_id: ContentId | None = None,
+    ) -> Sequence[LinkStats]:
+        """Clicks, unique visitors and bot hits per group over ``[start, end)`` (all time
+        when None), optionally of one content; groups with no visit are absent; ordered by
+        clicks, most first, then key."""
         ...

@@ -13,6 +13,7 @@ from bot.delivery import DeliveryService
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
 from bot.limiter import Monotonic, Sleep
+from bot.links import LinkService, VisitorKeys
 from bot.model import Platform
 from bot.ports import (
     ActivityLedger,
@@ -27,6 +28,7 @@ from bot.ports import (
     DeliveryTexts,
     GroupDirectory,
     JobRunLedger,
+    LinkVisitLog,
     Notifier,
     PageMetadataFetcher,
     PersonalData,
@@ -98,6 +100,7 @@ class Services:
     texts: TextEditService
     privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
     recognition: RecognitionService | None = None  # link-click points, streaks, badges
+    links: LinkService | None = None  # /r/<token> and link stats (wired with a LinkVisitLog)
 
 
 def wire_services(
@@ -121,6 +124,9 @@ def wire_services(
     personal_data: PersonalData | None = None,
     link_signer: LinkSigner | None = None,
     notifiers: Mapping[Platform, Notifier] | None = None,
+    link_visits: LinkVisitLog | None = None,
+    visitor_keys: VisitorKeys | None = None,
+    link_cache_seconds: float = 60.0,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     recognition = RecognitionService(
@@ -252,4 +258,12 @@ def wire_services(
             public_url=public_url,
         ),
         recognition=recognition,
+        links=None
+        if link_visits is None
+        else LinkService(
+            visits=link_visits,
+            keys=visitor_keys or VisitorKeys(None),
+            clock=clock,
+            cache_seconds=link_cache_seconds,
+        ),
     )

@@ -73,7 +73,12 @@ def destination(content: Content, *, network: Network, ambassador_ref: str) -> s
 _BOT_AGENTS = re.compile(
     r"bot\b|bot/|crawler|spider|slurp|facebookexternalhit|facebookcatalog|embedly|"
     r"preview|iframely|curl/|wget/|python-|httpclient|headless|whatsapp/|okhttp|"
-    r"go-http-client|axios/|java/|libwww",
+    r"go-http-client|axios/|java/|libwww|"
+    # Link previews that do not say "bot" (Mastodon servers, Bluesky's card fetcher, Teams
+    # and Skype, iMessage) and more HTTP libraries (added with issue 6, bot/links.py).
+    r"mastodon/|http\.rb/|cardyb|skypeuripreview|microsoftpreview|google-inspectiontool|"
+    r"node-fetch|undici|httpx/|aiohttp/|scrapy|ahrefs|semrush|petalbot|yandex|baiduspider|"
+    r"pinterest|vkshare|w3c_validator|lighthouse|pagespeed|facebookplatform",
     re.IGNORECASE,
 )
 

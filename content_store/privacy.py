@@ -532,7 +532,16 @@ RULES: dict[str, TableRule] = {
     ),
     "tracked_link": by_ambassador(TrackedLinkRow, "tracked_links", delete_rows=False),
     "link_visit": TableRule(
-        "link_visits", _export_visits, _keep, "kept: visits record nothing about anyone"
+        "link_visits",
+        _export_visits,
+        _keep,
+        # The ambassador id is the link's owner (the tombstone after erasure). The visitor
+        # is only a visitor_key: a pseudonymous salted HMAC of address and browser, salt
+        # rotated daily (bot/links.py), no raw address. It is personal data of the visitor
+        # in GDPR terms (pseudonymous, not anonymous) but names no employee, so forget-me
+        # has nothing to erase; retention (privacy.retention_days.link_visits) deletes it
+        # with the row.
+        "kept: visits name no employee; a visitor is a daily-salted hash, removed by retention",
     ),
     "interaction": by_ambassador(InteractionRow, "interactions", delete_rows=False),
     "points_award": by_ambassador(PointsAwardRow, "points", delete_rows=False),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, func, select, update
+from sqlalchemy import Table, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
@@ -37,6 +37,7 @@ def _table(row: type[SQLModel]) -> Table:
 
 
 VISIT = _table(LinkVisitRow)
+EARLIER = VISIT.alias("earlier")  # the same visitor's earlier visits of a link
 COUNTED = _table(LinkVisitAwardRow)
 AWARD = _table(PointsAwardRow)
 BADGE = _table(BadgeRow)
@@ -65,9 +66,18 @@ class SqlRecognition:
             .outerjoin(COUNTED, COUNTED.c.visit_id == VISIT.c.id)
             .where(
                 VISIT.c.visited_at >= since,
-                # Every visit row by a real visitor counts. Once visits carry a unique-visitor
-                # key (branch "links"), filter here on the first visit per (link, visitor).
+                # A real visitor's first visit of the link counts; their later visits do not
+                # (the visitor key is salted per UTC day: once per visitor per day). Older
+                # rows without a key each count.
                 VISIT.c.is_bot.is_(False),
+                or_(
+                    VISIT.c.visitor_key.is_(None),
+                    ~exists().where(
+                        EARLIER.c.token == VISIT.c.token,
+                        EARLIER.c.visitor_key == VISIT.c.visitor_key,
+                        EARLIER.c.id < VISIT.c.id,
+                    ),
+                ),
                 COUNTED.c.visit_id.is_(None),
                 PERSON.c.status == AmbassadorStatus.ACTIVE.value,
             )

@@ -237,6 +237,10 @@ class LinkVisitRow(SQLModel, table=True):
     network: str = Field(max_length=20)
     is_bot: bool
     visited_at: datetime = _ts()
+    # Issue 6 (migration 0010): a retried batch stores a visit once; the pseudonymous
+    # visitor key (salted HMAC of address + browser, salt rotated daily; None for bots).
+    visit_id: str | None = Field(default=None, max_length=32)
+    visitor_key: str | None = Field(default=None, max_length=32)
 
 
 class BotMessageRow(SQLModel, table=True):
@@ -444,3 +448,10 @@ class LinkVisitAwardRow(SQLModel, table=True):
     ambassador_id: int = Field(foreign_key="ambassador.id", index=True)
     points: int
     awarded_at: datetime = _ts()
+
+
+# Distinct visitors per link and per content (bot/links.py, migration 0010).
+_VISIT = LinkVisitRow.__table__  # type: ignore[attr-defined]
+Index("ix_link_visit_token_visitor", _VISIT.c.token, _VISIT.c.visitor_key)
+Index("ix_link_visit_content_visitor", _VISIT.c.content_id, _VISIT.c.visitor_key)
+Index("ux_link_visit_visit_id", _VISIT.c.visit_id, unique=True)

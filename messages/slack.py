@@ -275,6 +275,10 @@ class SlackRenderer:
         """The HTML page for an unknown or expired tracked link."""
         return self._templates.render_html("web/link_not_found.html.j2", locale)
 
+    def link_expired_page(self, locale: str) -> str:
+        """The HTML page for a tracked link whose content was expired (no longer shared)."""
+        return self._templates.render_html("web/link_not_found.html.j2", locale, state="expired")
+
     def data_link_refused_page(self, locale: str, expired: bool) -> str:
         """The HTML page for a personal data download link that is expired or not valid."""
         return self._templates.render_html(

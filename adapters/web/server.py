@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -13,6 +15,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
 from bot.interactions import InteractionService
+from bot.links import LinkAnswer, LinkRequest, LinkService, LinkState
 from bot.privacy import PrivacyService
 from bot.signing import LinkExpired, LinkInvalid
 
@@ -79,6 +82,99 @@ def redirect_handler(
     return handle
 
 
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+_UNSAFE_LOCATION = re.compile(r"[\x00-\x20\x7f]")
+
+
+def tracked_link_handler(
+    links: LinkService,
+    not_found_page: NotFoundPage,
+    expired_page: NotFoundPage,
+    trusted_proxies: Sequence[IpNetwork] = (),
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET|HEAD /r/<token>``: 302 to the stored content URL with UTM tags; the friendly page
+    for an unknown token (404) or a content no longer shared (410).
+
+    The visit is queued, not awaited (``LinkService.follow``). The Location comes from the
+    stored content URL only: nothing of the request but the token is used, and a stored URL
+    that is not plain http(s) without control characters is never sent (header injection).
+    """
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        visit = LinkRequest(
+            token=request.match_info.get("token", ""),
+            user_agent=request.headers.get("User-Agent"),
+            client=client_address(
+                request.remote, request.headers.get("X-Forwarded-For"), trusted_proxies
+            ),
+            method=request.method,
+        )
+        try:
+            answer = await links.follow(visit)
+        except Exception:
+            logger.exception("tracked link lookup failed")
+            answer = LinkAnswer(LinkState.UNKNOWN)
+        target = answer.target
+        if answer.state is LinkState.REDIRECT and target is not None:
+            if target.startswith(("https://", "http://")) and not _UNSAFE_LOCATION.search(target):
+                return web.Response(status=302, headers={"Location": target, **NO_STORE})
+            logger.error("refused to redirect to a stored URL that is not a plain http(s) URL")
+        if answer.state is LinkState.EXPIRED:
+            return web.Response(
+                text=expired_page(page_locale(request.headers.get("Accept-Language"))),
+                content_type="text/html",
+                status=410,
+                headers=NO_STORE,
+            )
+        return _not_found(request, not_found_page)
+
+    return handle
+
+
+def client_address(
+    peer: str | None, forwarded_for: str | None, trusted: Sequence[IpNetwork]
+) -> str | None:
+    """The visitor's address: the connecting peer, unless the peer is a trusted proxy
+    (``web.trusted_proxies``); then the nearest ``X-Forwarded-For`` hop that is not a trusted
+    proxy, read right to left (each proxy appends the address it saw, so hops left of the
+    first untrusted one were written by the client and prove nothing)."""
+    if not peer or not trusted or not forwarded_for or not _trusted(peer, trusted):
+        return peer
+    for hop in reversed(forwarded_for.split(",")):
+        try:
+            address = ipaddress.ip_address(hop.strip())
+        except ValueError:
+            return peer  # a garbled header: fall back on what we know
+        if not any(address in network for network in trusted):
+            return str(address)
+    return peer
+
+
+def _trusted(peer: str, trusted: Sequence[IpNetwork]) -> bool:
+    try:
+        address = ipaddress.ip_address(peer)
+    except ValueError:
+        return False
+    return any(address in network for network in trusted)
+
+
+def page_locale(accept_language: str | None) -> str:
+    """``fr`` or ``en`` for a friendly page, the visitor's first choice by q-value."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("en", "fr") and quality > 0:
+            ranked.append((-quality, position, primary))
+    return min(ranked)[2] if ranked else "en"
+
+
 def share_redirect_handler(
     interactions: InteractionService, not_found_page: NotFoundPage
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -102,7 +198,7 @@ def share_redirect_handler(
 
 
 def _not_found(request: web.Request, not_found_page: NotFoundPage) -> web.Response:
-    locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
+    locale = page_locale(request.headers.get("Accept-Language"))
     return web.Response(
         text=not_found_page(locale), content_type="text/html", status=404, headers=NO_STORE
     )

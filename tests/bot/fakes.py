@@ -1401,3 +1401,62 @@ class MemoryRecognition:
             ),
             key=lambda e: e.earned_at,
         )
+
+
+class MemoryLinkVisits:
+    """``LinkVisitLog`` over a dict, reading links from an ``InMemoryStore`` (issue 6)."""
+
+    def __init__(self, store: InMemoryStore | None = None) -> None:
+        self.s = store or InMemoryStore()
+        self.visits: dict[str, Any] = {}  # visit_id -> LinkVisit, in order
+
+    async def resolve(self, token: str) -> tuple[TrackedLink, Content, str | None] | None:
+        link = self.s.links.get(token)
+        if link is None:
+            return None
+        ambassador = self.s.ambassadors_by_id.get(link.ambassador_id)
+        return link, self.s.contents[link.content_id], ambassador.ref if ambassador else None
+
+    async def record_visits(self, visits: Sequence[Any]) -> int:
+        new = 0
+        for visit in visits:
+            if visit.visit_id not in self.visits:
+                self.visits[visit.visit_id] = visit
+                new += 1
+        return new
+
+    async def link_stats(
+        self,
+        *,
+        by: Any,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        content_id: ContentId | None = None,
+    ) -> Sequence[Any]:
+        from bot.model import LinkGrouping, LinkStats
+
+        def key_of(visit: Any) -> int | str:
+            return {
+                LinkGrouping.CONTENT: lambda: int(visit.content_id),
+                LinkGrouping.AMBASSADOR: lambda: int(visit.ambassador_id),
+                LinkGrouping.NETWORK: lambda: visit.network.value,
+                LinkGrouping.LINK: lambda: visit.token,
+            }[by]()
+
+        groups: dict[int | str, list[Any]] = {}
+        for visit in self.visits.values():
+            if (start and visit.visited_at < start) or (end and visit.visited_at >= end):
+                continue
+            if content_id is not None and visit.content_id != content_id:
+                continue
+            groups.setdefault(key_of(visit), []).append(visit)
+        stats = [
+            LinkStats(
+                key=key,
+                clicks=sum(1 for v in found if not v.is_bot),
+                unique_visitors=len({v.visitor_key for v in found if not v.is_bot} - {None}),
+                bot_hits=sum(1 for v in found if v.is_bot),
+            )
+            for key, found in groups.items()
+        ]
+        return sorted(stats, key=lambda s: (-s.clicks, s.key))

@@ -477,3 +477,16 @@ async def test_guidelines_acceptances_are_recorded_and_prompts_claimed_once(port
     assert (
         await ports.queue.release_held(ambassador_id=a.id, mark=HELD_FOR_GUIDELINES, now=NOW) == 0
     )
+
+
+async def links_of_content(ports: Any) -> tuple[Any, dict[Network, Any]]:
+    """One ambassador, one content published and sent: its tracked links per network (for
+    the tracked link tests, ``test_links_contract.py`` and the web tests)."""
+    await enrol(ports, 1, {"ai"})
+    item = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=item.id, now=NOW)
+    (delivery,) = await claim_all(ports)
+    links = await ports.deliveries.tracked_links(
+        delivery=delivery, networks=[Network.LINKEDIN, Network.X]
+    )
+    return item, dict(links)

@@ -73,7 +73,10 @@ async def test_clicks_on_tracked_links_earn_points_within_the_daily_cap(
     suggestion = (await slack_bot.dms(BOB, 2))[1]
     intent = buttons(suggestion)["share:x"]["url"]
     path = urlsplit(parse_qs(urlsplit(intent).query)["url"][0]).path
-    for agent in ("Mozilla/5.0 Firefox/130", "Mozilla/5.0 Safari/17", "Twitterbot/1.0") * 2:
+    browsers = [f"Mozilla/5.0 {name}" for name in ("Firefox/130", "Safari/17", "Chrome/130")]
+    # Four real visitors (Firefox comes back: its second visit is not counted), one crawler.
+    agents = [*browsers, "Mozilla/5.0 Edg/130", browsers[0], "Twitterbot/1.0"]
+    for agent in agents:
         response = await slack_bot.client.get(
             path, allow_redirects=False, headers={"User-Agent": agent}
         )
@@ -81,7 +84,7 @@ async def test_clicks_on_tracked_links_earn_points_within_the_daily_cap(
     await slack_bot.until_scalar("SELECT count(*) FROM link_visit", 6)
     recognition = slack_bot.runtime.services.recognition
     assert recognition is not None
-    assert await recognition.award_link_clicks() == 6  # four real visits, two paid
+    assert await recognition.award_link_clicks() == 6  # four real visitors, two paid
     assert await recognition.award_link_clicks() == 0  # the next run: nothing new
     sql = "SELECT sum(points) FROM points_award WHERE kind = 'link_click'"
     assert await slack_bot.scalar(sql) == 6
