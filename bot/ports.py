@@ -22,6 +22,7 @@ from bot.model import (
     ChatAddress,
     Content,
     ContentDraft,
+    ContentFigures,
     ContentId,
     Delivery,
     DeliveryId,
@@ -43,6 +44,7 @@ from bot.model import (
     Platform,
     PlatformUser,
     Preferences,
+    ProgrammeFigures,
     PublishResult,
     RawEventKind,
     ReactionEvent,
@@ -50,6 +52,7 @@ from bot.model import (
     ReviewMessage,
     Role,
     RoleGrant,
+    StatsWindow,
     Suggestion,
     SuggestionId,
     SuggestionStatus,
@@ -717,4 +720,24 @@ class RawEvents(Protocol):
     async def purge(self, *, kind: RawEventKind, before: datetime, limit: int) -> int:
         """Delete at most ``limit`` rows of ``kind`` older than ``before`` (one short
         transaction); return how many."""
+        ...
+
+
+class StatsReader(Protocol):
+    """Curators' figures over the ledger (interactions, deliveries, visits, reactions).
+
+    Reads only. Counting unique visitors is one query away: when ``link_visit`` records a
+    visitor key, ``unique_visitors`` counts its distinct values (None until then).
+    """
+
+    async def programme(self, window: StatsWindow, *, top: int = 5) -> ProgrammeFigures:
+        """The programme's figures in ``window``, with the ``top`` content and topics."""
+        ...
+
+    async def content(self, content_id: ContentId, window: StatsWindow) -> ContentFigures | None:
+        """One content's figures in ``window``; None if no such content."""
+        ...
+
+    async def contents(self, window: StatsWindow, *, limit: int) -> Sequence[ContentFigures]:
+        """Published content (newest first, at most ``limit``) with its figures, for exports."""
         ...

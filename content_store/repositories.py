@@ -1461,3 +1461,6 @@ class SqlStore:
         self.grants = SqlRoleGrants(db)
         self.audit = SqlAuditLog(db)
         self.people = SqlPersonLookup(db)
+        from content_store.stats import SqlStats  # curators' figures (its own module)
+
+        self.stats = SqlStats(db)

@@ -418,3 +418,13 @@ class FeedStateRow(SQLModel, table=True):
 Index("ix_link_visit_visited_at", LinkVisitRow.__table__.c.visited_at)  # type: ignore[attr-defined]
 Index("ix_reaction_occurred_at", ReactionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
 Index("ix_job_run_claimed_at", JobRunRow.__table__.c.claimed_at)  # type: ignore[attr-defined]
+
+# Curators' stats (content_store/stats.py) bound every figure by a window on these (0013).
+Index("ix_interaction_occurred_at", InteractionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
+Index("ix_delivery_sent_at", DeliveryRow.__table__.c.sent_at)  # type: ignore[attr-defined]
+Index(
+    "ix_link_visit_content",
+    LinkVisitRow.__table__.c.content_id,  # type: ignore[attr-defined]
+    LinkVisitRow.__table__.c.visited_at,  # type: ignore[attr-defined]
+)
+Index("ix_reaction_content", ReactionRow.__table__.c.content_id)  # type: ignore[attr-defined]

@@ -1,0 +1,31 @@
+"""indexes for curators' stats (interactions and deliveries by time, visits and reactions by content)
+
+Revision ID: 0013
+Revises: 0009
+Create Date: 2026-11-22 05:00:00
+"""
+from collections.abc import Sequence
+
+from alembic import op
+
+
+revision: str = '0013'
+down_revision: str | None = '0009'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_interaction_occurred_at', 'interaction', ['occurred_at'], unique=False)
+    op.create_index('ix_delivery_sent_at', 'delivery', ['sent_at'], unique=False)
+    op.create_index(
+        'ix_link_visit_content', 'link_visit', ['content_id', 'visited_at'], unique=False
+    )
+    op.create_index('ix_reaction_content', 'reaction', ['content_id'], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index('ix_reaction_content', table_name='reaction')
+    op.drop_index('ix_link_visit_content', table_name='link_visit')
+    op.drop_index('ix_delivery_sent_at', table_name='delivery')
+    op.drop_index('ix_interaction_occurred_at', table_name='interaction')
