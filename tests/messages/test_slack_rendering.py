@@ -243,6 +243,11 @@ NOTICES: dict[str, dict[str, object]] = {
     "forget_me_nothing": {},
     "forget_me_cancelled": {},
     "privacy_unavailable": {},
+    # stats (messages/i18n/<locale>/stats.yaml)
+    "stats_bad_window": {"window": "12y"},
+    "stats_usage": {},
+    "stats_export_sent": {"window": "30d"},
+    "stats_unavailable": {},
 }
 
 
