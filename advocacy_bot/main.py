@@ -41,6 +41,7 @@ from adapters.web.server import (
     redirect_handler,
     share_redirect_handler,
     slack_events_handler,
+    stats_export_handler,
 )
 from advocacy_bot.observability import (
     Metrics,
@@ -52,6 +53,7 @@ from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
+    build_emv_rates,
     build_feed_settings,
     build_programme,
     build_review_settings,
@@ -77,6 +79,7 @@ from bot.privacy import RetentionWork
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.signing import LinkSigner, random_secret
+from bot.stats import StatsService
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
@@ -122,6 +125,7 @@ class Runtime:
     web_clients: tuple[AsyncWebClient, ...] = ()
     graph_http: httpx.AsyncClient | None = None  # Microsoft Graph (Teams roles), if used
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -216,6 +220,7 @@ def build_runtime(
     fetcher = fetcher or SafePageFetcher(
         timeout_seconds=config.fetch.timeout_seconds, max_bytes=config.fetch.max_bytes
     )
+    signer = link_signer(env)  # my-data and stats export links
     services = wire_services(
         store=store,
         gateways=gateways,
@@ -232,7 +237,7 @@ def build_runtime(
         roles_config=roles_config,
         group_directories=directories,
         personal_data=SqlPersonalData(store.db),
-        link_signer=link_signer(env),
+        link_signer=signer,
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -288,6 +293,16 @@ def build_runtime(
         clock=clock,
         observe=lambda job, outcome: metrics.record_scheduler_run(job, outcome),  # type: ignore[arg-type]
     )
+    stats = StatsService(
+        stats=store.stats,
+        roles=services.roles,
+        audit=services.audit,
+        clock=clock,
+        rates=build_emv_rates(config),
+        networks=programme.networks,
+        signer=signer,
+        public_url=env.ADVOCACY_PUBLIC_URL,
+    )
     status = StatusService(
         queue=store.queue,
         settings=services.sender.settings,
@@ -320,6 +335,7 @@ def build_runtime(
                 wake_sender=fanout.wake,
                 status=status,
                 suggestions=suggestions,
+                stats=stats,
             ),
         )
     if teams_endpoint is not None and teams_gateway is not None:
@@ -332,6 +348,7 @@ def build_runtime(
                 status=status,
                 allowed_tenants=frozenset(config.teams.allowed_tenants),
                 suggestions=suggestions,
+                stats=stats,
             )
         )
     return Runtime(
@@ -351,6 +368,7 @@ def build_runtime(
         tuple(c for c in (sender_client, interactive_client) if c is not None),
         graph_http,
         suggestions,
+        stats,
     )
 
 
@@ -411,6 +429,10 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get(
         "/my-data/{token}",
         data_export_handler(runtime.services.privacy, runtime.renderer.data_link_refused_page),
+    )
+    app.router.add_get(
+        "/exports/{token}.csv",
+        stats_export_handler(runtime.stats, runtime.renderer.stats_link_refused_page),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))

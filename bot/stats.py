@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.errors import ContentNotFound, InvalidInput
+from bot.errors import AdvocacyError, ContentNotFound, InvalidInput
 from bot.model import (
     AuditAction,
     ContentFigures,
@@ -177,6 +177,12 @@ def stats_csv(
             ]
         )
     return out.getvalue().encode("utf-8-sig")
+
+
+class StatsUnavailable(AdvocacyError):
+    """Stats are not wired in this process (a test set-up without them)."""
+
+    notice_key = "stats_unavailable"
 
 
 @dataclass(frozen=True)

@@ -35,12 +35,22 @@ from adapters.slack.translate import (
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import (
+    Audit,
+    Curators,
+    Pause,
+    PostInline,
+    Publish,
+    Stats,
+    Suggest,
+    parse_command,
+)
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.privacy import PrivacyService, PrivacyUnavailable
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
+from bot.stats import StatsService, StatsUnavailable
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import Notice
@@ -90,6 +100,7 @@ class SlackDeps:
     status: StatusService
     command: str = "/advocacy"
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None  # curators' stats and exports
 
 
 class SlackListeners:
@@ -192,6 +203,8 @@ class SlackListeners:
             )
             self.d.wake_sender()  # an auto-approved suggestion went out as content
             await reply(r.notice(outcome.notice, locale))
+        elif isinstance(command, Stats):
+            await self._stats(user, locale, command, reply)
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
@@ -269,6 +282,31 @@ class SlackListeners:
         if outcome.published is not None:
             self.d.wake_sender()
         await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
+
+    # ---- curators' stats -----------------------------------------------------------------
+
+    async def _stats(self, user: PlatformUser, locale: str, command: Stats, reply: Reply) -> None:
+        if self.d.stats is None:
+            raise StatsUnavailable()
+        stats, r = self.d.stats, self.r
+        if command.export:
+            export = await stats.export(user, command.window)
+            title, comment = r.stats_file_texts(locale, command.window, self.s.programme.name)
+            await self.d.gateway.send_file(
+                user.user_id,
+                filename=export.filename,
+                content=export.content,
+                title=title,
+                comment=comment,
+            )
+            await reply(r.notice(Notice("stats_export_sent", {"window": command.window}), locale))
+        elif command.content_id is not None:
+            await reply(
+                r.stats(await stats.content(user, command.content_id, command.window, locale))
+            )
+        else:
+            view = await stats.programme(user, command.window, locale, command=self.d.command)
+            await reply(r.stats(view))
 
     # ---- privacy -----------------------------------------------------------------------
 

@@ -40,12 +40,22 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import (
+    Audit,
+    Curators,
+    Pause,
+    PostInline,
+    Publish,
+    Stats,
+    Suggest,
+    parse_command,
+)
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
+from bot.stats import StatsService, StatsUnavailable
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import Notice
@@ -68,6 +78,7 @@ class TeamsDeps:
     status: StatusService
     allowed_tenants: frozenset[str] = frozenset()  # empty: every tenant
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None  # curators' stats and exports
 
 
 class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
@@ -213,6 +224,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.notice(published_notice(result), locale))
         elif isinstance(command, Curators | Audit):
             await self._admin(user, locale, command, reply, activity or {})
+        elif isinstance(command, Stats):
+            await self._stats(user, locale, command, reply)
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
         elif command.name == "settings":
@@ -243,6 +256,19 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.data_link(self._privacy().download_link(user, locale)))
         elif command.name == "forget-me":
             await reply(r.forget_me(await self._privacy().forget_me_view(user, locale)))
+
+    async def _stats(self, user: PlatformUser, locale: str, command: Stats, reply: Reply) -> None:
+        if self.d.stats is None:
+            raise StatsUnavailable()
+        stats, r = self.d.stats, self.r
+        if command.export:  # Teams: a signed link to our server, valid 15 minutes
+            await reply(r.stats_link(await stats.export_link(user, command.window, locale)))
+        elif command.content_id is not None:
+            await reply(
+                r.stats(await stats.content(user, command.content_id, command.window, locale))
+            )
+        else:
+            await reply(r.stats(await stats.programme(user, command.window, locale)))
 
     async def _admin(
         self,

@@ -46,6 +46,7 @@ from messages.teams import (
     guidelines_paragraphs,
 )
 from tests.messages.roles_views import audit_view, curators_view
+from tests.messages.stats_samples import EXPORT_URL, stats_link_view, stats_view
 from tests.messages.test_prefs_rendering import settings_form
 from tests.messages.test_slack_rendering import (
     COUNTS,
@@ -443,8 +444,17 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
         lambda r, loc: r.forget_me(ForgetMeView(loc, is_ambassador=True)),
         {"en": "Erase my data", "fr": "Effacer mes données"},
     ),
+    "stats": (
+        lambda r, loc: r.stats(stats_view(loc, command="")),
+        {"en": "Earned media value (estimate)", "fr": "Valeur média estimée"},
+    ),
+    "stats_link": (
+        lambda r, loc: r.stats_link(stats_link_view(loc)),
+        {"en": "Download the CSV", "fr": "Télécharger le CSV"},
+    ),
 }
 LINKS_OK = {
+    EXPORT_URL,
     "https://bot.example.com/my-data/t.1.m",
     "https://example.com/blog/paris-office",
     "https://example.com/a",
