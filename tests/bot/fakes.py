@@ -1321,7 +1321,9 @@ class MemoryStats:
         confirmed = 0
         for key, (_, i) in self.s.interactions.items():
             cid = self.s.interaction_meta[key][1]
-            if not self._in(i.occurred_at, window) or (content_id is not None and cid != content_id):
+            if not self._in(i.occurred_at, window) or (
+                content_id is not None and cid != content_id
+            ):
                 continue
             if i.kind is InteractionKind.SHARE_CLICK and i.network is not None:
                 clicks[i.network] = clicks.get(i.network, 0) + 1
