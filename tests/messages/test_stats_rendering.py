@@ -7,7 +7,7 @@ import json
 import pytest
 
 from messages.render import Templates
-from messages.slack import SlackRenderer
+from messages.slack import SlackMessage, SlackRenderer
 from messages.teams import MAX_CARD_BYTES, TeamsRenderer, card_bytes
 from tests.messages.stats_samples import content_stats_view, stats_link_view, stats_view
 from tests.messages.test_slack_rendering import check_message as check_slack
@@ -26,8 +26,8 @@ def teams() -> TeamsRenderer:
     return TeamsRenderer(Templates())
 
 
-def _text(message: object) -> str:
-    return json.dumps(message.blocks if hasattr(message, "blocks") else message, ensure_ascii=False)  # type: ignore[attr-defined]
+def _text(message: SlackMessage) -> str:
+    return json.dumps(message.blocks, ensure_ascii=False)
 
 
 @pytest.mark.parametrize("locale", LOCALES)
