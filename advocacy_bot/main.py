@@ -76,6 +76,7 @@ from bot.ports import (
     SuggestionGateway,
 )
 from bot.privacy import RetentionWork
+from bot.prospects import ProspectService
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.signing import LinkSigner, random_secret
@@ -303,6 +304,13 @@ def build_runtime(
         signer=signer,
         public_url=env.ADVOCACY_PUBLIC_URL,
     )
+    prospects = ProspectService(
+        prospects=store.prospects,
+        roles=services.roles,
+        audit=services.audit,
+        programme=programme,
+        clock=clock,
+    )
     status = StatusService(
         queue=store.queue,
         settings=services.sender.settings,
@@ -336,6 +344,7 @@ def build_runtime(
                 status=status,
                 suggestions=suggestions,
                 stats=stats,
+                prospects=prospects,
             ),
         )
     if teams_endpoint is not None and teams_gateway is not None:
@@ -349,6 +358,7 @@ def build_runtime(
                 allowed_tenants=frozenset(config.teams.allowed_tenants),
                 suggestions=suggestions,
                 stats=stats,
+                prospects=prospects,
             )
         )
     return Runtime(

@@ -19,6 +19,7 @@ Syntax (documented in ``/advocacy help`` and the README)::
     stats [7d|30d|90d|all]                programme figures and EMV (curators)
     stats <content id> [window]           one content's figures (curators)
     stats export [window]                 the per-content CSV (curators)
+    prospects [window]                    who to invite: engaged non-ambassadors (curators)
 """
 
 from __future__ import annotations
@@ -103,7 +104,14 @@ class Stats:
     export: bool = False
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Stats
+@dataclass(frozen=True)
+class Prospects:
+    """``prospects [window]``: the most engaged non-ambassadors, to invite."""
+
+    window: str = "30d"
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Stats | Prospects
 
 SIMPLE_COMMANDS = (
     "help",
@@ -121,7 +129,16 @@ SIMPLE_COMMANDS = (
     "my-data",
     "forget-me",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest", "stats")
+ALL_COMMANDS = (
+    *SIMPLE_COMMANDS,
+    "publish",
+    "pause",
+    "curators",
+    "audit",
+    "suggest",
+    "stats",
+    "prospects",
+)
 STATS_WINDOWS = ("7d", "30d", "90d", "all")
 MAX_COMMAND_LENGTH = 4_000
 
@@ -159,6 +176,11 @@ def parse_command(text: str) -> Command:
         return _parse_suggest(rest)
     if name == "stats":
         return _parse_stats(rest)
+    if name == "prospects":
+        words = rest.lower().split()
+        if len(words) > 1 or (words and words[0] not in STATS_WINDOWS):
+            raise InvalidInput("stats_usage", field="window")
+        return Prospects(words[0] if words else "30d")
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)

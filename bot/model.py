@@ -417,6 +417,7 @@ class AuditAction(StrEnum):
     SUGGESTION_APPROVED = "suggestion.approved"
     SUGGESTION_REJECTED = "suggestion.rejected"
     STATS_EXPORTED = "stats.exported"  # a curator downloaded the per-content CSV
+    PROSPECT_INVITED = "prospect.invited"  # a curator invited a non-ambassador to join
 
 
 @dataclass(frozen=True)
@@ -700,3 +701,21 @@ class EmvEstimate:
     currency: str
     lines: tuple[EmvLine, ...]
     total: Decimal  # the sum of the lines' rounded values
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """Someone who is not an ambassador (and never left) but takes part: reactions on the
+    bot's messages and suggestions made in a window. Link clicks are not attributable (a visit
+    records nothing about the visitor), so they do not count."""
+
+    user: PlatformUser
+    reactions: int
+    suggestions: int
+    name: str | None = None  # the name they suggested with, if they did
+    invited_at: datetime | None = None  # the last invitation, if any
+
+    @property
+    def score(self) -> int:
+        """The ranking: a suggestion weighs as much as three reactions."""
+        return self.reactions + 3 * self.suggestions

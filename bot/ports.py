@@ -45,6 +45,7 @@ from bot.model import (
     PlatformUser,
     Preferences,
     ProgrammeFigures,
+    Prospect,
     PublishResult,
     RawEventKind,
     ReactionEvent,
@@ -740,4 +741,24 @@ class StatsReader(Protocol):
 
     async def contents(self, window: StatsWindow, *, limit: int) -> Sequence[ContentFigures]:
         """Published content (newest first, at most ``limit``) with its figures, for exports."""
+        ...
+
+
+class ProspectRepository(Protocol):
+    """Prospects (people to invite) and the invitations curators sent them."""
+
+    async def ranking(self, *, since: datetime, limit: int) -> Sequence[Prospect]:
+        """People with no identity in the programme (never joined, so never left either;
+        erased people's rows name nobody), by :attr:`Prospect.score`, then most recent id."""
+        ...
+
+    async def record_invitation(
+        self, *, user: PlatformUser, by: PlatformUser, now: datetime, cooldown: timedelta
+    ) -> bool:
+        """Record an invitation unless one was sent within ``cooldown``; True if recorded
+        (idempotent: a double click or a retried request records, and so sends, once)."""
+        ...
+
+    async def is_member(self, user: PlatformUser) -> bool:
+        """Whether the person has an identity in the programme (active, paused or left)."""
         ...

@@ -19,6 +19,7 @@ from bot.model import (
     LeaderboardEntry,
     Network,
     ProgrammeFigures,
+    Prospect,
 )
 
 
@@ -426,3 +427,22 @@ class StatsLinkView:
     url: str
     valid_minutes: int
     window: str
+
+
+@dataclass(frozen=True)
+class ProspectsView:
+    """``prospects`` (curators): the most engaged non-ambassadors, each with Invite."""
+
+    locale: str
+    window: str
+    prospects: tuple[Prospect, ...]
+    cooldown_days: int
+    now: datetime  # to say "invited 3 days ago"
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """The DM a prospect gets: a friendly invitation with a Join button."""
+
+    locale: str
+    programme: str

@@ -413,6 +413,22 @@ class FeedStateRow(SQLModel, table=True):
     polled_at: datetime = _ts()
 
 
+class InvitationRow(SQLModel, table=True):
+    """The last invitation to join a curator sent a prospect (one row per person; a new one
+    only after the cooldown, through one conditional write)."""
+
+    __tablename__ = "invitation"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=255)
+    invited_at: datetime = _ts()
+    invited_by_platform: str | None = Field(default=None, max_length=16)
+    invited_by_workspace: str | None = Field(default=None, max_length=64)
+    invited_by_user: str | None = Field(default=None, max_length=255)
+    times: int = 1
+
+
 # Retention (content_store/privacy.py) deletes raw events by age, a batch at a time: these
 # indexes find the oldest rows without scanning the tables (migration 0009).
 Index("ix_link_visit_visited_at", LinkVisitRow.__table__.c.visited_at)  # type: ignore[attr-defined]

@@ -29,10 +29,12 @@ from bot.views import (
     GuidelinesView,
     HelpView,
     HomeView,
+    InvitationView,
     LeaderboardView,
     Notice,
     PostForm,
     ProfileView,
+    ProspectsView,
     RejectForm,
     ReminderView,
     ReviewCardView,
@@ -297,6 +299,14 @@ class SlackRenderer:
             max_sections=MAX_STATS_SECTIONS,
             max_departments=MAX_STATS_DEPARTMENTS,
         )
+
+    def prospects(self, view: ProspectsView) -> SlackMessage:
+        """``prospects``: engaged non-ambassadors, each with an Invite button."""
+        return self._message("slack/prospects.json.j2", view.locale, view=view)
+
+    def invitation(self, view: InvitationView) -> SlackMessage:
+        """The invitation DM to a prospect, with Join (opens the join modal)."""
+        return self._message("slack/invitation.json.j2", view.locale, view=view)
 
     def stats_file_texts(self, locale: str, window: str, programme: str) -> tuple[str, str]:
         """The title and the comment of the uploaded stats CSV (plain text)."""

@@ -34,10 +34,12 @@ from bot.views import (
     ForgetMeView,
     GuidelinesView,
     HelpView,
+    InvitationView,
     LeaderboardView,
     Notice,
     PostForm,
     ProfileView,
+    ProspectsView,
     ReminderView,
     ReviewCardView,
     SettingsForm,
@@ -249,6 +251,14 @@ class TeamsRenderer:
             max_departments=STATS_DEPARTMENTS,
             budget=STATS_LIST_BUDGET,
         )
+
+    def prospects(self, view: ProspectsView) -> TeamsMessage:
+        """``prospects``: engaged non-ambassadors, each with an Invite Submit."""
+        return self._message("teams/prospects.json.j2", view.locale, view=view)
+
+    def invitation(self, view: InvitationView) -> TeamsMessage:
+        """The invitation to a prospect, with Join (opens the join card)."""
+        return self._message("teams/invitation.json.j2", view.locale, view=view)
 
     def stats_link(self, view: StatsLinkView) -> TeamsMessage:
         """``stats export``: a card with the signed download link of the CSV."""

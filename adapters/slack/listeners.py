@@ -26,6 +26,7 @@ from adapters.slack.translate import (
     to_home_opened,
     to_mentioned_user,
     to_private_suggestion_id,
+    to_prospect,
     to_raw_post,
     to_raw_preferences,
     to_reaction_event,
@@ -40,14 +41,16 @@ from bot.commands import (
     Curators,
     Pause,
     PostInline,
+    Prospects,
     Publish,
     Stats,
     Suggest,
     parse_command,
 )
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
-from bot.model import PlatformUser
+from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
+from bot.prospects import InviteOutcome, ProspectService
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.stats import StatsService, StatsUnavailable
@@ -101,6 +104,7 @@ class SlackDeps:
     command: str = "/advocacy"
     suggestions: SuggestionService | None = None
     stats: StatsService | None = None  # curators' stats and exports
+    prospects: ProspectService | None = None  # prospects and invitations
 
 
 class SlackListeners:
@@ -205,6 +209,9 @@ class SlackListeners:
             await reply(r.notice(outcome.notice, locale))
         elif isinstance(command, Stats):
             await self._stats(user, locale, command, reply)
+        elif isinstance(command, Prospects):
+            view = await self._prospects().prospects(user, command.window, locale)
+            await reply(r.prospects(view))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
@@ -307,6 +314,37 @@ class SlackListeners:
         else:
             view = await stats.programme(user, command.window, locale, command=self.d.command)
             await reply(r.stats(view))
+
+    def _prospects(self) -> ProspectService:
+        if self.d.prospects is None:
+            raise StatsUnavailable()
+        return self.d.prospects
+
+    async def on_prospect_invite(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        """Invite (prospects list): DM the person an invitation with Join, at most once per
+        cooldown; the curator reads what happened."""
+
+        async def invite(curator: PlatformUser) -> None:
+            locale = await self._locale(curator)
+            person = to_prospect(body, action)
+            try:
+                profile: UserProfile | None = await self.d.gateway.profile(person.user_id)
+            except GatewayError:
+                profile = None  # unknown to users.info: the DM below will say
+            outcome = await self._prospects().invite(curator, person, profile)
+            if outcome.invitation is not None:
+                try:
+                    await self.d.gateway.send_text(
+                        person.user_id, self.r.invitation(outcome.invitation)
+                    )
+                except GatewayError:
+                    logger.warning("could not deliver an invitation")
+                    outcome = InviteOutcome(Notice("prospect_unreachable"))
+            await self._responder(respond)(self.r.notice(outcome.notice, locale))
+
+        await self._button(ack, body, respond, invite)
 
     # ---- privacy -----------------------------------------------------------------------
 
@@ -762,6 +800,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.event("reaction_removed")(listeners.on_reaction)
     app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)
     app.action(ids.EDIT_TEXT_ACTION)(listeners.on_edit_text_clicked)
+    app.action(ids.PROSPECT_INVITE_ACTION)(listeners.on_prospect_invite)
 
     @app.error
     async def on_error(error: Exception, body: Mapping[str, Any]) -> None:

@@ -49,6 +49,7 @@ from bot.model import (
     PlatformUser,
     Preferences,
     ProgrammeFigures,
+    Prospect,
     PublishResult,
     RankedCount,
     RawEventKind,
@@ -806,6 +807,7 @@ class MemoryPorts:
         self.people = MemoryPersonLookup(self.store)
         self.suggestions = MemorySuggestions(self.store)
         self.stats = MemoryStats(self.store)
+        self.prospects = MemoryProspects(self.store, self.suggestions)
 
 
 @dataclass
@@ -1443,3 +1445,48 @@ class MemoryStats:
             reverse=True,
         )[:limit]
         return [f for c in published if (f := await self.content(c.id, window)) is not None]
+
+
+class MemoryProspects:
+    """``ProspectRepository`` over the store's reactions and a ``MemorySuggestions``."""
+
+    def __init__(self, store: InMemoryStore, suggestions: MemorySuggestions) -> None:
+        self.s = store
+        self.suggestions = suggestions
+        self.invitations: dict[PlatformUser, tuple[datetime, int]] = {}
+
+    async def ranking(self, *, since: datetime, limit: int) -> Sequence[Prospect]:
+        counts: dict[PlatformUser, list[int]] = {}
+        names: dict[PlatformUser, str] = {}
+        for r in self.s.reactions.values():
+            if r.added and r.occurred_at >= since and r.user.user_id:
+                counts.setdefault(r.user, [0, 0])[0] += 1
+        for row in self.suggestions.rows.values():
+            if row.suggester is not None and row.created_at >= since:
+                counts.setdefault(row.suggester, [0, 0])[1] += 1
+                if row.suggester_name:
+                    names[row.suggester] = max(names.get(row.suggester, ""), row.suggester_name)
+        found = [
+            Prospect(
+                u,
+                r,
+                s,
+                names.get(u),
+                self.invitations[u][0] if u in self.invitations else None,
+            )
+            for u, (r, s) in counts.items()
+            if u not in self.s.identities
+        ]
+        return sorted(found, key=lambda p: (-p.score, p.user.user_id))[:limit]
+
+    async def record_invitation(
+        self, *, user: PlatformUser, by: PlatformUser, now: datetime, cooldown: timedelta
+    ) -> bool:
+        last = self.invitations.get(user)
+        if last is not None and last[0] > now - cooldown:
+            return False
+        self.invitations[user] = (now, (last[1] if last else 0) + 1)
+        return True
+
+    async def is_member(self, user: PlatformUser) -> bool:
+        return user in self.s.identities

@@ -9,11 +9,20 @@ from bot.model import (
     ContentId,
     DepartmentStats,
     Network,
+    Platform,
+    PlatformUser,
     ProgrammeFigures,
+    Prospect,
     RankedCount,
 )
 from bot.stats import DEFAULT_RATES, estimate_emv, share_rate
-from bot.views import ContentStatsView, StatsLinkView, StatsView
+from bot.views import (
+    ContentStatsView,
+    InvitationView,
+    ProspectsView,
+    StatsLinkView,
+    StatsView,
+)
 
 EXPORT_URL = "https://bot.example.com/exports/t.1.m.csv"
 
@@ -78,3 +87,27 @@ def content_stats_view(locale: str) -> ContentStatsView:
 
 def stats_link_view(locale: str) -> StatsLinkView:
     return StatsLinkView(locale=locale, url=EXPORT_URL, valid_minutes=15, window="90d")
+
+
+def prospects_view(locale: str, count: int = 3) -> ProspectsView:
+    people = tuple(
+        Prospect(
+            user=PlatformUser(Platform.SLACK, "T1", f"U0PROS{i:03d}"),
+            reactions=10 - i,
+            suggestions=i % 2,
+            name=None if i % 2 else f"<b>Eve</b> {i}",
+            invited_at=datetime(2026, 10, 1, tzinfo=UTC) if i == 1 else None,
+        )
+        for i in range(count)
+    )
+    return ProspectsView(
+        locale=locale,
+        window="30d",
+        prospects=people,
+        cooldown_days=90,
+        now=datetime(2026, 11, 18, tzinfo=UTC),
+    )
+
+
+def invitation_view(locale: str) -> InvitationView:
+    return InvitationView(locale=locale, programme="Acme Voices")

@@ -248,6 +248,11 @@ NOTICES: dict[str, dict[str, object]] = {
     "stats_usage": {},
     "stats_export_sent": {"window": "30d"},
     "stats_unavailable": {},
+    "prospect_invited": {},
+    "prospect_already_invited": {"days": 90},
+    "prospect_is_member": {},
+    "prospect_not_a_person": {},
+    "prospect_unreachable": {},
 }
 
 

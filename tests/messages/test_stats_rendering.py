@@ -6,10 +6,17 @@ import json
 
 import pytest
 
+from messages import slack_ids
 from messages.render import Templates
 from messages.slack import SlackMessage, SlackRenderer
 from messages.teams import MAX_CARD_BYTES, TeamsRenderer, card_bytes
-from tests.messages.stats_samples import content_stats_view, stats_link_view, stats_view
+from tests.messages.stats_samples import (
+    content_stats_view,
+    invitation_view,
+    prospects_view,
+    stats_link_view,
+    stats_view,
+)
 from tests.messages.test_slack_rendering import check_message as check_slack
 from tests.messages.test_teams import check_message as check_teams
 
@@ -99,3 +106,29 @@ def test_file_texts(slack: SlackRenderer) -> None:
     title, comment = slack.stats_file_texts("fr", "90d", "Ambassadeurs")
     assert title == "Statistiques, 90 derniers jours (Ambassadeurs)"
     assert "apostrophe" in comment
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_prospects_list_has_one_invite_button_each(
+    slack: SlackRenderer, teams: TeamsRenderer, locale: str
+) -> None:
+    message = slack.prospects(prospects_view(locale, count=20))
+    check_slack(message)
+    buttons = [b["accessory"] for b in message.blocks if "accessory" in b]
+    assert [b["action_id"] for b in buttons] == [slack_ids.PROSPECT_INVITE_ACTION] * 20
+    assert buttons[0]["value"] == "U0PROS000"
+    assert "<@U0PROS000>" in _text(message)
+    assert "2026-10-01" in _text(message)  # when the second one was invited
+    card = teams.prospects(prospects_view(locale, count=20))
+    check_teams(card)
+    assert "&lt;b&gt;Eve&lt;/b&gt; 0" in json.dumps(card.card) or "Eve" in json.dumps(card.card)
+    empty = slack.prospects(prospects_view(locale, count=0))
+    check_slack(empty)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_invitation_has_join(slack: SlackRenderer, locale: str) -> None:
+    message = slack.invitation(invitation_view(locale))
+    check_slack(message)
+    (actions,) = [b for b in message.blocks if b["type"] == "actions"]
+    assert actions["elements"][0]["action_id"] == slack_ids.HOME_JOIN_ACTION
