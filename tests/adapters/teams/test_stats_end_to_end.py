@@ -5,14 +5,24 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.model import Audience, ContentDraft, PageMetadata, Platform, PlatformUser
+from bot.model import (
+    Audience,
+    ContentDraft,
+    MessageRef,
+    PageMetadata,
+    Platform,
+    PlatformUser,
+    ReactionEvent,
+)
 from bot.signing import LinkSigner
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
+    CAROL,
     TENANT,
     TeamsBot,
     actions_of,
@@ -98,3 +108,34 @@ async def test_stats_export_link_serves_the_csv(bot: TeamsBot) -> None:  # noqa:
         "stats_csv", f"all|teams|{TENANT}|{BOB}", datetime.now(UTC) + timedelta(minutes=5)
     )
     assert (await bot.client.get(f"/exports/{not_curator}.csv")).status == 403
+
+
+async def test_prospects_invite_sends_the_invitation_card(bot: TeamsBot) -> None:  # noqa: F811
+    await bot.install(CAROL)  # the app is installed for Carol: the bot can write to her
+    carol = PlatformUser(Platform.TEAMS, TENANT, CAROL)
+    for event_id in ("r1", "r2"):
+        await bot.runtime.store.ledger.record_reaction(
+            event=ReactionEvent(
+                event_id, carol, "like", MessageRef("19:c", "1"), True, datetime.now(UTC)
+            ),
+            ambassador_id=None,
+            content_id=None,
+            points=0,
+        )
+    await bot.install(ALICE)
+    listing = await said(bot, ALICE, "prospects")
+    submits = [a for a in actions_of(listing) if a["type"] == "Action.Submit"]
+    assert [a["data"] for a in submits] == [{"advocacy": "prospect_invite", "prospect": CAROL}]
+    before = len(bot.sent_to(CAROL))
+    alice_before = len(bot.sent_to(ALICE))
+    await bot.submit(ALICE, submits[0]["data"])
+    invitation = card_of((await bot.wait_sent(CAROL, before + 1))[before])
+    assert "Join the" in texts_of(invitation)
+    joins = [a["data"] for a in actions_of(invitation) if a["type"] == "Action.Submit"]
+    assert joins == [{"advocacy": "open_join"}]
+    await bot.submit(ALICE, submits[0]["data"])  # again: refused kindly, nothing sent
+    answers = await bot.wait_sent(ALICE, alice_before + 2)
+    shown = json.dumps([a.activity for a in answers[alice_before:]])
+    assert "Invitation sent" in shown and "less than 90 days" in shown
+    await bot.until_scalar("SELECT count(*) FROM invitation", 1)
+    assert len(bot.sent_to(CAROL)) == before + 1
