@@ -134,6 +134,7 @@ class SqlStats:
             return await self._figures(session, row, window)
 
     async def contents(self, window: StatsWindow, *, limit: int) -> Sequence[ContentFigures]:
+        # One grouped query per figure for all the rows (not one set per content).
         async with self._db.reading() as session:
             rows = (
                 await session.execute(
@@ -143,7 +144,78 @@ class SqlStats:
                     .limit(limit)
                 )
             ).all()
-            return [await self._figures(session, row, window) for row in rows]
+            ids = [r.id for r in rows]
+            if not ids:
+                return []
+            sent = {
+                cid: (int(d), int(sh))
+                for cid, d, sh in (
+                    await session.execute(
+                        select(D.c.content_id, func.count(), _count_shared())
+                        .where(D.c.content_id.in_(ids), _within(D.c.sent_at, window))
+                        .group_by(D.c.content_id)
+                    )
+                ).all()
+            }
+            acts: dict[int, list[Any]] = {}
+            for cid, kind, network, n in (
+                await session.execute(
+                    select(IX.c.content_id, IX.c.kind, IX.c.network, func.count())
+                    .where(
+                        IX.c.content_id.in_(ids),
+                        IX.c.kind.in_(SHARE_KINDS),
+                        _within(IX.c.occurred_at, window),
+                    )
+                    .group_by(IX.c.content_id, IX.c.kind, IX.c.network)
+                )
+            ).all():
+                acts.setdefault(cid, []).append((kind, network, n))
+            visits: dict[int, list[Any]] = {}
+            for cid, bot, network, n in (
+                await session.execute(
+                    select(V.c.content_id, V.c.is_bot, V.c.network, func.count())
+                    .where(V.c.content_id.in_(ids), _within(V.c.visited_at, window))
+                    .group_by(V.c.content_id, V.c.is_bot, V.c.network)
+                )
+            ).all():
+                visits.setdefault(cid, []).append((bot, network, n))
+            reactions: dict[int, int] = dict(
+                (
+                    await session.execute(
+                        select(R.c.content_id, func.count())
+                        .where(
+                            R.c.content_id.in_(ids),
+                            R.c.added.is_(True),
+                            _within(R.c.occurred_at, window),
+                        )
+                        .group_by(R.c.content_id)
+                    )
+                ).all()
+            )
+        found = []
+        for row in rows:
+            mine = acts.get(row.id, [])
+            seen = visits.get(row.id, [])
+            found.append(
+                ContentFigures(
+                    content_id=ContentId(row.id),
+                    title=row.title,
+                    url=row.url,
+                    published_at=row.published_at,
+                    deliveries=sent.get(row.id, (0, 0))[0],
+                    shared=sent.get(row.id, (0, 0))[1],
+                    share_clicks=_networks(
+                        [(n, c) for k, n, c in mine if k == InteractionKind.SHARE_CLICK]
+                    ),
+                    confirmed=sum(
+                        int(c) for k, _, c in mine if k == InteractionKind.CONFIRMED_SHARE
+                    ),
+                    clicks=_networks([(n, c) for bot, n, c in seen if not bot]),
+                    bot_hits=sum(int(c) for bot, _, c in seen if bot),
+                    reactions=int(reactions.get(row.id, 0)),
+                )
+            )
+        return found
 
     async def _figures(
         self, session: AsyncSession, row: Any, window: StatsWindow

@@ -437,6 +437,7 @@ Index("ix_job_run_claimed_at", JobRunRow.__table__.c.claimed_at)  # type: ignore
 
 # Curators' stats (content_store/stats.py) bound every figure by a window on these (0013).
 Index("ix_interaction_occurred_at", InteractionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
+Index("ix_interaction_content", InteractionRow.__table__.c.content_id)  # type: ignore[attr-defined]
 Index("ix_delivery_sent_at", DeliveryRow.__table__.c.sent_at)  # type: ignore[attr-defined]
 Index(
     "ix_link_visit_content",

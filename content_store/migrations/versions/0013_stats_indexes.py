@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('platform', 'workspace_id', 'user_id'),
     )
     op.create_index('ix_interaction_occurred_at', 'interaction', ['occurred_at'], unique=False)
+    op.create_index('ix_interaction_content', 'interaction', ['content_id'], unique=False)
     op.create_index('ix_delivery_sent_at', 'delivery', ['sent_at'], unique=False)
     op.create_index(
         'ix_link_visit_content', 'link_visit', ['content_id', 'visited_at'], unique=False
@@ -44,4 +45,5 @@ def downgrade() -> None:
     op.drop_index('ix_reaction_content', table_name='reaction')
     op.drop_index('ix_link_visit_content', table_name='link_visit')
     op.drop_index('ix_delivery_sent_at', table_name='delivery')
+    op.drop_index('ix_interaction_content', table_name='interaction')
     op.drop_index('ix_interaction_occurred_at', table_name='interaction')
