@@ -759,6 +759,11 @@ class ProspectRepository(Protocol):
         (idempotent: a double click or a retried request records, and so sends, once)."""
         ...
 
+    async def withdraw_invitation(self, *, user: PlatformUser, invited_at: datetime) -> None:
+        """Forget the invitation recorded at ``invited_at`` (it could not be delivered), so
+        a curator can try again once the person can be reached."""
+        ...
+
     async def is_member(self, user: PlatformUser) -> bool:
         """Whether the person has an identity in the programme (active, paused or left)."""
         ...

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.model import AuditAction, PlatformUser, UserProfile
 from bot.ports import Clock, ProspectRepository
@@ -31,6 +31,8 @@ class InviteOutcome:
 
     notice: Notice
     invitation: InvitationView | None = None
+    person: PlatformUser | None = None  # whom it is for
+    invited_at: datetime | None = None  # the recorded invitation (to withdraw if undelivered)
 
 
 class ProspectService:
@@ -89,8 +91,9 @@ class ProspectService:
             return InviteOutcome(Notice("prospect_not_a_person"))
         if await self._prospects.is_member(person):
             return InviteOutcome(Notice("prospect_is_member"))
+        now = self._clock.now()
         recorded = await self._prospects.record_invitation(
-            user=person, by=curator, now=self._clock.now(), cooldown=self._cooldown
+            user=person, by=curator, now=now, cooldown=self._cooldown
         )
         if not recorded:
             return InviteOutcome(Notice("prospect_already_invited", {"days": self._cooldown.days}))
@@ -100,4 +103,15 @@ class ProspectService:
         return InviteOutcome(
             Notice("prospect_invited"),
             InvitationView(locale=locale, programme=self._programme.name),
+            person,
+            now,
         )
+
+    async def undelivered(self, outcome: InviteOutcome) -> InviteOutcome:
+        """The invitation could not be delivered (the app is not installed for the person,
+        the account is gone): withdraw it so it can be sent later, and say so."""
+        if outcome.person is not None and outcome.invited_at is not None:
+            await self._prospects.withdraw_invitation(
+                user=outcome.person, invited_at=outcome.invited_at
+            )
+        return InviteOutcome(Notice("prospect_unreachable"))

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, exists, func, literal, select, union_all, update
+from sqlalchemy import and_, delete, exists, func, literal, select, union_all, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -129,6 +129,17 @@ class SqlProspects:
                 .values(**inviter, invited_at=now, times=INV.c.times + 1)
             )
             return int(again.rowcount or 0) == 1  # type: ignore[attr-defined]
+
+    async def withdraw_invitation(self, *, user: PlatformUser, invited_at: datetime) -> None:
+        async with self._db.transaction() as session:
+            await session.execute(
+                delete(INV).where(
+                    INV.c.platform == user.platform.value,
+                    INV.c.workspace_id == user.workspace_id,
+                    INV.c.user_id == user.user_id,
+                    INV.c.invited_at == invited_at,
+                )
+            )
 
     async def is_member(self, user: PlatformUser) -> bool:
         async with self._db.reading() as session:

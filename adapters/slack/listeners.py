@@ -50,7 +50,7 @@ from bot.commands import (
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
-from bot.prospects import InviteOutcome, ProspectService
+from bot.prospects import ProspectService
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
 from bot.stats import StatsService, StatsUnavailable
@@ -341,7 +341,7 @@ class SlackListeners:
                     )
                 except GatewayError:
                     logger.warning("could not deliver an invitation")
-                    outcome = InviteOutcome(Notice("prospect_unreachable"))
+                    outcome = await self._prospects().undelivered(outcome)
             await self._responder(respond)(self.r.notice(outcome.notice, locale))
 
         await self._button(ack, body, respond, invite)

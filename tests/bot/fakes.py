@@ -1488,5 +1488,9 @@ class MemoryProspects:
         self.invitations[user] = (now, (last[1] if last else 0) + 1)
         return True
 
+    async def withdraw_invitation(self, *, user: PlatformUser, invited_at: datetime) -> None:
+        if user in self.invitations and self.invitations[user][0] == invited_at:
+            del self.invitations[user]
+
     async def is_member(self, user: PlatformUser) -> bool:
         return user in self.s.identities

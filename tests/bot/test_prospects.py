@@ -103,3 +103,13 @@ async def test_never_members_people_who_left_or_bots(
         outcome = await prospects.invite(CURATOR, OTHER_WORKSPACE, profile)
         assert (outcome.notice.key, outcome.invitation) == ("prospect_not_a_person", None)
     assert ports.prospects.invitations == {}
+
+
+async def test_an_undelivered_invitation_is_withdrawn(
+    prospects: ProspectService, ports: MemoryPorts
+) -> None:
+    outcome = await prospects.invite(CURATOR, EVE, PERSON)
+    failed = await prospects.undelivered(outcome)
+    assert (failed.notice.key, failed.invitation) == ("prospect_unreachable", None)
+    assert ports.prospects.invitations == {}
+    assert (await prospects.invite(CURATOR, EVE, PERSON)).invitation is not None

@@ -82,3 +82,14 @@ async def test_invitations_once_per_cooldown(ports: Any) -> None:
     assert await record(user=user(10), by=curator, now=after, cooldown=COOLDOWN)
     assert not await record(user=user(10), by=curator, now=after, cooldown=COOLDOWN)
     assert await record(user=user(11), by=curator, now=NOW, cooldown=COOLDOWN)
+
+
+async def test_a_withdrawn_invitation_can_be_sent_again(ports: Any) -> None:
+    curator = PlatformUser(user(99).platform, "T1", "UCURATOR")
+    record = ports.prospects.record_invitation
+    assert await record(user=user(10), by=curator, now=NOW, cooldown=COOLDOWN)
+    other = NOW - timedelta(days=1)
+    await ports.prospects.withdraw_invitation(user=user(10), invited_at=other)  # not that one
+    assert not await record(user=user(10), by=curator, now=NOW, cooldown=COOLDOWN)
+    await ports.prospects.withdraw_invitation(user=user(10), invited_at=NOW)
+    assert await record(user=user(10), by=curator, now=NOW, cooldown=COOLDOWN)

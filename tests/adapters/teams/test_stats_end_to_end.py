@@ -139,3 +139,12 @@ async def test_prospects_invite_sends_the_invitation_card(bot: TeamsBot) -> None
     assert "Invitation sent" in shown and "less than 90 days" in shown
     await bot.until_scalar("SELECT count(*) FROM invitation", 1)
     assert len(bot.sent_to(CAROL)) == before + 1
+
+
+async def test_an_invitation_to_someone_the_bot_cannot_reach(bot: TeamsBot) -> None:  # noqa: F811
+    await bot.install(ALICE)
+    before = len(bot.sent_to(ALICE))
+    await bot.submit(ALICE, {"advocacy": "prospect_invite", "prospect": "29:1nobody"})
+    (answer,) = (await bot.wait_sent(ALICE, before + 1))[before:]
+    assert "isn\u2019t installed" in json.dumps(answer.activity, ensure_ascii=False)
+    assert await bot.scalar("SELECT count(*) FROM invitation") == 0  # withdrawn: try later
