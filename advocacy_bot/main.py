@@ -41,6 +41,7 @@ from adapters.web.server import (
     redirect_handler,
     share_redirect_handler,
     slack_events_handler,
+    stats_export_handler,
     tracked_link_handler,
 )
 from advocacy_bot.observability import (
@@ -53,6 +54,7 @@ from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
+    build_emv_rates,
     build_feed_settings,
     build_programme,
     build_review_settings,
@@ -77,9 +79,11 @@ from bot.ports import (
     SuggestionGateway,
 )
 from bot.privacy import RetentionWork
+from bot.prospects import ProspectService
 from bot.sender import SenderSettings
 from bot.services import Services, wire_services
 from bot.signing import LinkSigner, random_secret
+from bot.stats import StatsService
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
@@ -127,6 +131,7 @@ class Runtime:
     web_clients: tuple[AsyncWebClient, ...] = ()
     graph_http: httpx.AsyncClient | None = None  # Microsoft Graph (Teams roles), if used
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -226,6 +231,7 @@ def build_runtime(
         notifiers[Platform.SLACK] = slack_gateway
     if teams_gateway is not None:
         notifiers[Platform.TEAMS] = teams_gateway
+    signer = link_signer(env)  # my-data and stats export links
     services = wire_services(
         store=store,
         gateways=gateways,
@@ -242,7 +248,7 @@ def build_runtime(
         roles_config=roles_config,
         group_directories=directories,
         personal_data=SqlPersonalData(store.db),
-        link_signer=link_signer(env),
+        link_signer=signer,
         notifiers=notifiers,
         link_visits=SqlLinkVisits(store.db),
         visitor_keys=visitor_keys(env),
@@ -306,6 +312,23 @@ def build_runtime(
         clock=clock,
         observe=lambda job, outcome: metrics.record_scheduler_run(job, outcome),  # type: ignore[arg-type]
     )
+    stats = StatsService(
+        stats=store.stats,
+        roles=services.roles,
+        audit=services.audit,
+        clock=clock,
+        rates=build_emv_rates(config),
+        networks=programme.networks,
+        signer=signer,
+        public_url=env.ADVOCACY_PUBLIC_URL,
+    )
+    prospects = ProspectService(
+        prospects=store.prospects,
+        roles=services.roles,
+        audit=services.audit,
+        programme=programme,
+        clock=clock,
+    )
     status = StatusService(
         queue=store.queue,
         settings=services.sender.settings,
@@ -338,6 +361,8 @@ def build_runtime(
                 wake_sender=fanout.wake,
                 status=status,
                 suggestions=suggestions,
+                stats=stats,
+                prospects=prospects,
             ),
         )
     if teams_endpoint is not None and teams_gateway is not None:
@@ -350,6 +375,8 @@ def build_runtime(
                 status=status,
                 allowed_tenants=frozenset(config.teams.allowed_tenants),
                 suggestions=suggestions,
+                stats=stats,
+                prospects=prospects,
             )
         )
     return Runtime(
@@ -369,6 +396,7 @@ def build_runtime(
         tuple(c for c in (sender_client, interactive_client) if c is not None),
         graph_http,
         suggestions,
+        stats,
     )
 
 
@@ -448,6 +476,10 @@ def create_web_app(runtime: Runtime) -> web.Application:
     app.router.add_get(
         "/my-data/{token}",
         data_export_handler(runtime.services.privacy, runtime.renderer.data_link_refused_page),
+    )
+    app.router.add_get(
+        "/exports/{token}.csv",
+        stats_export_handler(runtime.stats, runtime.renderer.stats_link_refused_page),
     )
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))

@@ -7,6 +7,7 @@ import hashlib
 import logging
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,7 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.limiter import RateLimit
-from bot.model import Badge, Network, Platform, Role
+from bot.model import Badge, EmvRates, Network, Platform, Role
 from bot.programme import (
     SUPPORTED_LOCALES,
     ContentLimits,
@@ -361,6 +362,37 @@ class FetchSection(_Strict):
     max_bytes: int = Field(default=1_000_000, ge=10_000, le=10_000_000)
 
 
+_Rate = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4)]
+
+
+class EmvSection(_Strict):
+    """Earned media value: CPC, CPM and impressions per share, per network plus ``default``."""
+
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    cpc: dict[str, _Rate] = Field(
+        default_factory=lambda: {
+            "linkedin": Decimal("5.0"),
+            "x": Decimal("1.5"),
+            "default": Decimal("1.0"),
+        }
+    )
+    cpm: dict[str, _Rate] = Field(
+        default_factory=lambda: {"linkedin": Decimal("30.0"), "default": Decimal(0)}
+    )
+    impressions_per_share: dict[str, Annotated[int, Field(ge=0, le=10_000_000)]] = Field(
+        default_factory=lambda: {"linkedin": 800, "default": 300}
+    )
+
+    @model_validator(mode="after")
+    def _known_networks(self) -> EmvSection:
+        known = {n.value for n in Network} | {"default"}
+        for table in (self.cpc, self.cpm, self.impressions_per_share):
+            unknown = sorted(set(table) - known)
+            if unknown:
+                raise ValueError(f"emv: unknown network(s) {', '.join(unknown)}")
+        return self
+
+
 class Config(_Strict):
     """config.yaml."""
 
@@ -397,6 +429,7 @@ class Config(_Strict):
     content: ContentSection = ContentSection()
     privacy: PrivacySection = PrivacySection()
     web: WebSection = WebSection()
+    emv: EmvSection = EmvSection()  # curators' stats: the earned-media-value estimate
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -608,3 +641,14 @@ def graph_credentials(env: Environment) -> tuple[str, str] | None:
     if env.MICROSOFT_APP_ID and env.MICROSOFT_APP_PASSWORD:
         return env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD.get_secret_value()
     return None
+
+
+def build_emv_rates(config: Config) -> EmvRates:
+    """The domain's EMV inputs from ``emv:``."""
+    emv = config.emv
+    return EmvRates(
+        currency=emv.currency,
+        cpc=dict(emv.cpc),
+        cpm=dict(emv.cpm),
+        impressions_per_share=dict(emv.impressions_per_share),
+    )

@@ -62,6 +62,8 @@ TYPED_ONLY = (
     "suggest",
     "my-data",
     "forget-me",
+    "stats",  # curators: on the help card
+    "prospects",
 )
 # The French of the package (``fr.json``, a localization file): Teams shows it to people whose
 # client is in French. Command titles stay as typed (the bot understands those words); their

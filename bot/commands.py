@@ -16,6 +16,10 @@ Syntax (documented in ``/advocacy help`` and the README)::
     curators [add|remove <person>]        list, add or remove curators (admins)
     audit [n] [--before <id>]             the latest audit entries (admins)
     suggest <url> [why]                   suggest a link for the comms team to review
+    stats [7d|30d|90d|all]                programme figures and EMV (curators)
+    stats <content id> [window]           one content's figures (curators)
+    stats export [window]                 the per-content CSV (curators)
+    prospects [window]                    who to invite: engaged non-ambassadors (curators)
 """
 
 from __future__ import annotations
@@ -91,7 +95,23 @@ class Suggest:
     why: str | None
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest
+@dataclass(frozen=True)
+class Stats:
+    """``stats [window]``, ``stats <content id> [window]``, ``stats export [window]``."""
+
+    window: str = "30d"  # 7d | 30d | 90d | all
+    content_id: int | None = None
+    export: bool = False
+
+
+@dataclass(frozen=True)
+class Prospects:
+    """``prospects [window]``: the most engaged non-ambassadors, to invite."""
+
+    window: str = "30d"
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Stats | Prospects
 
 SIMPLE_COMMANDS = (
     "help",
@@ -109,7 +129,17 @@ SIMPLE_COMMANDS = (
     "my-data",
     "forget-me",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest")
+ALL_COMMANDS = (
+    *SIMPLE_COMMANDS,
+    "publish",
+    "pause",
+    "curators",
+    "audit",
+    "suggest",
+    "stats",
+    "prospects",
+)
+STATS_WINDOWS = ("7d", "30d", "90d", "all")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -144,6 +174,13 @@ def parse_command(text: str) -> Command:
         return _parse_audit(rest)
     if name == "suggest":
         return _parse_suggest(rest)
+    if name == "stats":
+        return _parse_stats(rest)
+    if name == "prospects":
+        words = rest.lower().split()
+        if len(words) > 1 or (words and words[0] not in STATS_WINDOWS):
+            raise InvalidInput("stats_usage", field="window")
+        return Prospects(words[0] if words else "30d")
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -249,3 +286,19 @@ def _parse_suggest(rest: str) -> Suggest:
         url = url.split("|", 1)[0]
     why = words[1].strip() if len(words) > 1 else ""
     return Suggest(url=url, why=why or None)
+
+
+def _parse_stats(rest: str) -> Stats:
+    words = rest.lower().split()
+    export = bool(words) and words[0] in ("export", "csv")
+    if export:
+        words.pop(0)
+    content_id = None
+    if words and not export and words[0].lstrip("#").isascii() and words[0].lstrip("#").isdigit():
+        content_id = _positive(words.pop(0).lstrip("#"))
+        if content_id is None:
+            raise InvalidInput("stats_usage", field="window")
+    window = words.pop(0) if words else "30d"
+    if words or window not in STATS_WINDOWS:
+        raise InvalidInput("stats_usage", field="window")
+    return Stats(window, content_id, export)

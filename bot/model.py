@@ -7,9 +7,10 @@ here knows about Slack, Teams, SQL or templates.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
+from decimal import Decimal
 from enum import StrEnum
 from typing import NewType
 
@@ -416,6 +417,8 @@ class AuditAction(StrEnum):
     CURATOR_REVOKED = "role.curator_revoked"
     SUGGESTION_APPROVED = "suggestion.approved"
     SUGGESTION_REJECTED = "suggestion.rejected"
+    STATS_EXPORTED = "stats.exported"  # a curator downloaded the per-content CSV
+    PROSPECT_INVITED = "prospect.invited"  # a curator invited a non-ambassador to join
 
 
 @dataclass(frozen=True)
@@ -659,3 +662,139 @@ class LinkStats:
     clicks: int
     unique_visitors: int
     bot_hits: int
+
+
+# ---- curators' stats (bot/stats.py, content_store/stats.py) ----------------------------
+
+
+@dataclass(frozen=True)
+class StatsWindow:
+    """``[start, end)``; ``start`` None means since the beginning (``all``)."""
+
+    start: datetime | None
+    end: datetime
+    label: str  # 7d | 30d | 90d | all
+
+
+@dataclass(frozen=True)
+class RankedCount:
+    """A name (content title, topic, network) with its count, for top lists."""
+
+    key: str
+    label: str
+    count: int
+    extra: int = 0  # a second figure (clicks of a content)
+
+
+@dataclass(frozen=True)
+class DepartmentStats:
+    """One ``ambassador.team`` value (None: people without one)."""
+
+    team: str | None
+    ambassadors: int  # active ambassadors of the team
+    deliveries: int
+    shared: int  # deliveries shared (share button or confirmation)
+    clicks: int  # non-bot visits of their tracked links
+
+
+@dataclass(frozen=True)
+class ContentFigures:
+    """One content's figures in a window (the CSV rows and ``stats <id>``)."""
+
+    content_id: ContentId
+    title: str
+    url: str
+    published_at: datetime | None
+    deliveries: int  # deliveries sent in the window
+    shared: int  # of those, shared (share button click or confirmation)
+    share_clicks: Mapping[Network, int]  # share button clicks, one per delivery and network
+    confirmed: int  # "I shared it" confirmations
+    clicks: Mapping[Network, int]  # non-bot visits of tracked links, per network
+    bot_hits: int
+    reactions: int  # reactions added on the bot's messages about it
+    unique_visitors: int | None = None  # None until link_visit records a visitor key
+
+
+@dataclass(frozen=True)
+class ProgrammeFigures:
+    """The whole programme's figures in a window."""
+
+    active_ambassadors: int  # ambassadors with at least one interaction in the window
+    ambassadors: int  # active (joined, not left) now
+    deliveries: int  # suggestion DMs sent in the window
+    shared: int  # of those, shared (share button click or confirmation)
+    share_clicks: Mapping[Network, int]
+    confirmed: int
+    clicks: Mapping[Network, int]  # non-bot visits of tracked links, per network
+    bot_hits: int
+    reactions: int
+    top_content: Sequence[RankedCount]  # by deliveries shared, then clicks
+    top_topics: Sequence[RankedCount]  # by deliveries shared
+    departments: Sequence[DepartmentStats]
+    unique_visitors: int | None = None  # None until link_visit records a visitor key
+
+
+@dataclass(frozen=True)
+class EmvRates:
+    """The earned-media-value inputs from config.yaml (``emv``): per network, with a
+    ``default`` for networks not listed. Amounts are in ``currency``."""
+
+    currency: str
+    cpc: Mapping[str, Decimal]  # cost per click
+    cpm: Mapping[str, Decimal]  # cost per thousand impressions (0: impressions not valued)
+    impressions_per_share: Mapping[str, int]
+
+    def of(self, table: Mapping[str, Decimal], network: Network) -> Decimal:
+        """The network's rate in a table, else its ``default``, else 0."""
+        return table.get(network.value, table.get("default", Decimal(0)))
+
+    def impressions_of(self, network: Network) -> int:
+        """Impressions one share is assumed to make on ``network``."""
+        table = self.impressions_per_share
+        return table.get(network.value, table.get("default", 0))
+
+
+@dataclass(frozen=True)
+class EmvLine:
+    """One network's part of the estimate, with its inputs (so a curator can check it)."""
+
+    network: Network
+    clicks: int
+    cpc: Decimal
+    click_value: Decimal  # clicks x cpc, rounded to cents
+    shares: int
+    impressions: int  # shares x impressions per share
+    cpm: Decimal
+    share_value: Decimal  # impressions / 1000 x cpm, rounded to cents
+
+    @property
+    def value(self) -> Decimal:
+        """This network's part of the total."""
+        return self.click_value + self.share_value
+
+
+@dataclass(frozen=True)
+class EmvEstimate:
+    """EMV = sum clicks_n x CPC_n + sum shares_n x impressions_per_share_n / 1000 x CPM_n."""
+
+    currency: str
+    lines: tuple[EmvLine, ...]
+    total: Decimal  # the sum of the lines' rounded values
+
+
+@dataclass(frozen=True)
+class Prospect:
+    """Someone who is not an ambassador (and never left) but takes part: reactions on the
+    bot's messages and suggestions made in a window. Link clicks are not attributable (a visit
+    records nothing about the visitor), so they do not count."""
+
+    user: PlatformUser
+    reactions: int
+    suggestions: int
+    name: str | None = None  # the name they suggested with, if they did
+    invited_at: datetime | None = None  # the last invitation, if any
+
+    @property
+    def score(self) -> int:
+        """The ranking: a suggestion weighs as much as three reactions."""
+        return self.reactions + 3 * self.suggestions

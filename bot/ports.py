@@ -23,6 +23,7 @@ from bot.model import (
     ChatAddress,
     Content,
     ContentDraft,
+    ContentFigures,
     ContentId,
     Delivery,
     DeliveryId,
@@ -48,6 +49,8 @@ from bot.model import (
     Platform,
     PlatformUser,
     Preferences,
+    ProgrammeFigures,
+    Prospect,
     PublishResult,
     RawEventKind,
     ReactionEvent,
@@ -55,6 +58,7 @@ from bot.model import (
     ReviewMessage,
     Role,
     RoleGrant,
+    StatsWindow,
     Suggestion,
     SuggestionId,
     SuggestionStatus,
@@ -815,4 +819,48 @@ class LinkVisitLog(Protocol):
         """Clicks, unique visitors and bot hits per group over ``[start, end)`` (all time
         when None), optionally of one content; groups with no visit are absent; ordered by
         clicks, most first, then key."""
+
+
+class StatsReader(Protocol):
+    """Curators' figures over the ledger (interactions, deliveries, visits, reactions).
+
+    Reads only. Counting unique visitors is one query away: when ``link_visit`` records a
+    visitor key, ``unique_visitors`` counts its distinct values (None until then).
+    """
+
+    async def programme(self, window: StatsWindow, *, top: int = 5) -> ProgrammeFigures:
+        """The programme's figures in ``window``, with the ``top`` content and topics."""
+        ...
+
+    async def content(self, content_id: ContentId, window: StatsWindow) -> ContentFigures | None:
+        """One content's figures in ``window``; None if no such content."""
+        ...
+
+    async def contents(self, window: StatsWindow, *, limit: int) -> Sequence[ContentFigures]:
+        """Published content (newest first, at most ``limit``) with its figures, for exports."""
+        ...
+
+
+class ProspectRepository(Protocol):
+    """Prospects (people to invite) and the invitations curators sent them."""
+
+    async def ranking(self, *, since: datetime, limit: int) -> Sequence[Prospect]:
+        """People with no identity in the programme (never joined, so never left either;
+        erased people's rows name nobody), by :attr:`Prospect.score`, then most recent id."""
+        ...
+
+    async def record_invitation(
+        self, *, user: PlatformUser, by: PlatformUser, now: datetime, cooldown: timedelta
+    ) -> bool:
+        """Record an invitation unless one was sent within ``cooldown``; True if recorded
+        (idempotent: a double click or a retried request records, and so sends, once)."""
+        ...
+
+    async def withdraw_invitation(self, *, user: PlatformUser, invited_at: datetime) -> None:
+        """Forget the invitation recorded at ``invited_at`` (it could not be delivered), so
+        a curator can try again once the person can be reached."""
+        ...
+
+    async def is_member(self, user: PlatformUser) -> bool:
+        """Whether the person has an identity in the programme (active, paused or left)."""
         ...

@@ -9,8 +9,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
-from bot.model import DeliveryId, DeliveryStatus, LeaderboardEntry, Network
+from bot.model import (
+    ContentFigures,
+    DeliveryId,
+    DeliveryStatus,
+    EmvEstimate,
+    LeaderboardEntry,
+    Network,
+    ProgrammeFigures,
+    Prospect,
+)
 
 
 @dataclass(frozen=True)
@@ -396,3 +406,55 @@ class ForgetMeView:
 
     locale: str
     is_ambassador: bool
+
+
+@dataclass(frozen=True)
+class StatsView:
+    """``stats [window]`` (curators): the programme's figures, with the EMV estimate."""
+
+    locale: str
+    window: str  # 7d | 30d | 90d | all
+    figures: ProgrammeFigures
+    emv: EmvEstimate
+    share_rate: Decimal | None  # percent, one decimal; None when nothing was sent
+    command: str  # "/advocacy" on Slack, "" on Teams (typed commands)
+
+
+@dataclass(frozen=True)
+class ContentStatsView:
+    """``stats <content id> [window]`` (curators): one content's figures."""
+
+    locale: str
+    window: str
+    figures: ContentFigures
+    emv: EmvEstimate
+    share_rate: Decimal | None
+
+
+@dataclass(frozen=True)
+class StatsLinkView:
+    """``stats export`` on Teams: a signed link to the CSV, valid a short while."""
+
+    locale: str
+    url: str
+    valid_minutes: int
+    window: str
+
+
+@dataclass(frozen=True)
+class ProspectsView:
+    """``prospects`` (curators): the most engaged non-ambassadors, each with Invite."""
+
+    locale: str
+    window: str
+    prospects: tuple[Prospect, ...]
+    cooldown_days: int
+    now: datetime  # to say "invited 3 days ago"
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """The DM a prospect gets: a friendly invitation with a Join button."""
+
+    locale: str
+    programme: str

@@ -58,6 +58,7 @@ from content_store.tables import (
     GuidelinesEventRow,
     IdentityRow,
     InteractionRow,
+    InvitationRow,
     JobRunRow,
     LinkVisitAwardRow,
     LinkVisitRow,
@@ -515,6 +516,38 @@ async def _erase_audit(session: AsyncSession, s: Subject, _now: datetime) -> int
     return changed
 
 
+# ---- invitations (prospects): the invitee's row, and the inviting curator's id -------------
+
+INVITATION = _table(InvitationRow)
+
+
+def _invited(s: Subject) -> Any:
+    return _of_users(INVITATION.c.platform, INVITATION.c.workspace_id, INVITATION.c.user_id, s)
+
+
+def _invited_by(s: Subject) -> Any:
+    return _of_users(
+        INVITATION.c.invited_by_platform,
+        INVITATION.c.invited_by_workspace,
+        INVITATION.c.invited_by_user,
+        s,
+    )
+
+
+async def _export_invitations(session: AsyncSession, s: Subject) -> object:
+    return await _rows(session, INVITATION, _invited(s))
+
+
+async def _erase_invitations(session: AsyncSession, s: Subject, _now: datetime) -> int:
+    gone = await session.execute(delete(INVITATION).where(_invited(s)))
+    blanked = await session.execute(
+        update(INVITATION)
+        .where(_invited_by(s))
+        .values(invited_by_platform=None, invited_by_workspace=None, invited_by_user=None)
+    )
+    return int(gone.rowcount or 0) + int(blanked.rowcount or 0)  # type: ignore[attr-defined]
+
+
 # The registry, in erasure order: reactions read the DMs before deliveries clear them, and
 # the ambassador row becomes a tombstone last.
 RULES: dict[str, TableRule] = {
@@ -582,6 +615,13 @@ RULES: dict[str, TableRule] = {
         _erase_audit,
         "entries of what you did stay with your id and name blanked; entries about you lose "
         "their target and your name",
+    ),
+    "invitation": TableRule(
+        "invitations",
+        _export_invitations,
+        _erase_invitations,
+        "an invitation to join sent to you is deleted; on invitations you sent, your user id "
+        "is blanked",
     ),
     "identity": TableRule(
         "identities",

@@ -1464,3 +1464,9 @@ class SqlStore:
         from content_store.recognition import SqlRecognition
 
         self.recognition = SqlRecognition(db)
+        from content_store.stats import SqlStats  # curators' figures (its own module)
+
+        self.stats = SqlStats(db)
+        from content_store.prospects import SqlProspects  # prospects and invitations
+
+        self.prospects = SqlProspects(db)

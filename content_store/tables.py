@@ -417,6 +417,22 @@ class FeedStateRow(SQLModel, table=True):
     polled_at: datetime = _ts()
 
 
+class InvitationRow(SQLModel, table=True):
+    """The last invitation to join a curator sent a prospect (one row per person; a new one
+    only after the cooldown, through one conditional write)."""
+
+    __tablename__ = "invitation"
+
+    platform: str = Field(primary_key=True, max_length=16)
+    workspace_id: str = Field(primary_key=True, max_length=64)
+    user_id: str = Field(primary_key=True, max_length=255)
+    invited_at: datetime = _ts()
+    invited_by_platform: str | None = Field(default=None, max_length=16)
+    invited_by_workspace: str | None = Field(default=None, max_length=64)
+    invited_by_user: str | None = Field(default=None, max_length=255)
+    times: int = 1
+
+
 # Retention (content_store/privacy.py) deletes raw events by age, a batch at a time: these
 # indexes find the oldest rows without scanning the tables (migration 0009).
 Index("ix_link_visit_visited_at", LinkVisitRow.__table__.c.visited_at)  # type: ignore[attr-defined]
@@ -455,3 +471,13 @@ _VISIT = LinkVisitRow.__table__  # type: ignore[attr-defined]
 Index("ix_link_visit_token_visitor", _VISIT.c.token, _VISIT.c.visitor_key)
 Index("ix_link_visit_content_visitor", _VISIT.c.content_id, _VISIT.c.visitor_key)
 Index("ux_link_visit_visit_id", _VISIT.c.visit_id, unique=True)
+# Curators' stats (content_store/stats.py) bound every figure by a window on these (0013).
+Index("ix_interaction_occurred_at", InteractionRow.__table__.c.occurred_at)  # type: ignore[attr-defined]
+Index("ix_interaction_content", InteractionRow.__table__.c.content_id)  # type: ignore[attr-defined]
+Index("ix_delivery_sent_at", DeliveryRow.__table__.c.sent_at)  # type: ignore[attr-defined]
+Index(
+    "ix_link_visit_content",
+    LinkVisitRow.__table__.c.content_id,  # type: ignore[attr-defined]
+    LinkVisitRow.__table__.c.visited_at,  # type: ignore[attr-defined]
+)
+Index("ix_reaction_content", ReactionRow.__table__.c.content_id)  # type: ignore[attr-defined]

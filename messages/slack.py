@@ -21,6 +21,7 @@ from bot.texts import EditForm
 from bot.views import (
     AuditView,
     ContentListView,
+    ContentStatsView,
     CuratorsView,
     DigestView,
     EnrolmentForm,
@@ -28,14 +29,17 @@ from bot.views import (
     GuidelinesView,
     HelpView,
     HomeView,
+    InvitationView,
     LeaderboardView,
     Notice,
     PostForm,
     ProfileView,
+    ProspectsView,
     RejectForm,
     ReminderView,
     ReviewCardView,
     SettingsForm,
+    StatsView,
     StatusView,
     SuggestionView,
 )
@@ -55,6 +59,8 @@ MAX_SECTION_TEXT = 3_000
 MAX_LIST_LINES = 100  # leaderboard / content list lines
 MAX_LIST_SECTIONS = 40  # ... packed into at most this many sections (≤ 50 blocks in all)
 MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post modal
+MAX_STATS_SECTIONS = 3  # stats: sections per list (4 lists + EMV: ≤ 50 blocks in all)
+MAX_STATS_DEPARTMENTS = 40  # stats: department lines
 MAX_STATUS_SECTIONS = 10  # status: field sections, and job sections, each (≤ 50 blocks in all)
 NOTICE_TEXT_LIMIT = 150  # modal field errors stay short
 AUDIT_TEXT_BUDGET = 10_000  # audit lines in one message (Slack refuses ~12,000 in all)
@@ -283,6 +289,41 @@ class SlackRenderer:
         """The HTML page for a personal data download link that is expired or not valid."""
         return self._templates.render_html(
             "web/data_link_refused.html.j2", locale, state="expired" if expired else "invalid"
+        )
+
+    # --- curators' stats ------------------------------------------------------------------
+
+    def stats(self, view: StatsView | ContentStatsView) -> SlackMessage:
+        """``stats`` / ``stats <id>``: figures, lists, and the EMV with its formula and inputs."""
+        return self._message(
+            "slack/stats.json.j2",
+            view.locale,
+            view=view,
+            kind="programme" if isinstance(view, StatsView) else "content",
+            max_sections=MAX_STATS_SECTIONS,
+            max_departments=MAX_STATS_DEPARTMENTS,
+        )
+
+    def prospects(self, view: ProspectsView) -> SlackMessage:
+        """``prospects``: engaged non-ambassadors, each with an Invite button."""
+        return self._message("slack/prospects.json.j2", view.locale, view=view)
+
+    def invitation(self, view: InvitationView) -> SlackMessage:
+        """The invitation DM to a prospect, with Join (opens the join modal)."""
+        return self._message("slack/invitation.json.j2", view.locale, view=view)
+
+    def stats_file_texts(self, locale: str, window: str, programme: str) -> tuple[str, str]:
+        """The title and the comment of the uploaded stats CSV (plain text)."""
+        period = self._templates.plain(f"stats.window.{window}", locale)
+        return (
+            self._templates.plain("stats.file_title", locale, window=period, programme=programme),
+            self._templates.plain("stats.file_comment", locale, window=period),
+        )
+
+    def stats_link_refused_page(self, locale: str, expired: bool) -> str:
+        """The HTML page for a stats export link that is expired or not valid."""
+        return self._templates.render_html(
+            "web/stats_link_refused.html.j2", locale, state="expired" if expired else "invalid"
         )
 
     # --- helpers --------------------------------------------------------------------------

@@ -176,3 +176,5 @@ REASON_ACTION: Final = "reason"
 # --- forget-me confirmation (ephemeral message) --------------------------------------------
 FORGET_ME_CONFIRM_ACTION: Final = "forget_me_confirm"  # danger button: erase now
 FORGET_ME_CANCEL_ACTION: Final = "forget_me_cancel"
+# --- prospects (curators) --------------------------------------------------------------------
+PROSPECT_INVITE_ACTION: Final = "prospect_invite"  # value: the prospect's Slack user id

@@ -26,6 +26,7 @@ from bot.share import takes_text
 from bot.views import (
     AuditView,
     ContentListView,
+    ContentStatsView,
     CuratorsView,
     DataLinkView,
     DigestView,
@@ -33,13 +34,17 @@ from bot.views import (
     ForgetMeView,
     GuidelinesView,
     HelpView,
+    InvitationView,
     LeaderboardView,
     Notice,
     PostForm,
     ProfileView,
+    ProspectsView,
     ReminderView,
     ReviewCardView,
     SettingsForm,
+    StatsLinkView,
+    StatsView,
     StatusView,
     SuggestionView,
 )
@@ -56,6 +61,8 @@ MAX_CARD_BYTES = 28_000
 MAX_ACTIONS_PER_ROW = 3  # share buttons side by side: still readable on a phone
 MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post card
 MAX_LIST_LINES = 100  # leaderboard / content list lines
+STATS_LIST_BUDGET = 4_000  # stats: bytes of lines per list (5 lists within the 28 KB card)
+STATS_DEPARTMENTS = 40
 LIST_BUDGET = 16_000  # bytes of list lines in one card (leaderboard, content list, jobs)
 MAX_STATUS_FIELDS = 24  # status cells (two per row)
 MAX_GUIDELINES_BYTES = 14_000  # guidelines shown in the join card
@@ -233,6 +240,29 @@ class TeamsRenderer:
     def data_link(self, view: DataLinkView) -> TeamsMessage:
         """``my-data``: a card with the signed download link of the person's JSON export."""
         return self._message("teams/data_link.json.j2", view.locale, view=view)
+
+    def stats(self, view: StatsView | ContentStatsView) -> TeamsMessage:
+        """``stats`` / ``stats <id>``: figures, lists, and the EMV with its formula and inputs."""
+        return self._message(
+            "teams/stats.json.j2",
+            view.locale,
+            view=view,
+            kind="programme" if isinstance(view, StatsView) else "content",
+            max_departments=STATS_DEPARTMENTS,
+            budget=STATS_LIST_BUDGET,
+        )
+
+    def prospects(self, view: ProspectsView) -> TeamsMessage:
+        """``prospects``: engaged non-ambassadors, each with an Invite Submit."""
+        return self._message("teams/prospects.json.j2", view.locale, view=view)
+
+    def invitation(self, view: InvitationView) -> TeamsMessage:
+        """The invitation to a prospect, with Join (opens the join card)."""
+        return self._message("teams/invitation.json.j2", view.locale, view=view)
+
+    def stats_link(self, view: StatsLinkView) -> TeamsMessage:
+        """``stats export``: a card with the signed download link of the CSV."""
+        return self._message("teams/stats_link.json.j2", view.locale, view=view)
 
     def forget_me(self, view: ForgetMeView) -> TeamsMessage:
         """``forget-me``: what is erased and kept, "Erase my data" (``FORGET_ME_CONFIRM``)

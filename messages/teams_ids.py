@@ -177,3 +177,5 @@ REVIEW_EDIT: Final = "review_edit"
 REVIEW_REJECT: Final = "review_reject"
 SUGGESTION_ID: Final = "suggestion_id"
 REASON: Final = "reason"
+PROSPECT_INVITE: Final = "prospect_invite"  # prospects card: {"advocacy": ..., "prospect": id}
+PROSPECT: Final = "prospect"

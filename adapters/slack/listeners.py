@@ -26,6 +26,7 @@ from adapters.slack.translate import (
     to_home_opened,
     to_mentioned_user,
     to_private_suggestion_id,
+    to_prospect,
     to_raw_post,
     to_raw_preferences,
     to_reaction_event,
@@ -35,12 +36,24 @@ from adapters.slack.translate import (
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import (
+    Audit,
+    Curators,
+    Pause,
+    PostInline,
+    Prospects,
+    Publish,
+    Stats,
+    Suggest,
+    parse_command,
+)
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
-from bot.model import PlatformUser
+from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
+from bot.prospects import ProspectService
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
+from bot.stats import StatsService, StatsUnavailable
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import Notice
@@ -90,6 +103,8 @@ class SlackDeps:
     status: StatusService
     command: str = "/advocacy"
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None  # curators' stats and exports
+    prospects: ProspectService | None = None  # prospects and invitations
 
 
 class SlackListeners:
@@ -192,6 +207,11 @@ class SlackListeners:
             )
             self.d.wake_sender()  # an auto-approved suggestion went out as content
             await reply(r.notice(outcome.notice, locale))
+        elif isinstance(command, Stats):
+            await self._stats(user, locale, command, reply)
+        elif isinstance(command, Prospects):
+            view = await self._prospects().prospects(user, command.window, locale)
+            await reply(r.prospects(view))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
@@ -269,6 +289,62 @@ class SlackListeners:
         if outcome.published is not None:
             self.d.wake_sender()
         await reply(self.r.notice(saved_notice(outcome, self.s.programme.timezone), locale))
+
+    # ---- curators' stats -----------------------------------------------------------------
+
+    async def _stats(self, user: PlatformUser, locale: str, command: Stats, reply: Reply) -> None:
+        if self.d.stats is None:
+            raise StatsUnavailable()
+        stats, r = self.d.stats, self.r
+        if command.export:
+            export = await stats.export(user, command.window)
+            title, comment = r.stats_file_texts(locale, command.window, self.s.programme.name)
+            await self.d.gateway.send_file(
+                user.user_id,
+                filename=export.filename,
+                content=export.content,
+                title=title,
+                comment=comment,
+            )
+            await reply(r.notice(Notice("stats_export_sent", {"window": command.window}), locale))
+        elif command.content_id is not None:
+            await reply(
+                r.stats(await stats.content(user, command.content_id, command.window, locale))
+            )
+        else:
+            view = await stats.programme(user, command.window, locale, command=self.d.command)
+            await reply(r.stats(view))
+
+    def _prospects(self) -> ProspectService:
+        if self.d.prospects is None:
+            raise StatsUnavailable()
+        return self.d.prospects
+
+    async def on_prospect_invite(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        """Invite (prospects list): DM the person an invitation with Join, at most once per
+        cooldown; the curator reads what happened."""
+
+        async def invite(curator: PlatformUser) -> None:
+            locale = await self._locale(curator)
+            person = to_prospect(body, action)
+            try:
+                profile: UserProfile | None = await self.d.gateway.profile(person.user_id)
+            except GatewayError:
+                profile = None  # unknown to users.info: the DM below will say
+            outcome = await self._prospects().invite(curator, person, profile)
+            if outcome.invitation is not None:
+                try:
+                    await self.d.gateway.send_text(
+                        person.user_id, self.r.invitation(outcome.invitation)
+                    )
+                except GatewayError:
+                    logger.warning("could not deliver an invitation")
+                    outcome = await self._prospects().undelivered(outcome)
+            await self._responder(respond)(self.r.notice(outcome.notice, locale))
+
+        await self._button(ack, body, respond, invite)
 
     # ---- privacy -----------------------------------------------------------------------
 
@@ -725,6 +801,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.event("reaction_removed")(listeners.on_reaction)
     app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)
     app.action(ids.EDIT_TEXT_ACTION)(listeners.on_edit_text_clicked)
+    app.action(ids.PROSPECT_INVITE_ACTION)(listeners.on_prospect_invite)
 
     @app.error
     async def on_error(error: Exception, body: Mapping[str, Any]) -> None:

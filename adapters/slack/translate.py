@@ -339,3 +339,15 @@ def to_private_suggestion_id(body: Payload) -> int | None:
 def to_reject_reason(body: Payload) -> str | None:
     """The reason typed in the reject modal."""
     return _text(_state(body), ids.REASON_BLOCK, ids.REASON_ACTION)
+
+
+def to_prospect(body: Mapping[str, Any], action: Mapping[str, Any]) -> PlatformUser:
+    """The person an Invite button names (its value: a user id of the clicker's workspace).
+
+    Raises:
+        InvalidInput: the value is not a Slack user id.
+    """
+    value = str(action.get("value") or "")
+    if not re.fullmatch(r"[UW][A-Z0-9]{2,30}", value):
+        raise InvalidInput("error", field="prospect")
+    return PlatformUser(Platform.SLACK, to_user_from_interaction(body).workspace_id, value)

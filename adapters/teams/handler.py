@@ -22,6 +22,7 @@ from adapters.teams.submit import (
     to_delivery_id,
     to_edited_text,
     to_enrolment_choices,
+    to_prospect,
     to_raw_post,
     to_raw_preferences,
     to_reason,
@@ -40,12 +41,24 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
-from bot.errors import AdvocacyError, InvalidInput
+from bot.commands import (
+    Audit,
+    Curators,
+    Pause,
+    PostInline,
+    Prospects,
+    Publish,
+    Stats,
+    Suggest,
+    parse_command,
+)
+from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
+from bot.prospects import ProspectService
 from bot.publishing import published_notice, raw_post_of, saved_notice
 from bot.services import Services
+from bot.stats import StatsService, StatsUnavailable
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import Notice
@@ -68,6 +81,8 @@ class TeamsDeps:
     status: StatusService
     allowed_tenants: frozenset[str] = frozenset()  # empty: every tenant
     suggestions: SuggestionService | None = None
+    stats: StatsService | None = None  # curators' stats and exports
+    prospects: ProspectService | None = None  # prospects and invitations
 
 
 class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
@@ -213,6 +228,11 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.notice(published_notice(result), locale))
         elif isinstance(command, Curators | Audit):
             await self._admin(user, locale, command, reply, activity or {})
+        elif isinstance(command, Stats):
+            await self._stats(user, locale, command, reply)
+        elif isinstance(command, Prospects):
+            view = await self._prospects().prospects(user, command.window, locale)
+            await reply(r.prospects(view))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
         elif command.name == "settings":
@@ -243,6 +263,19 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.data_link(self._privacy().download_link(user, locale)))
         elif command.name == "forget-me":
             await reply(r.forget_me(await self._privacy().forget_me_view(user, locale)))
+
+    async def _stats(self, user: PlatformUser, locale: str, command: Stats, reply: Reply) -> None:
+        if self.d.stats is None:
+            raise StatsUnavailable()
+        stats, r = self.d.stats, self.r
+        if command.export:  # Teams: a signed link to our server, valid 15 minutes
+            await reply(r.stats_link(await stats.export_link(user, command.window, locale)))
+        elif command.content_id is not None:
+            await reply(
+                r.stats(await stats.content(user, command.content_id, command.window, locale))
+            )
+        else:
+            await reply(r.stats(await stats.programme(user, command.window, locale)))
 
     async def _admin(
         self,
@@ -350,10 +383,31 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await s.texts.edit(user, delivery_id, text)
         elif verb == ids.FORGET_ME_CONFIRM:
             await reply(r.notice(await self._privacy().forget_me(user), locale))
+        elif verb == ids.PROSPECT_INVITE:
+            await self._invite(user, locale, value, reply)
         elif verb == ids.FORGET_ME_CANCEL:
             await reply(r.notice(Notice("forget_me_cancelled"), locale))
         else:
             logger.info("ignored a card submit with an unknown verb")
+
+    def _prospects(self) -> ProspectService:
+        if self.d.prospects is None:
+            raise StatsUnavailable()
+        return self.d.prospects
+
+    async def _invite(
+        self, curator: PlatformUser, locale: str, value: Mapping[str, Any], reply: Reply
+    ) -> None:
+        """Invite (prospects card): the invitation card to the person, once per cooldown."""
+        person = to_prospect(value, curator)
+        outcome = await self._prospects().invite(curator, person, None)
+        if outcome.invitation is not None:
+            try:
+                await self.d.gateway.send_to(person, self.r.invitation(outcome.invitation))
+            except GatewayError:
+                logger.warning("could not deliver an invitation")
+                outcome = await self._prospects().undelivered(outcome)
+        await reply(self.r.notice(outcome.notice, locale))
 
     def _privacy(self) -> PrivacyService:
         if self.s.privacy is None:

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.content import RawPost
 from bot.errors import InvalidInput
-from bot.model import Audience
+from bot.model import Audience, Platform, PlatformUser
 from bot.preferences import RawPreferences
 from bot.programme import SUPPORTED_LOCALES
 from messages import teams_ids as ids
@@ -171,3 +171,15 @@ def to_suggestion_id(value: Value) -> int:
 def to_reason(value: Value) -> str | None:
     """The rejection reason typed on the review card."""
     return _str(value, ids.REASON)
+
+
+def to_prospect(value: Value, curator: PlatformUser) -> PlatformUser:
+    """The person an Invite Submit names, in the curator's tenant.
+
+    Raises:
+        InvalidInput: no user id in the Submit.
+    """
+    person = _str(value, ids.PROSPECT)
+    if not person or len(person) > 255:
+        raise InvalidInput("error", field="prospect")
+    return PlatformUser(Platform.TEAMS, curator.workspace_id, person)

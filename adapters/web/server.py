@@ -18,6 +18,7 @@ from bot.interactions import InteractionService
 from bot.links import LinkAnswer, LinkRequest, LinkService, LinkState
 from bot.privacy import PrivacyService
 from bot.signing import LinkExpired, LinkInvalid
+from bot.stats import StatsService
 
 logger = logging.getLogger(__name__)
 
@@ -257,3 +258,36 @@ def data_export_handler(
 
 def _refused(page: str, status: int) -> web.Response:
     return web.Response(text=page, content_type="text/html", status=status, headers=NO_STORE)
+
+
+def stats_export_handler(
+    stats: StatsService | None, refused_page: RefusedPage
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /exports/<token>.csv``: the curators' stats CSV, built now, for a genuine link
+    younger than 15 minutes whose curator still is one; a friendly page otherwise (403 not
+    valid, 410 expired). The export is recorded in the audit log."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
+        if stats is None:
+            return web.json_response({"ok": False, "error": "stats_not_configured"}, status=503)
+        try:
+            export = await stats.export_from_link(request.match_info.get("token", ""))
+        except LinkExpired:
+            logger.info("refused an expired stats export link")
+            return _refused(refused_page(locale, True), 410)
+        except LinkInvalid:
+            logger.warning("refused a stats export link with a bad signature or holder")
+            return _refused(refused_page(locale, False), 403)
+        return web.Response(
+            body=export.content,
+            content_type="text/csv",
+            charset="utf-8",
+            headers={
+                **NO_STORE,
+                "Content-Disposition": f'attachment; filename="{export.filename}"',
+                "X-Content-Type-Options": "nosniff",
+            },
+        )
+
+    return handle

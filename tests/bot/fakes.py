@@ -26,11 +26,13 @@ from bot.model import (
     ChatAddress,
     Content,
     ContentDraft,
+    ContentFigures,
     ContentId,
     ContentStatus,
     Delivery,
     DeliveryId,
     DeliveryStatus,
+    DepartmentStats,
     EarnedBadge,
     Enrolment,
     ErasureOutcome,
@@ -48,13 +50,17 @@ from bot.model import (
     Platform,
     PlatformUser,
     Preferences,
+    ProgrammeFigures,
+    Prospect,
     PublishResult,
+    RankedCount,
     RawEventKind,
     ReactionEvent,
     RecordOutcome,
     ReviewMessage,
     Role,
     RoleGrant,
+    StatsWindow,
     Suggestion,
     SuggestionId,
     SuggestionStatus,
@@ -63,6 +69,7 @@ from bot.model import (
     VisitToAward,
     workspace_key,
 )
+from bot.stats import department_order
 from bot.tracking import new_ref, new_token
 from bot.views import (
     DigestView,
@@ -111,6 +118,10 @@ class InMemoryStore:
     leases: dict[str, tuple[str, datetime, int]] = field(default_factory=dict)
     unreachable: set[AmbassadorId] = field(default_factory=set)
     reminded: dict[DeliveryId, datetime] = field(default_factory=dict)
+    # For MemoryStats: who did an interaction and about what; a reaction's content; when.
+    interaction_meta: dict[str, tuple[AmbassadorId, ContentId | None]] = field(default_factory=dict)
+    reaction_content: dict[str, ContentId | None] = field(default_factory=dict)
+    visit_log: list[tuple[TrackedLink, bool, datetime]] = field(default_factory=list)
     visit_times: list[datetime] = field(default_factory=list)  # of ``visits``, in order
     visit_awards: dict[int, tuple[AmbassadorId, int]] = field(default_factory=dict)
     badges: dict[tuple[AmbassadorId, Badge], datetime] = field(default_factory=dict)
@@ -574,6 +585,7 @@ class MemoryLedger:
             return RecordOutcome(False, 0)
         awarded = self._award(ambassador_id, content_id, network, kind, points, now)
         self.s.interactions[dedupe_key] = (delivery_id, Interaction(kind, network, awarded, now))
+        self.s.interaction_meta[dedupe_key] = (ambassador_id, content_id)
         return RecordOutcome(True, awarded)
 
     async def record_many(
@@ -607,6 +619,7 @@ class MemoryLedger:
         if event.event_id in self.s.reactions:
             return RecordOutcome(False, 0)
         self.s.reactions[event.event_id] = event
+        self.s.reaction_content[event.event_id] = content_id
         awarded = 0
         if event.added and ambassador_id is not None and content_id is not None:
             awarded = self._award(
@@ -616,6 +629,7 @@ class MemoryLedger:
 
     async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
         self.s.visits.append((link, is_bot))
+        self.s.visit_log.append((link, is_bot, now))
         self.s.visit_times.append(now)
 
     def _totals(
@@ -800,6 +814,8 @@ class MemoryPorts:
         self.people = MemoryPersonLookup(self.store)
         self.suggestions = MemorySuggestions(self.store)
         self.recognition = MemoryRecognition(self.store)
+        self.stats = MemoryStats(self.store)
+        self.prospects = MemoryProspects(self.store, self.suggestions)
 
 
 @dataclass
@@ -1288,6 +1304,204 @@ class MemoryRawEvents:
         self.s.visits[:] = [self.s.visits[i] for i in survivors]
         self.visited_at[:] = [self.visited_at[i] for i in survivors]
         return len(drop)
+
+
+class MemoryStats:
+    """``StatsReader`` over an ``InMemoryStore``: the same definitions as ``SqlStats``."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    @staticmethod
+    def _in(at: datetime | None, window: StatsWindow) -> bool:
+        return at is not None and at < window.end and (window.start is None or at >= window.start)
+
+    def _sent(self, window: StatsWindow) -> list[Delivery]:
+        return [d for d in self.s.deliveries.values() if self._in(d.sent_at, window)]
+
+    def _shared_ids(self) -> set[DeliveryId]:
+        return {
+            d for d, i in self.s.interactions.values() if d is not None and i.kind in SHARE_KINDS
+        }
+
+    def _interactions(
+        self, window: StatsWindow, content_id: ContentId | None
+    ) -> tuple[dict[Network, int], int]:
+        clicks: dict[Network, int] = {}
+        confirmed = 0
+        for key, (_, i) in self.s.interactions.items():
+            cid = self.s.interaction_meta[key][1]
+            if not self._in(i.occurred_at, window) or (
+                content_id is not None and cid != content_id
+            ):
+                continue
+            if i.kind is InteractionKind.SHARE_CLICK and i.network is not None:
+                clicks[i.network] = clicks.get(i.network, 0) + 1
+            elif i.kind is InteractionKind.CONFIRMED_SHARE:
+                confirmed += 1
+        return clicks, confirmed
+
+    def _visits(
+        self, window: StatsWindow, content_id: ContentId | None
+    ) -> tuple[dict[Network, int], int]:
+        clicks: dict[Network, int] = {}
+        bots = 0
+        for link, is_bot, at in self.s.visit_log:
+            if not self._in(at, window) or (
+                content_id is not None and link.content_id != content_id
+            ):
+                continue
+            if is_bot:
+                bots += 1
+            else:
+                clicks[link.network] = clicks.get(link.network, 0) + 1
+        return clicks, bots
+
+    def _reactions(self, window: StatsWindow, content_id: ContentId | None) -> int:
+        return sum(
+            1
+            for key, r in self.s.reactions.items()
+            if r.added
+            and self._in(r.occurred_at, window)
+            and (cid := self.s.reaction_content.get(key)) is not None
+            and (content_id is None or cid == content_id)
+        )
+
+    async def programme(self, window: StatsWindow, *, top: int = 5) -> ProgrammeFigures:
+        sent = self._sent(window)
+        shared_ids = self._shared_ids()
+        shared = [d for d in sent if d.id in shared_ids]
+        share_clicks, confirmed = self._interactions(window, None)
+        clicks, bots = self._visits(window, None)
+        people = self.s.ambassadors_by_id
+        active = {
+            self.s.interaction_meta[k][0]
+            for k, (_, i) in self.s.interactions.items()
+            if self._in(i.occurred_at, window)
+        }
+        per_content: dict[ContentId, list[int]] = {}
+        for d in shared:
+            per_content.setdefault(d.content_id, [0, 0])[0] += 1
+        for link, is_bot, at in self.s.visit_log:
+            if not is_bot and self._in(at, window):
+                per_content.setdefault(link.content_id, [0, 0])[1] += 1
+        top_content = sorted(per_content.items(), key=lambda kv: (-kv[1][0], -kv[1][1], -kv[0]))
+        topics: dict[str, int] = {}
+        for d in shared:
+            for topic in self.s.contents[d.content_id].topics:
+                topics[topic] = topics.get(topic, 0) + 1
+        teams: dict[str | None, list[int]] = {}
+        for a in people.values():
+            if a.is_active:
+                teams.setdefault(a.team, [0, 0, 0, 0])[0] += 1
+        for d in sent:
+            row = teams.setdefault(people[d.ambassador_id].team, [0, 0, 0, 0])
+            row[1] += 1
+            row[2] += d.id in shared_ids
+        for link, is_bot, at in self.s.visit_log:
+            if not is_bot and self._in(at, window):
+                teams.setdefault(people[link.ambassador_id].team, [0, 0, 0, 0])[3] += 1
+        return ProgrammeFigures(
+            active_ambassadors=len(active),
+            ambassadors=sum(1 for a in people.values() if a.is_active),
+            deliveries=len(sent),
+            shared=len(shared),
+            share_clicks=share_clicks,
+            confirmed=confirmed,
+            clicks=clicks,
+            bot_hits=bots,
+            reactions=self._reactions(window, None),
+            top_content=[
+                RankedCount(str(c), self.s.contents[c].title, n[0], n[1])
+                for c, n in top_content[:top]
+            ],
+            top_topics=[
+                RankedCount(t, t, n)
+                for t, n in sorted(topics.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+            ],
+            departments=sorted(
+                (DepartmentStats(t, *n) for t, n in teams.items()), key=department_order
+            ),
+        )
+
+    async def content(self, content_id: ContentId, window: StatsWindow) -> ContentFigures | None:
+        item = self.s.contents.get(content_id)
+        if item is None:
+            return None
+        sent = [d for d in self._sent(window) if d.content_id == content_id]
+        shared_ids = self._shared_ids()
+        share_clicks, confirmed = self._interactions(window, content_id)
+        clicks, bots = self._visits(window, content_id)
+        return ContentFigures(
+            content_id=content_id,
+            title=item.title,
+            url=item.url,
+            published_at=item.published_at,
+            deliveries=len(sent),
+            shared=sum(1 for d in sent if d.id in shared_ids),
+            share_clicks=share_clicks,
+            confirmed=confirmed,
+            clicks=clicks,
+            bot_hits=bots,
+            reactions=self._reactions(window, content_id),
+        )
+
+    async def contents(self, window: StatsWindow, *, limit: int) -> Sequence[ContentFigures]:
+        published = sorted(
+            (c for c in self.s.contents.values() if c.published_at is not None),
+            key=lambda c: (c.published_at, c.id),
+            reverse=True,
+        )[:limit]
+        return [f for c in published if (f := await self.content(c.id, window)) is not None]
+
+
+class MemoryProspects:
+    """``ProspectRepository`` over the store's reactions and a ``MemorySuggestions``."""
+
+    def __init__(self, store: InMemoryStore, suggestions: MemorySuggestions) -> None:
+        self.s = store
+        self.suggestions = suggestions
+        self.invitations: dict[PlatformUser, tuple[datetime, int]] = {}
+
+    async def ranking(self, *, since: datetime, limit: int) -> Sequence[Prospect]:
+        counts: dict[PlatformUser, list[int]] = {}
+        names: dict[PlatformUser, str] = {}
+        for r in self.s.reactions.values():
+            if r.added and r.occurred_at >= since and r.user.user_id:
+                counts.setdefault(r.user, [0, 0])[0] += 1
+        for row in self.suggestions.rows.values():
+            if row.suggester is not None and row.created_at >= since:
+                counts.setdefault(row.suggester, [0, 0])[1] += 1
+                if row.suggester_name:
+                    names[row.suggester] = max(names.get(row.suggester, ""), row.suggester_name)
+        found = [
+            Prospect(
+                u,
+                r,
+                s,
+                names.get(u),
+                self.invitations[u][0] if u in self.invitations else None,
+            )
+            for u, (r, s) in counts.items()
+            if u not in self.s.identities
+        ]
+        return sorted(found, key=lambda p: (-p.score, p.user.user_id))[:limit]
+
+    async def record_invitation(
+        self, *, user: PlatformUser, by: PlatformUser, now: datetime, cooldown: timedelta
+    ) -> bool:
+        last = self.invitations.get(user)
+        if last is not None and last[0] > now - cooldown:
+            return False
+        self.invitations[user] = (now, (last[1] if last else 0) + 1)
+        return True
+
+    async def withdraw_invitation(self, *, user: PlatformUser, invited_at: datetime) -> None:
+        if user in self.invitations and self.invitations[user][0] == invited_at:
+            del self.invitations[user]
+
+    async def is_member(self, user: PlatformUser) -> bool:
+        return user in self.s.identities
 
 
 class MemoryRecognition:

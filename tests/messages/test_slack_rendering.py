@@ -246,6 +246,16 @@ NOTICES: dict[str, dict[str, object]] = {
     "forget_me_nothing": {},
     "forget_me_cancelled": {},
     "privacy_unavailable": {},
+    # stats (messages/i18n/<locale>/stats.yaml)
+    "stats_bad_window": {"window": "12y"},
+    "stats_usage": {},
+    "stats_export_sent": {"window": "30d"},
+    "stats_unavailable": {},
+    "prospect_invited": {},
+    "prospect_already_invited": {"days": 90},
+    "prospect_is_member": {},
+    "prospect_not_a_person": {},
+    "prospect_unreachable": {},
 }
 
 

@@ -46,6 +46,13 @@ from messages.teams import (
     guidelines_paragraphs,
 )
 from tests.messages.roles_views import audit_view, curators_view
+from tests.messages.stats_samples import (
+    EXPORT_URL,
+    invitation_view,
+    prospects_view,
+    stats_link_view,
+    stats_view,
+)
 from tests.messages.test_prefs_rendering import settings_form
 from tests.messages.test_slack_rendering import (
     COUNTS,
@@ -124,6 +131,7 @@ VERBS = {
     ids.EDIT_TEXT,
     ids.SETTINGS,
     ids.OPEN_SETTINGS,
+    ids.PROSPECT_INVITE,
     ids.REVIEW_APPROVE,
     ids.REVIEW_EDIT,
     ids.REVIEW_REJECT,
@@ -240,6 +248,9 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
         elif ids.SUGGESTION_ID in data:  # the review card, and the post card opened by Edit
             assert set(data) == {ids.ACTION_KEY, ids.SUGGESTION_ID}
             assert isinstance(data[ids.SUGGESTION_ID], int)
+        elif data[ids.ACTION_KEY] == ids.PROSPECT_INVITE:  # the prospects card
+            assert set(data) == {ids.ACTION_KEY, ids.PROSPECT}
+            assert isinstance(data[ids.PROSPECT], str)
         else:
             assert set(data) == {ids.ACTION_KEY}
     tree.actions.append(action)
@@ -443,8 +454,25 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
         lambda r, loc: r.forget_me(ForgetMeView(loc, is_ambassador=True)),
         {"en": "Erase my data", "fr": "Effacer mes données"},
     ),
+    "stats": (
+        lambda r, loc: r.stats(stats_view(loc, command="")),
+        {"en": "Earned media value (estimate)", "fr": "Valeur média estimée"},
+    ),
+    "prospects": (
+        lambda r, loc: r.prospects(prospects_view(loc)),
+        {"en": "People to invite", "fr": "Personnes à inviter"},
+    ),
+    "invitation": (
+        lambda r, loc: r.invitation(invitation_view(loc)),
+        {"en": "Join the Acme Voices ambassadors?", "fr": "Rejoindre les ambassadeurs Acme"},
+    ),
+    "stats_link": (
+        lambda r, loc: r.stats_link(stats_link_view(loc)),
+        {"en": "Download the CSV", "fr": "Télécharger le CSV"},
+    ),
 }
 LINKS_OK = {
+    EXPORT_URL,
     "https://bot.example.com/my-data/t.1.m",
     "https://example.com/blog/paris-office",
     "https://example.com/a",

@@ -1,0 +1,134 @@
+"""StatsReader: the fake, SQLite and PostgreSQL agree on one seeded dataset."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from bot.model import (
+    Enrolment,
+    InteractionKind,
+    MessageRef,
+    Network,
+    ReactionEvent,
+    UserProfile,
+)
+from bot.stats import window_of
+from tests.content_store.test_contract import HOLDER, NOW, claim_all, content, user
+
+WINDOW = window_of("30d", NOW + timedelta(hours=1))
+
+
+async def _enrol(ports: Any, n: int, team: str | None) -> Any:
+    return await ports.ambassadors.enrol(
+        user=user(n),
+        profile=UserProfile(display_name=f"Person {n}", locale="en", team=team),
+        enrolment=Enrolment(frozenset({"ai", "jobs"}), (Network.LINKEDIN, Network.X), "v1"),
+        now=NOW,
+    )
+
+
+async def seed(ports: Any) -> dict[str, Any]:
+    """Three ambassadors (two in Sales, one without a team), two content, one old send."""
+    a = await _enrol(ports, 1, "Sales")
+    b = await _enrol(ports, 2, "Sales")
+    c = await _enrol(ports, 3, None)
+    ai = await content(ports, ("ai",))
+    await ports.contents.publish(content_id=ai.id, now=NOW)
+    sent = {d.ambassador_id: d for d in await claim_all(ports)}
+    for d in sent.values():
+        at = NOW - timedelta(days=40) if d.ambassador_id == c.id else NOW
+        await ports.queue.mark_sent(
+            delivery_id=d.id, holder=HOLDER, message=MessageRef("D", str(d.id)), now=at
+        )
+    jobs = await content(ports, ("jobs",))
+    await ports.contents.publish(content_id=jobs.id, now=NOW)
+    record = ports.ledger.record
+
+    async def act(d: Any, kind: InteractionKind, network: Network | None) -> None:
+        await record(
+            dedupe_key=f"{kind.value}:{d.id}:{network.value if network else ''}",
+            ambassador_id=d.ambassador_id,
+            content_id=d.content_id,
+            delivery_id=d.id,
+            kind=kind,
+            network=network,
+            points=1,
+            now=NOW,
+        )
+
+    da, db = sent[a.id], sent[b.id]
+    await act(da, InteractionKind.SHARE_CLICK, Network.LINKEDIN)
+    await act(da, InteractionKind.SHARE_CLICK, Network.X)
+    await act(da, InteractionKind.SHARE_CLICK, Network.X)  # a double click counts once
+    await act(db, InteractionKind.CONFIRMED_SHARE, None)
+    await act(sent[c.id], InteractionKind.SKIP, None)
+    links = await ports.deliveries.tracked_links(delivery=da, networks=[Network.LINKEDIN])
+    for is_bot in (False, False, False, True):
+        await ports.ledger.record_link_visit(link=links[Network.LINKEDIN], is_bot=is_bot, now=NOW)
+    await ports.ledger.record_link_visit(
+        link=links[Network.LINKEDIN], is_bot=False, now=NOW - timedelta(days=60)
+    )
+    for event_id, added, cid in (("E1", True, ai.id), ("E2", False, ai.id), ("E3", True, None)):
+        await ports.ledger.record_reaction(
+            event=ReactionEvent(event_id, user(1), "tada", MessageRef("D", "1"), added, NOW),
+            ambassador_id=a.id,
+            content_id=cid,
+            points=0,
+        )
+    return {"a": a, "b": b, "c": c, "ai": ai, "jobs": jobs}
+
+
+async def test_programme_figures(ports: Any) -> None:
+    s = await seed(ports)
+    f = await ports.stats.programme(WINDOW)
+    assert f.ambassadors == 3
+    assert f.active_ambassadors == 3  # a clicked, b confirmed, c skipped
+    assert f.deliveries == 2  # c's was sent 40 days ago; "jobs" was never sent
+    assert f.shared == 2
+    assert dict(f.share_clicks) == {Network.LINKEDIN: 1, Network.X: 1}
+    assert f.confirmed == 1
+    assert dict(f.clicks) == {Network.LINKEDIN: 3}
+    assert f.bot_hits == 1
+    assert f.reactions == 1  # added, about a content
+    assert f.unique_visitors is None
+    assert [(t.label, t.count, t.extra) for t in f.top_content] == [("Hello", 2, 3)]
+    assert f.top_content[0].key == str(s["ai"].id)
+    assert [(t.key, t.count) for t in f.top_topics] == [("ai", 2)]
+    assert [(d.team, d.ambassadors, d.deliveries, d.shared, d.clicks) for d in f.departments] == [
+        ("Sales", 2, 2, 2, 3),
+        (None, 1, 0, 0, 0),
+    ]
+
+
+async def test_all_time_and_a_short_window(ports: Any) -> None:
+    await seed(ports)
+    everything = await ports.stats.programme(window_of("all", NOW + timedelta(hours=1)))
+    assert everything.deliveries == 3
+    assert dict(everything.clicks) == {Network.LINKEDIN: 4}
+    later = await ports.stats.programme(window_of("7d", NOW + timedelta(days=10)))
+    assert later.deliveries == 0
+    assert later.shared == 0
+    assert later.active_ambassadors == 0
+    assert later.top_content == []
+
+
+async def test_content_figures_and_export_rows(ports: Any) -> None:
+    s = await seed(ports)
+    f = await ports.stats.content(s["ai"].id, WINDOW)
+    assert (f.title, f.url, f.deliveries, f.shared, f.confirmed) == (
+        "Hello",
+        "https://example.com/post",
+        2,
+        2,
+        1,
+    )
+    assert dict(f.share_clicks) == {Network.LINKEDIN: 1, Network.X: 1}
+    assert dict(f.clicks) == {Network.LINKEDIN: 3}
+    assert (f.bot_hits, f.reactions) == (1, 1)
+    jobs = await ports.stats.content(s["jobs"].id, WINDOW)
+    assert (jobs.deliveries, jobs.shared, dict(jobs.clicks), jobs.reactions) == (0, 0, {}, 0)
+    assert await ports.stats.content(999_999, WINDOW) is None
+    rows = await ports.stats.contents(WINDOW, limit=10)
+    assert [r.content_id for r in rows] == [s["jobs"].id, s["ai"].id]
+    assert [r.content_id for r in await ports.stats.contents(WINDOW, limit=1)] == [s["jobs"].id]
