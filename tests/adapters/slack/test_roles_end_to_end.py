@@ -80,6 +80,8 @@ async def test_an_admin_adds_a_curator_who_can_then_post(roles_bot: SlackBot) ->
 
     await bot.command("post https://acme.example/a #ai Hello", BOB)
     await bot.until_scalar("SELECT count(*) FROM content", 1)
+    # The audit entry is written right after the content (under load, a moment later).
+    await bot.until_scalar("SELECT count(*) FROM audit_entry", 2)
     await bot.command("post https://acme.example/b #ai Hi", DAVE)
     await bot.replies_to(DAVE, 2)
     assert await bot.scalar("SELECT count(*) FROM content") == 1
