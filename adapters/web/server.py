@@ -230,30 +230,18 @@ def data_export_handler(
     """``GET /my-data/<token>``: the person's JSON export, built now, for a genuine link
     younger than 15 minutes; a friendly page otherwise (403 not valid, 410 expired)."""
 
-    async def handle(request: web.Request) -> web.StreamResponse:
-        locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
-        if privacy is None:
-            return web.json_response({"ok": False, "error": "privacy_not_configured"}, status=503)
-        try:
-            export = await privacy.export_from_link(request.match_info.get("token", ""))
-        except LinkExpired:
-            logger.info("refused an expired personal data link")
-            return _refused(refused_page(locale, True), 410)
-        except LinkInvalid:
-            logger.warning("refused a personal data link with a bad signature")
-            return _refused(refused_page(locale, False), 403)
-        return web.Response(
-            body=export.to_json(),
-            content_type="application/json",
-            charset="utf-8",
-            headers={
-                **NO_STORE,
-                "Content-Disposition": f'attachment; filename="{export.filename}"',
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+    async def load(token: str) -> tuple[bytes, str]:
+        assert privacy is not None  # noqa: S101 - checked by the handler
+        export = await privacy.export_from_link(token)
+        return export.to_json(), export.filename
 
-    return handle
+    return _signed_download(
+        None if privacy is None else load,
+        refused_page,
+        content_type="application/json",
+        what="personal data",
+        unavailable="privacy_not_configured",
+    )
 
 
 def _refused(page: str, status: int) -> web.Response:
@@ -267,25 +255,50 @@ def stats_export_handler(
     younger than 15 minutes whose curator still is one; a friendly page otherwise (403 not
     valid, 410 expired). The export is recorded in the audit log."""
 
+    async def load(token: str) -> tuple[bytes, str]:
+        assert stats is not None  # noqa: S101 - checked by the handler
+        export = await stats.export_from_link(token)
+        return export.content, export.filename
+
+    return _signed_download(
+        None if stats is None else load,
+        refused_page,
+        content_type="text/csv",
+        what="stats export",
+        unavailable="stats_not_configured",
+    )
+
+
+def _signed_download(
+    load: Callable[[str], Awaitable[tuple[bytes, str]]] | None,
+    refused_page: RefusedPage,
+    *,
+    content_type: str,
+    what: str,
+    unavailable: str,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A download behind a signed, expiring link: the file as an attachment that no cache
+    keeps, or the friendly page (403 not genuine, 410 expired)."""
+
     async def handle(request: web.Request) -> web.StreamResponse:
         locale = "fr" if request.headers.get("Accept-Language", "").startswith("fr") else "en"
-        if stats is None:
-            return web.json_response({"ok": False, "error": "stats_not_configured"}, status=503)
+        if load is None:
+            return web.json_response({"ok": False, "error": unavailable}, status=503)
         try:
-            export = await stats.export_from_link(request.match_info.get("token", ""))
+            body, filename = await load(request.match_info.get("token", ""))
         except LinkExpired:
-            logger.info("refused an expired stats export link")
+            logger.info("refused an expired %s link", what)
             return _refused(refused_page(locale, True), 410)
         except LinkInvalid:
-            logger.warning("refused a stats export link with a bad signature or holder")
+            logger.warning("refused a %s link with a bad signature or holder", what)
             return _refused(refused_page(locale, False), 403)
         return web.Response(
-            body=export.content,
-            content_type="text/csv",
+            body=body,
+            content_type=content_type,
             charset="utf-8",
             headers={
                 **NO_STORE,
-                "Content-Disposition": f'attachment; filename="{export.filename}"',
+                "Content-Disposition": f'attachment; filename="{filename}"',
                 "X-Content-Type-Options": "nosniff",
             },
         )
