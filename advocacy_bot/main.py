@@ -95,6 +95,7 @@ from scheduler.setup import (
     periodic_jobs,
     post_weekly_leaderboard,
     retention_job,
+    rollup_job,
     suggestion_jobs,
 )
 
@@ -283,6 +284,7 @@ def build_runtime(
                 poll_feeds=bool(config.feeds),
             ),
             retention_job(retention_work(config, store, clock)),
+            rollup_job(services.leaderboard),
         ),
         jobs=store.jobs,
         clock=clock,

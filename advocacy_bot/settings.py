@@ -336,6 +336,7 @@ class Config(_Strict):
     curators: CuratorsSection = CuratorsSection()  # deprecated: roles.curators
     points: PointsSection = PointsSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
+    departments: list[TopicSection] = Field(default_factory=list)  # teams for boards
     fetch: FetchSection = FetchSection()
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
@@ -369,6 +370,9 @@ class Config(_Strict):
         ids = [t.id for t in self.topics]
         if len(ids) != len(set(ids)):
             raise ValueError(f"topics: duplicate ids in {ids}")
+        departments = [d.id.lower() for d in self.departments]
+        if len(departments) != len(set(departments)):
+            raise ValueError(f"departments: duplicate ids in {departments}")
         if not self.networks:
             raise ValueError("networks: list at least one network")
         return self
@@ -488,6 +492,9 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         limits=ContentLimits(texts=config.content.max_texts),
         disclosure=config.programme.disclosure,
         blocked_keywords=tuple(config.content.blocked_keywords),
+        departments=tuple(
+            Topic(d.id, {"en": d.label, "fr": d.label_fr or d.label}) for d in config.departments
+        ),
     )
 
 

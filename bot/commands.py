@@ -16,6 +16,8 @@ Syntax (documented in ``/advocacy help`` and the README)::
     curators [add|remove <person>]        list, add or remove curators (admins)
     audit [n] [--before <id>]             the latest audit entries (admins)
     suggest <url> [why]                   suggest a link for the comms team to review
+    leaderboard [week|month|all] [team <id>]   a board: period, one team or department
+    hide | unhide                         leave public boards (you still see your rank) / rejoin
 """
 
 from __future__ import annotations
@@ -91,7 +93,15 @@ class Suggest:
     why: str | None
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest
+@dataclass(frozen=True)
+class Board:
+    """``leaderboard [week|month|all] [team <id>]``."""
+
+    period: str = "week"
+    team: str | None = None
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Board
 
 SIMPLE_COMMANDS = (
     "help",
@@ -108,6 +118,8 @@ SIMPLE_COMMANDS = (
     "resume",
     "my-data",
     "forget-me",
+    "hide",
+    "unhide",
 )
 ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest")
 MAX_COMMAND_LENGTH = 4_000
@@ -144,6 +156,8 @@ def parse_command(text: str) -> Command:
         return _parse_audit(rest)
     if name == "suggest":
         return _parse_suggest(rest)
+    if name == "leaderboard" and rest.strip():
+        return _parse_board(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -249,3 +263,22 @@ def _parse_suggest(rest: str) -> Suggest:
         url = url.split("|", 1)[0]
     why = words[1].strip() if len(words) > 1 else ""
     return Suggest(url=url, why=why or None)
+
+
+BOARD_PERIODS = ("week", "month", "all")
+
+
+def _parse_board(rest: str) -> Board:
+    words = rest.split()
+    period = "week"
+    if words and words[0].lower() in BOARD_PERIODS:
+        period = words.pop(0).lower()
+    team: str | None = None
+    if words and words[0].lower() == "team":
+        team = " ".join(words[1:]).strip()
+        if not team:
+            raise InvalidInput("bad_board", field="team")
+        words = []
+    if words:
+        raise InvalidInput("bad_board", word=words[0][:30])
+    return Board(period, team[:100] if team else None)

@@ -18,6 +18,7 @@ from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
     AuditLog,
+    BoardRepository,
     BotMessageLog,
     ChatGateway,
     Clock,
@@ -72,6 +73,9 @@ class StorePorts(Protocol):
 
     @property
     def delivery_texts(self) -> DeliveryTexts: ...
+
+    @property
+    def boards(self) -> BoardRepository: ...
 
 
 @dataclass(frozen=True)
@@ -193,6 +197,7 @@ def wire_services(
             programme=programme,
             clock=clock,
             report_previous_week=report_previous_week,
+            boards=store.boards,
         ),
         preferences=PreferencesService(
             ambassadors=store.ambassadors,

@@ -1461,3 +1461,6 @@ class SqlStore:
         self.grants = SqlRoleGrants(db)
         self.audit = SqlAuditLog(db)
         self.people = SqlPersonLookup(db)
+        from content_store.boards import SqlBoards  # builds on this module
+
+        self.boards = SqlBoards(db)

@@ -35,7 +35,7 @@ from adapters.slack.translate import (
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import Audit, Board, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.privacy import PrivacyService, PrivacyUnavailable
@@ -195,6 +195,14 @@ class SlackListeners:
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
+        elif isinstance(command, Board):
+            view = await s.leaderboard.board(
+                locale=locale, viewer=user, period=command.period, team=command.team
+            )
+            await reply(r.leaderboard(view))
+        elif command.name in ("hide", "unhide"):
+            notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
+            await reply(r.notice(notice, locale))
         elif command.name == "settings":
             settings = await s.preferences.settings_form(user)
             await client.views_open(trigger_id=trigger_id, view=r.settings_modal(settings))

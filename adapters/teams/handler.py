@@ -40,7 +40,7 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import Audit, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import Audit, Board, Curators, Pause, PostInline, Publish, Suggest, parse_command
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
@@ -215,6 +215,14 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await self._admin(user, locale, command, reply, activity or {})
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
+        elif isinstance(command, Board):
+            view = await s.leaderboard.board(
+                locale=locale, viewer=user, period=command.period, team=command.team
+            )
+            await reply(r.leaderboard(view))
+        elif command.name in ("hide", "unhide"):
+            notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
+            await reply(r.notice(notice, locale))
         elif command.name == "settings":
             await reply(r.settings_card(await s.preferences.settings_form(user)))
         elif command.name == "resume":

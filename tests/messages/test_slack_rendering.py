@@ -243,6 +243,12 @@ NOTICES: dict[str, dict[str, object]] = {
     "forget_me_nothing": {},
     "forget_me_cancelled": {},
     "privacy_unavailable": {},
+    # --- leaderboards (issue 6, item 3) ---
+    "boards_hidden": {},
+    "boards_shown": {},
+    "unknown_team": {"team": "salse", "teams": ["sales", "tech"]},
+    "bad_board": {"word": "yesterday"},
+    "bad_week": {"week": "2026-47"},
 }
 
 
