@@ -13,6 +13,7 @@ awards; rebuilding the busiest week from scratch.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import sqlite3
 import tempfile
@@ -281,7 +282,9 @@ async def _measure(
             times = []
             for _ in range(queries):
                 chosen = scope()
-                times.append(await _timed(lambda c=chosen: boards.top(scope=c, limit=50)) * 1000)
+                times.append(
+                    await _timed(functools.partial(boards.top, scope=chosen, limit=50)) * 1000
+                )
             p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
             figures[f"top50_{name}_ms"] = {"p50": round(p50, 1), "p95": round(p95, 1)}
             outcome.check(

@@ -18,6 +18,7 @@ Syntax (documented in ``/advocacy help`` and the README)::
     suggest <url> [why]                   suggest a link for the comms team to review
     leaderboard [week|month|all] [team <id>]   a board: period, one team or department
     hide | unhide                         leave public boards (you still see your rank) / rejoin
+    team [<id> | none]                    your team or department, for the team boards
 """
 
 from __future__ import annotations
@@ -101,7 +102,15 @@ class Board:
     team: str | None = None
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Board
+@dataclass(frozen=True)
+class TeamChoice:
+    """``team`` (list the teams), ``team <id>`` (join one), ``team none`` (leave it)."""
+
+    team: str | None
+    clear: bool = False
+
+
+Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Board | TeamChoice
 
 SIMPLE_COMMANDS = (
     "help",
@@ -121,7 +130,7 @@ SIMPLE_COMMANDS = (
     "hide",
     "unhide",
 )
-ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest")
+ALL_COMMANDS = (*SIMPLE_COMMANDS, "publish", "pause", "curators", "audit", "suggest", "team")
 MAX_COMMAND_LENGTH = 4_000
 
 
@@ -158,6 +167,11 @@ def parse_command(text: str) -> Command:
         return _parse_suggest(rest)
     if name == "leaderboard" and rest.strip():
         return _parse_board(rest)
+    if name == "team":
+        chosen = rest.strip()[:100]
+        if chosen.lower() == "none":
+            return TeamChoice(None, clear=True)
+        return TeamChoice(chosen or None)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)

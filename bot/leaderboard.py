@@ -284,6 +284,28 @@ class LeaderboardService:
         logger.info("ambassador %s %s public boards", ambassador.id, "left" if hidden else "joined")
         return Notice("boards_hidden" if hidden else "boards_shown")
 
+    async def choose_team(self, user: PlatformUser, team: str | None, *, clear: bool) -> Notice:
+        """Set (or clear) the person's team or department, as the team boards group people;
+        without a team, say which ones exist and which is theirs.
+
+        Raises:
+            NotAnAmbassador: the person has not joined.
+            InvalidInput: departments are configured and ``team`` is none of them.
+        """
+        boards = self._boards_or_fail()
+        ambassador = await self._ambassadors.get_by_user(user)
+        if ambassador is None:
+            raise NotAnAmbassador()
+        teams = [d.id for d in self._programme.departments]
+        if clear:
+            await boards.set_team(ambassador_id=ambassador.id, team=None)
+            return Notice("team_cleared")
+        if team is None:
+            return Notice("team_current", {"team": ambassador.team or "", "teams": teams})
+        chosen = self.team_id(team)
+        await boards.set_team(ambassador_id=ambassador.id, team=chosen)
+        return Notice("team_set", {"team": chosen})
+
     async def roll_up(self, *, settle: timedelta, batch: int = 200_000, rounds: int = 10) -> int:
         """Bring the leaderboards' rollup up to date (the scheduled job): a few batches at
         most per run, so a backlog never holds the loop for long."""

@@ -35,7 +35,17 @@ from adapters.slack.translate import (
     to_user_from_command,
     to_user_from_interaction,
 )
-from bot.commands import Audit, Board, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import (
+    Audit,
+    Board,
+    Curators,
+    Pause,
+    PostInline,
+    Publish,
+    Suggest,
+    TeamChoice,
+    parse_command,
+)
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
 from bot.model import PlatformUser
 from bot.privacy import PrivacyService, PrivacyUnavailable
@@ -200,6 +210,9 @@ class SlackListeners:
                 locale=locale, viewer=user, period=command.period, team=command.team
             )
             await reply(r.leaderboard(view))
+        elif isinstance(command, TeamChoice):
+            notice = await s.leaderboard.choose_team(user, command.team, clear=command.clear)
+            await reply(r.notice(notice, locale))
         elif command.name in ("hide", "unhide"):
             notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
             await reply(r.notice(notice, locale))

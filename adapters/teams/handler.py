@@ -40,7 +40,17 @@ from adapters.teams.translate import (
     to_scope,
     to_user,
 )
-from bot.commands import Audit, Board, Curators, Pause, PostInline, Publish, Suggest, parse_command
+from bot.commands import (
+    Audit,
+    Board,
+    Curators,
+    Pause,
+    PostInline,
+    Publish,
+    Suggest,
+    TeamChoice,
+    parse_command,
+)
 from bot.errors import AdvocacyError, InvalidInput
 from bot.model import PlatformUser, UserProfile
 from bot.privacy import PrivacyService, PrivacyUnavailable
@@ -220,6 +230,9 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
                 locale=locale, viewer=user, period=command.period, team=command.team
             )
             await reply(r.leaderboard(view))
+        elif isinstance(command, TeamChoice):
+            notice = await s.leaderboard.choose_team(user, command.team, clear=command.clear)
+            await reply(r.notice(notice, locale))
         elif command.name in ("hide", "unhide"):
             notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
             await reply(r.notice(notice, locale))

@@ -8,11 +8,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.commands import Board, Simple, parse_command
+from bot.commands import Board, Simple, TeamChoice, parse_command
 from bot.errors import InvalidInput, NotAnAmbassador
 from bot.leaderboard import month_start, next_month, parse_week_label, week_of, week_part_of
 from bot.model import Ambassador, Network
 from bot.programme import Programme, Topic
+from bot.texts import team_label
 from bot.views import Notice
 from tests.bot.builders import CHANNELS, NOW, World, person
 
@@ -234,3 +235,43 @@ async def test_roll_up_and_rebuild_go_to_the_port(
     assert await board.rebuild_week("2026-W47") == count - 1  # Cy's award was last month
     with pytest.raises(InvalidInput):
         await board.rebuild_week("last week")
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ("team", TeamChoice(None)),
+        ("team sales", TeamChoice("sales")),
+        ("team none", TeamChoice(None, clear=True)),
+    ],
+)
+def test_team_commands(text: str, command: object) -> None:
+    assert parse_command(text) == command
+
+
+async def test_choosing_a_team(world: World, people: dict[str, Ambassador]) -> None:
+    board = world.services.leaderboard
+    cy = people["Cy"]
+    assert await board.choose_team(cy.user, "TECH", clear=False) == Notice(
+        "team_set", {"team": "tech"}
+    )
+    assert names(await board.board(locale="en", period="all", team="tech")) == [
+        "Bob Doe",
+        "Cy Doe",
+    ]
+    current = await board.choose_team(cy.user, None, clear=False)
+    assert current == Notice("team_current", {"team": "tech", "teams": ["sales", "tech"]})
+    assert await board.choose_team(cy.user, None, clear=True) == Notice("team_cleared")
+    with pytest.raises(InvalidInput):
+        await board.choose_team(cy.user, "marketing", clear=False)
+    with pytest.raises(NotAnAmbassador):
+        await board.choose_team(person(99), "tech", clear=False)
+
+
+async def test_the_team_placeholder_shows_the_department_label(
+    programme: Programme, people: dict[str, Ambassador]
+) -> None:
+    ambassador = replace(people["Ada"], team="sales", locale="fr")
+    assert team_label(ambassador, programme) == "Ventes"
+    assert team_label(replace(ambassador, team="Growth"), programme) == "Growth"
+    assert team_label(replace(ambassador, team=None), programme) == ""

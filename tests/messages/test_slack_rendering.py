@@ -249,6 +249,9 @@ NOTICES: dict[str, dict[str, object]] = {
     "unknown_team": {"team": "salse", "teams": ["sales", "tech"]},
     "bad_board": {"word": "yesterday"},
     "bad_week": {"week": "2026-47"},
+    "team_set": {"team": "sales"},
+    "team_cleared": {},
+    "team_current": {"team": "sales", "teams": ["sales", "tech"]},
 }
 
 
