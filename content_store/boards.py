@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, case, exists, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.leaderboard import competition_ranks, next_month, week_part_of, week_starting
+from bot.leaderboard import competition_ranks, next_month, week_starting
 from bot.model import (
     AmbassadorId,
     AmbassadorStatus,
@@ -34,6 +34,7 @@ from content_store.repositories import SHARE_KINDS, Database
 from content_store.tables import (
     AmbassadorRow,
     PointsAwardRow,
+    PointsMonthlyRow,
     PointsTotalRow,
     PointsWeeklyRow,
     RollupStateRow,
@@ -41,29 +42,30 @@ from content_store.tables import (
 
 STATE = "points"  # the rollup_state row of this rollup
 
-# (ambassador_id, period_start) -> [week_start, points, shares]
-_Buckets = dict[tuple[int, date], list[Any]]
+# (ambassador_id, week's Monday, month's 1st) -> [points, shares], local dates
+_Buckets = dict[tuple[int, date, date], list[int]]
 
 
 def _bucket(rows: Iterable[Any], tz: ZoneInfo) -> _Buckets:
     buckets: _Buckets = {}
-    parts: dict[tuple[int, int, int, int], tuple[date, date]] = {}  # per UTC hour
+    days: dict[tuple[int, int, int, int], date] = {}  # local day per UTC hour: cheap
     for r in rows:
         at = r.awarded_at
         hour = (at.year, at.month, at.day, at.hour)
-        part = parts.get(hour)
-        if part is None:
-            # Offsets change on the quarter hour at worst: an hour whose two ends fall in the
-            # same bucket is cached, any other is worked out award by award.
+        day = days.get(hour)
+        if day is None:
+            # Offsets change on the quarter hour at worst: an hour whose two ends fall on the
+            # same local day is cached, any other is worked out award by award.
             first = at.replace(minute=0, second=0, microsecond=0)
-            part = week_part_of(first, tz)
-            if part == week_part_of(first + timedelta(hours=1, microseconds=-1), tz):
-                parts[hour] = part
+            day = first.astimezone(tz).date()
+            if day == (first + timedelta(hours=1, microseconds=-1)).astimezone(tz).date():
+                days[hour] = day
             else:
-                part = week_part_of(at, tz)
-        bucket = buckets.setdefault((r.ambassador_id, part[0]), [part[1], 0, 0])
-        bucket[1] += r.points
-        bucket[2] += r.first_share
+                day = at.astimezone(tz).date()
+        key = (r.ambassador_id, day - timedelta(days=day.weekday()), day.replace(day=1))
+        bucket = buckets.setdefault(key, [0, 0])
+        bucket[0] += r.points
+        bucket[1] += r.first_share
     return buckets
 
 
@@ -92,24 +94,16 @@ class SqlBoards:
     # --- reading the boards ------------------------------------------------------------
 
     @staticmethod
-    def _totals(scope: BoardScope) -> Any:
+    def _table(scope: BoardScope) -> tuple[Any, list[Any]]:
+        """The rollup table of a board and the condition picking its period's rows: one
+        row per person, so no grouping, and an index on (period, points) for the top."""
         if scope.period is BoardPeriod.ALL or scope.first_day is None:
-            t = PointsTotalRow.__table__
-            return select(t.c.ambassador_id, t.c.points, t.c.shares).subquery()
-        w = PointsWeeklyRow.__table__
-        query = select(
-            w.c.ambassador_id,
-            func.sum(w.c.points).label("points"),
-            func.sum(w.c.shares).label("shares"),
-        ).group_by(w.c.ambassador_id)
+            return PointsTotalRow.__table__, []
         if scope.period is BoardPeriod.WEEK:
-            query = query.where(w.c.week_start == scope.first_day)
-        else:
-            query = query.where(
-                w.c.period_start >= scope.first_day,
-                w.c.period_start < next_month(scope.first_day),
-            )
-        return query.subquery()
+            t = PointsWeeklyRow.__table__
+            return t, [t.c.week_start == scope.first_day]
+        t = PointsMonthlyRow.__table__
+        return t, [t.c.month_start == scope.first_day]
 
     @staticmethod
     def _public(scope: BoardScope) -> list[Any]:
@@ -122,20 +116,33 @@ class SqlBoards:
         return conditions
 
     async def top(self, *, scope: BoardScope, limit: int) -> Sequence[LeaderboardEntry]:
-        totals = self._totals(scope)
-        query = (
-            select(AmbassadorRow.id, AmbassadorRow.display_name, totals.c.points, totals.c.shares)
-            .join(totals, totals.c.ambassador_id == AmbassadorRow.id)
-            .where(*self._public(scope), totals.c.points > 0)
-            .order_by(
-                totals.c.points.desc(),
-                totals.c.shares.desc(),
-                AmbassadorRow.display_name,
-                AmbassadorRow.id,
-            )
-            .limit(limit)
+        t, period = self._table(scope)
+        public = [*period, *self._public(scope), t.c.points > 0]
+        joined = t.join(AmbassadorRow, AmbassadorRow.id == t.c.ambassador_id)
+        # First the points of the last place (walking the (period, points) index from the
+        # top, stopping there), then everyone at or above it, ties broken in full.
+        last = (
+            select(t.c.points)
+            .select_from(joined)
+            .where(*public)
+            .order_by(t.c.points.desc())
+            .offset(limit - 1)
+            .limit(1)
         )
         async with self._db.reading() as session:
+            floor = (await session.execute(last)).scalar()
+            query = (
+                select(AmbassadorRow.id, AmbassadorRow.display_name, t.c.points, t.c.shares)
+                .select_from(joined)
+                .where(*public, t.c.points >= (floor or 1))
+                .order_by(
+                    t.c.points.desc(),
+                    t.c.shares.desc(),
+                    AmbassadorRow.display_name,
+                    AmbassadorRow.id,
+                )
+                .limit(limit)
+            )
             rows = (await session.execute(query)).all()
         ranks = competition_ranks([int(r.points) for r in rows])
         return [
@@ -144,12 +151,12 @@ class SqlBoards:
         ]
 
     async def standing(self, *, scope: BoardScope, ambassador_id: AmbassadorId) -> Standing:
-        totals = self._totals(scope)
+        t, period = self._table(scope)
         async with self._db.reading() as session:
             mine = (
                 await session.execute(
-                    select(totals.c.points, totals.c.shares).where(
-                        totals.c.ambassador_id == ambassador_id
+                    select(t.c.points, t.c.shares).where(
+                        *period, t.c.ambassador_id == ambassador_id
                     )
                 )
             ).first()
@@ -157,11 +164,11 @@ class SqlBoards:
                 return Standing(None, 0, 0)
             ahead = (
                 select(func.count())
-                .select_from(totals)
-                .join(AmbassadorRow, AmbassadorRow.id == totals.c.ambassador_id)
+                .select_from(t.join(AmbassadorRow, AmbassadorRow.id == t.c.ambassador_id))
                 .where(
+                    *period,
                     *self._public(scope),
-                    totals.c.points > mine.points,
+                    t.c.points > mine.points,
                     AmbassadorRow.id != ambassador_id,
                 )
             )
@@ -197,55 +204,54 @@ class SqlBoards:
 
     # --- the rollup --------------------------------------------------------------------
 
-    async def _apply(self, session: AsyncSession, buckets: _Buckets, *, sign: int = 1) -> None:
-        if not buckets:
+    async def _upsert(
+        self, session: AsyncSession, table: Any, keys: list[str], rows: list[dict[str, Any]]
+    ) -> None:
+        if not rows:
             return
-        weekly = PointsWeeklyRow.__table__
-        upsert = self._db.insert(weekly)
+        upsert = self._db.insert(table)
         await session.execute(
             upsert.on_conflict_do_update(
-                index_elements=["ambassador_id", "period_start"],
+                index_elements=keys,
                 set_={
-                    "points": weekly.c.points + upsert.excluded.points,
-                    "shares": weekly.c.shares + upsert.excluded.shares,
+                    "points": table.c.points + upsert.excluded.points,
+                    "shares": table.c.shares + upsert.excluded.shares,
                 },
             ),
+            rows,
+        )
+
+    async def _apply(self, session: AsyncSession, buckets: _Buckets) -> None:
+        weeks: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+        months: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+        people: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for (amb, week, month), (points, shares) in buckets.items():
+            for sums in (weeks[amb, week], months[amb, month], people[amb]):
+                sums[0] += points
+                sums[1] += shares
+        await self._upsert(
+            session,
+            PointsWeeklyRow.__table__,
+            ["ambassador_id", "week_start"],
             [
-                {
-                    "ambassador_id": amb,
-                    "period_start": period,
-                    "week_start": week,
-                    "points": points,
-                    "shares": shares,
-                }
-                for (amb, period), (week, points, shares) in buckets.items()
+                {"ambassador_id": a, "week_start": w, "points": p, "shares": n}
+                for (a, w), (p, n) in weeks.items()
             ],
         )
-        per_person: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-        for (amb, _), (_, points, shares) in buckets.items():
-            per_person[amb][0] += points
-            per_person[amb][1] += shares
-        await self._add_totals(session, per_person, sign=sign)
-
-    async def _add_totals(
-        self, session: AsyncSession, per_person: dict[int, list[int]], *, sign: int = 1
-    ) -> None:
-        if not per_person:
-            return
-        total = PointsTotalRow.__table__
-        upsert = self._db.insert(total)
-        await session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=["ambassador_id"],
-                set_={
-                    "points": total.c.points + upsert.excluded.points,
-                    "shares": total.c.shares + upsert.excluded.shares,
-                },
-            ),
+        await self._upsert(
+            session,
+            PointsMonthlyRow.__table__,
+            ["ambassador_id", "month_start"],
             [
-                {"ambassador_id": amb, "points": sign * p, "shares": sign * s}
-                for amb, (p, s) in per_person.items()
+                {"ambassador_id": a, "month_start": m, "points": p, "shares": n}
+                for (a, m), (p, n) in months.items()
             ],
+        )
+        await self._upsert(
+            session,
+            PointsTotalRow.__table__,
+            ["ambassador_id"],
+            [{"ambassador_id": a, "points": p, "shares": n} for a, (p, n) in people.items()],
         )
 
     @staticmethod
@@ -306,34 +312,96 @@ class SqlBoards:
             await self._apply(session, _bucket(rows, tz))
             return len(rows)
 
-    async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
-        week = week_starting(week_start, tz)
-        weekly = PointsWeeklyRow.__table__
+    async def _awards_between(
+        self, session: AsyncSession, start: datetime, end: datetime, watermark: int
+    ) -> list[Any]:
         a = PointsAwardRow.__table__
+        query = select(a.c.ambassador_id, a.c.awarded_at, a.c.points, _first_share(a)).where(
+            a.c.awarded_at >= start, a.c.awarded_at < end, a.c.id <= watermark
+        )
+        return list((await session.execute(query)).all())
+
+    async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
+        """The week's rows from the ledger; the one or two months it touches too (a month
+        is not made of whole weeks); then the all-time totals of everyone concerned, as the
+        sum of their months (months partition time)."""
+        week = week_starting(week_start, tz)
+        weekly, monthly = PointsWeeklyRow.__table__, PointsMonthlyRow.__table__
+        total = PointsTotalRow.__table__
+        months = sorted(
+            {week.first_day.replace(day=1), (week.first_day + timedelta(days=6)).replace(day=1)}
+        )
         async with self._db.transaction() as session:
             state = await self._state(session, week.start, lock=True)
-            old: dict[int, list[int]] = {
-                r.ambassador_id: [int(r.points), int(r.shares)]
-                for r in await session.execute(
-                    select(
-                        weekly.c.ambassador_id,
-                        func.sum(weekly.c.points).label("points"),
-                        func.sum(weekly.c.shares).label("shares"),
-                    )
-                    .where(weekly.c.week_start == week.first_day)
-                    .group_by(weekly.c.ambassador_id)
+            mark = state.watermark
+            touched: set[int] = set()
+            # The week.
+            old = await session.execute(
+                weekly.delete()
+                .where(weekly.c.week_start == week.first_day)
+                .returning(weekly.c.ambassador_id)
+            )
+            touched |= {r.ambassador_id for r in old}
+            rows = await self._awards_between(session, week.start, week.end, mark)
+            week_sums: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
+            for (amb, monday, _), (points, shares) in _bucket(rows, tz).items():
+                week_sums[amb, monday][0] += points
+                week_sums[amb, monday][1] += shares
+            await self._upsert(
+                session,
+                weekly,
+                ["ambassador_id", "week_start"],
+                [
+                    {"ambassador_id": a, "week_start": w, "points": p, "shares": n}
+                    for (a, w), (p, n) in week_sums.items()
+                ],
+            )
+            # The months it touches.
+            for first in months:
+                old = await session.execute(
+                    monthly.delete()
+                    .where(monthly.c.month_start == first)
+                    .returning(monthly.c.ambassador_id)
                 )
-            }
-            await session.execute(weekly.delete().where(weekly.c.week_start == week.first_day))
-            await self._add_totals(session, old, sign=-1)
-            rows = (
-                await session.execute(
-                    select(a.c.ambassador_id, a.c.awarded_at, a.c.points, _first_share(a)).where(
-                        a.c.awarded_at >= week.start,
-                        a.c.awarded_at < week.end,
-                        a.c.id <= state.watermark,
-                    )
+                touched |= {r.ambassador_id for r in old}
+                start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
+                end = datetime.combine(next_month(first), datetime.min.time(), tzinfo=tz)
+                month_rows = await self._awards_between(session, start, end, mark)
+                month_sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+                for (amb, _, _), (points, shares) in _bucket(month_rows, tz).items():
+                    month_sums[amb][0] += points
+                    month_sums[amb][1] += shares
+                    touched.add(amb)
+                await self._upsert(
+                    session,
+                    monthly,
+                    ["ambassador_id", "month_start"],
+                    [
+                        {"ambassador_id": a, "month_start": first, "points": p, "shares": n}
+                        for a, (p, n) in month_sums.items()
+                    ],
                 )
-            ).all()
-            await self._apply(session, _bucket(rows, tz))
+            # All-time totals of everyone concerned: the sum of their months.
+            people = sorted(touched)
+            for i in range(0, len(people), 5_000):
+                chunk = people[i : i + 5_000]
+                sums = {
+                    r.ambassador_id: (int(r.points), int(r.shares))
+                    for r in await session.execute(
+                        select(
+                            monthly.c.ambassador_id,
+                            func.sum(monthly.c.points).label("points"),
+                            func.sum(monthly.c.shares).label("shares"),
+                        )
+                        .where(monthly.c.ambassador_id.in_(chunk))
+                        .group_by(monthly.c.ambassador_id)
+                    )
+                }
+                await session.execute(total.delete().where(total.c.ambassador_id.in_(chunk)))
+                await self._upsert(
+                    session,
+                    total,
+                    ["ambassador_id"],
+                    [{"ambassador_id": a, "points": p, "shares": n} for a, (p, n) in sums.items()],
+                )
             return len(rows)

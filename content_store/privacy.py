@@ -60,6 +60,7 @@ from content_store.tables import (
     JobRunRow,
     LinkVisitRow,
     PointsAwardRow,
+    PointsMonthlyRow,
     PointsTotalRow,
     PointsWeeklyRow,
     ReactionRow,
@@ -540,6 +541,7 @@ RULES: dict[str, TableRule] = {
     # Leaderboard rollups: sums of points_award, kept like it on the nameless tombstone
     # (never active, so never on a board).
     "points_weekly": by_ambassador(PointsWeeklyRow, "points_weekly", delete_rows=False),
+    "points_monthly": by_ambassador(PointsMonthlyRow, "points_monthly", delete_rows=False),
     "points_total": by_ambassador(PointsTotalRow, "points_total", delete_rows=False),
     "guidelines_event": by_ambassador(GuidelinesEventRow, "guidelines", delete_rows=True),
     "ambassador_topic": TableRule(

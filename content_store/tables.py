@@ -424,19 +424,26 @@ Index("ix_job_run_claimed_at", JobRunRow.__table__.c.claimed_at)  # type: ignore
 
 
 class PointsWeeklyRow(SQLModel, table=True):
-    """The leaderboards' rollup of ``points_award`` (migration 0012): points and share
-    awards per ambassador and *week part*: an ISO week in the programme's zone, cut in two
-    where a calendar month begins inside it, so weeks and months both add whole rows."""
+    """The leaderboards' rollup of ``points_award`` (migration 0012): points and shares per
+    ambassador and ISO week (its Monday, in the programme's time zone)."""
 
     __tablename__ = "points_weekly"
-    __table_args__ = (
-        Index("ix_points_weekly_week", "week_start", "ambassador_id"),
-        Index("ix_points_weekly_period", "period_start", "ambassador_id"),
-    )
+    __table_args__ = (Index("ix_points_weekly_board", "week_start", "points"),)
 
     ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
-    period_start: date = Field(primary_key=True)  # max(the week's Monday, the 1st of month)
-    week_start: date  # the ISO week's Monday, local
+    week_start: date = Field(primary_key=True)
+    points: int
+    shares: int
+
+
+class PointsMonthlyRow(SQLModel, table=True):
+    """The same per calendar month (its 1st, local): a month is not made of whole weeks."""
+
+    __tablename__ = "points_monthly"
+    __table_args__ = (Index("ix_points_monthly_board", "month_start", "points"),)
+
+    ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
+    month_start: date = Field(primary_key=True)
     points: int
     shares: int
 

@@ -253,11 +253,12 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
     before = (
         lines(await ports.boards.top(scope=WEEK, limit=5)),
         lines(await ports.boards.top(scope=ALL, limit=5)),
+        lines(await ports.boards.top(scope=MONTH, limit=5)),
     )
     if hasattr(ports, "db"):  # damage the SQL rollup, as a bug or a manual edit would
         from sqlalchemy import update
 
-        from content_store.tables import PointsTotalRow, PointsWeeklyRow
+        from content_store.tables import PointsMonthlyRow, PointsTotalRow, PointsWeeklyRow
 
         async with ports.db.transaction() as session:
             await session.execute(
@@ -273,6 +274,8 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
     assert await ports.boards.rebuild_week(tz=PARIS, week_start=WEEK.first_day) == 2
     week = lines(await ports.boards.top(scope=WEEK, limit=5))
     assert week == before[0]
+    assert lines(await ports.boards.top(scope=MONTH, limit=5)) == before[2]
+    assert lines(await ports.boards.top(scope=ALL, limit=5)) == before[1]
     other = WEEK.first_day - timedelta(days=14)
     await ports.boards.rebuild_week(tz=PARIS, week_start=other)
     assert lines(await ports.boards.top(scope=ALL, limit=5)) == before[1]

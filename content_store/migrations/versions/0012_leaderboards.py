@@ -28,15 +28,23 @@ def upgrade() -> None:
     op.create_table(
         'points_weekly',
         sa.Column('ambassador_id', sa.Integer(), nullable=False),
-        sa.Column('period_start', sa.Date(), nullable=False),
         sa.Column('week_start', sa.Date(), nullable=False),
         sa.Column('points', sa.Integer(), nullable=False),
         sa.Column('shares', sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(['ambassador_id'], ['ambassador.id']),
-        sa.PrimaryKeyConstraint('ambassador_id', 'period_start'),
+        sa.PrimaryKeyConstraint('ambassador_id', 'week_start'),
     )
-    op.create_index('ix_points_weekly_week', 'points_weekly', ['week_start', 'ambassador_id'])
-    op.create_index('ix_points_weekly_period', 'points_weekly', ['period_start', 'ambassador_id'])
+    op.create_index('ix_points_weekly_board', 'points_weekly', ['week_start', 'points'])
+    op.create_table(
+        'points_monthly',
+        sa.Column('ambassador_id', sa.Integer(), nullable=False),
+        sa.Column('month_start', sa.Date(), nullable=False),
+        sa.Column('points', sa.Integer(), nullable=False),
+        sa.Column('shares', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['ambassador_id'], ['ambassador.id']),
+        sa.PrimaryKeyConstraint('ambassador_id', 'month_start'),
+    )
+    op.create_index('ix_points_monthly_board', 'points_monthly', ['month_start', 'points'])
     op.create_table(
         'points_total',
         sa.Column('ambassador_id', sa.Integer(), nullable=False),
@@ -60,8 +68,9 @@ def downgrade() -> None:
     op.drop_table('rollup_state')
     op.drop_index(op.f('ix_points_total_points'), table_name='points_total')
     op.drop_table('points_total')
-    op.drop_index('ix_points_weekly_period', table_name='points_weekly')
-    op.drop_index('ix_points_weekly_week', table_name='points_weekly')
+    op.drop_index('ix_points_monthly_board', table_name='points_monthly')
+    op.drop_table('points_monthly')
+    op.drop_index('ix_points_weekly_board', table_name='points_weekly')
     op.drop_table('points_weekly')
     op.drop_index('ix_points_award_ambassador_content', table_name='points_award')
     with op.batch_alter_table('ambassador') as batch_op:
