@@ -54,11 +54,11 @@ def week_of(moment: datetime, tz: ZoneInfo) -> Week:
 
 
 def week_part_of(moment: datetime, tz: ZoneInfo) -> tuple[date, date]:
-    """The rollup bucket of an award: ``(period_start, week_start)``.
+    """Where an award falls: ``(period_start, week_start)``.
 
     ``week_start`` is the Monday of the ISO week in ``tz``; ``period_start`` is that Monday,
-    or the 1st of the month when a month begins inside the week, so that a week is the sum
-    of its (one or two) parts and a calendar month the sum of the parts starting in it.
+    or the 1st of the month when a month begins inside the week: the award belongs to the
+    month of ``period_start``, and a week is made of one or two such parts.
     """
     local = moment.astimezone(tz).date()
     monday = local - timedelta(days=local.weekday())

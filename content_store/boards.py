@@ -2,12 +2,12 @@
 # (SQLModel column expressions read as plain values to mypy, as in repositories.py.)
 """``BoardRepository`` on SQL: leaderboards from a rollup of ``points_award``.
 
-The rollup (``points_weekly``, ``points_total``) is written by a scheduled job, never on
-the click or share path, so recording an award stays one small insert. The job reads the
-ledger by id after a watermark; ids are handed out before commit, so it only reads up to the
-highest id it saw ``settle`` seconds earlier, by when every transaction holding a lower id
-has committed (awards are written by tiny transactions). Applying a stretch and moving the
-watermark happen in one transaction, guarded by a compare-and-set on the watermark.
+The rollup (``points_weekly``, ``points_monthly``, ``points_total``) is written by a
+scheduled job, never on the click or share path, so recording an award stays one insert.
+The job reads the ledger by id after a watermark; ids are handed out before commit, so it
+only reads up to the highest id it saw ``settle`` seconds earlier, by when every transaction
+holding a lower id has committed (awards are written by tiny transactions). Applying a
+stretch and moving the watermark happen in one transaction, guarded by a compare-and-set.
 """
 
 from __future__ import annotations
