@@ -267,6 +267,9 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
                 .values(points=PointsWeeklyRow.points + 1000)
             )
             await session.execute(
+                update(PointsMonthlyRow).values(points=PointsMonthlyRow.points + 1000)
+            )
+            await session.execute(
                 update(PointsTotalRow).values(points=PointsTotalRow.points + 1000)
             )
         assert lines(await ports.boards.top(scope=WEEK, limit=5))[0][2] == 1010
