@@ -24,6 +24,7 @@ from advocacy_bot.settings import (
     load_guidelines,
 )
 from advocacy_bot.teams_package import ICONS_DIR, PackageError, build_package, is_guid
+from bot.errors import InvalidInput
 from content_store.migrate import upgrade
 
 logger = logging.getLogger("advocacy_bot")
@@ -58,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     package.add_argument(
         "--icons", type=Path, default=ICONS_DIR, help="a folder with color.png and outline.png"
     )
+    rebuild = commands.add_parser(
+        "rebuild-rollup", help="rebuild one ISO week of the leaderboards' rollup from the ledger"
+    )
+    rebuild.add_argument("--week", required=True, help="an ISO week, e.g. 2026-W47")
     return parser
 
 
@@ -88,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "status":
         return asyncio.run(_status(env))
+    if args.command == "rebuild-rollup":
+        return asyncio.run(_rebuild_rollup(env, args.week))
     return asyncio.run(_serve(env, socket_mode=args.socket_mode))
 
 
@@ -146,6 +153,19 @@ async def _status(env: Environment) -> int:
         },
     }
     sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    return 0
+
+
+async def _rebuild_rollup(env: Environment, week: str) -> int:
+    runtime = build_runtime(env)
+    try:
+        count = await runtime.services.leaderboard.rebuild_week(week)
+    except InvalidInput:
+        sys.stderr.write(f"advocacy-bot: {week!r} is not an ISO week such as 2026-W47\n")
+        return 2
+    finally:
+        await runtime.store.db.engine.dispose()
+    sys.stdout.write(f"week {week} rebuilt from {count} points awards\n")
     return 0
 
 

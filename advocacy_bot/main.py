@@ -104,6 +104,7 @@ from scheduler.setup import (
     post_weekly_leaderboard,
     recognition_jobs,
     retention_job,
+    rollup_job,
     suggestion_jobs,
 )
 
@@ -307,6 +308,7 @@ def build_runtime(
             ),
             retention_job(retention_work(config, store, clock)),
             *recognition_jobs(services.recognition),
+            rollup_job(services.leaderboard),
         ),
         jobs=store.jobs,
         clock=clock,

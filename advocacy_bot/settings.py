@@ -403,6 +403,7 @@ class Config(_Strict):
     curators: CuratorsSection = CuratorsSection()  # deprecated: roles.curators
     points: PointsSection = PointsSection()
     leaderboard: LeaderboardSection = LeaderboardSection()
+    departments: list[TopicSection] = Field(default_factory=list)  # teams for boards
     fetch: FetchSection = FetchSection()
     delivery: DeliverySection = DeliverySection()
     database: DatabaseSection = DatabaseSection()
@@ -438,6 +439,9 @@ class Config(_Strict):
         ids = [t.id for t in self.topics]
         if len(ids) != len(set(ids)):
             raise ValueError(f"topics: duplicate ids in {ids}")
+        departments = [d.id.lower() for d in self.departments]
+        if len(departments) != len(set(departments)):
+            raise ValueError(f"departments: duplicate ids in {departments}")
         if not self.networks:
             raise ValueError("networks: list at least one network")
         return self
@@ -566,6 +570,9 @@ def build_programme(config: Config, guidelines: Guidelines) -> Programme:
         disclosure=config.programme.disclosure,
         blocked_keywords=tuple(config.content.blocked_keywords),
         badges=frozenset(b.value for b in Badge if config.points.badges.get(b, True)),
+        departments=tuple(
+            Topic(d.id, {"en": d.label, "fr": d.label_fr or d.label}) for d in config.departments
+        ),
     )
 
 

@@ -64,6 +64,9 @@ TYPED_ONLY = (
     "forget-me",
     "stats",  # curators: on the help card
     "prospects",
+    "hide",  # leaderboards: hide / unhide, team [<id>]
+    "unhide",
+    "team",
 )
 # The French of the package (``fr.json``, a localization file): Teams shows it to people whose
 # client is in French. Command titles stay as typed (the bot understands those words); their

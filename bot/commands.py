@@ -20,6 +20,9 @@ Syntax (documented in ``/advocacy help`` and the README)::
     stats <content id> [window]           one content's figures (curators)
     stats export [window]                 the per-content CSV (curators)
     prospects [window]                    who to invite: engaged non-ambassadors (curators)
+    leaderboard [week|month|all] [team <id>]   a board: period, one team or department
+    hide | unhide                         leave public boards (you still see your rank) / rejoin
+    team [<id> | none]                    your team or department, for the team boards
 """
 
 from __future__ import annotations
@@ -111,7 +114,35 @@ class Prospects:
     window: str = "30d"
 
 
-Command = Simple | PostInline | Publish | Pause | Curators | Audit | Suggest | Stats | Prospects
+@dataclass(frozen=True)
+class Board:
+    """``leaderboard [week|month|all] [team <id>]``."""
+
+    period: str = "week"
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamChoice:
+    """``team`` (list the teams), ``team <id>`` (join one), ``team none`` (leave it)."""
+
+    team: str | None
+    clear: bool = False
+
+
+Command = (
+    Simple
+    | PostInline
+    | Publish
+    | Pause
+    | Curators
+    | Audit
+    | Suggest
+    | Stats
+    | Prospects
+    | Board
+    | TeamChoice
+)
 
 SIMPLE_COMMANDS = (
     "help",
@@ -128,6 +159,8 @@ SIMPLE_COMMANDS = (
     "resume",
     "my-data",
     "forget-me",
+    "hide",
+    "unhide",
 )
 ALL_COMMANDS = (
     *SIMPLE_COMMANDS,
@@ -138,6 +171,7 @@ ALL_COMMANDS = (
     "suggest",
     "stats",
     "prospects",
+    "team",
 )
 STATS_WINDOWS = ("7d", "30d", "90d", "all")
 MAX_COMMAND_LENGTH = 4_000
@@ -181,6 +215,13 @@ def parse_command(text: str) -> Command:
         if len(words) > 1 or (words and words[0] not in STATS_WINDOWS):
             raise InvalidInput("stats_usage", field="window")
         return Prospects(words[0] if words else "30d")
+    if name == "leaderboard" and rest.strip():
+        return _parse_board(rest)
+    if name == "team":
+        chosen = rest.strip()[:100]
+        if chosen.lower() == "none":
+            return TeamChoice(None, clear=True)
+        return TeamChoice(chosen or None)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -302,3 +343,22 @@ def _parse_stats(rest: str) -> Stats:
     if words or window not in STATS_WINDOWS:
         raise InvalidInput("stats_usage", field="window")
     return Stats(window, content_id, export)
+
+
+BOARD_PERIODS = ("week", "month", "all")
+
+
+def _parse_board(rest: str) -> Board:
+    words = rest.split()
+    period = "week"
+    if words and words[0].lower() in BOARD_PERIODS:
+        period = words.pop(0).lower()
+    team: str | None = None
+    if words and words[0].lower() == "team":
+        team = " ".join(words[1:]).strip()
+        if not team:
+            raise InvalidInput("bad_board", field="team")
+        words = []
+    if words:
+        raise InvalidInput("bad_board", word=words[0][:30])
+    return Board(period, team[:100] if team else None)

@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from bot.errors import GatewayError
-from bot.model import LeaderboardEntry, Platform, PlatformUser
+from bot.errors import GatewayError, InvalidInput, NotAnAmbassador
+from bot.model import BoardPeriod, BoardScope, LeaderboardEntry, Platform, PlatformUser
 from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
+    BoardRepository,
     BotMessageLog,
     ChatGateway,
     Clock,
@@ -24,6 +25,7 @@ from bot.views import BadgeLine, LeaderboardView
 
 if TYPE_CHECKING:
     from bot.recognition import RecognitionService
+from bot.views import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +58,33 @@ def week_of(moment: datetime, tz: ZoneInfo) -> Week:
     )
 
 
+def week_part_of(moment: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    """Where an award falls: ``(period_start, week_start)``.
+
+    ``week_start`` is the Monday of the ISO week in ``tz``; ``period_start`` is that Monday,
+    or the 1st of the month when a month begins inside the week: the award belongs to the
+    month of ``period_start``, and a week is made of one or two such parts.
+    """
+    local = moment.astimezone(tz).date()
+    monday = local - timedelta(days=local.weekday())
+    return max(monday, local.replace(day=1)), monday
+
+
+def month_start(moment: datetime, tz: ZoneInfo) -> date:
+    """The first day of the calendar month containing ``moment`` in ``tz``."""
+    return moment.astimezone(tz).date().replace(day=1)
+
+
+def next_month(first_day: date) -> date:
+    """The first day of the month after the one starting on ``first_day``."""
+    return (first_day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def week_starting(monday: date, tz: ZoneInfo) -> Week:
+    """The ISO week whose Monday (local) is ``monday``."""
+    return week_of(datetime.combine(monday, time(12), tzinfo=tz), tz)
+
+
 def previous_week(week: Week, tz: ZoneInfo) -> Week:
     """The ISO week before ``week``."""
     return week_of(week.start - timedelta(hours=1), tz)
@@ -85,8 +114,10 @@ class LeaderboardService:
         clock: Clock,
         report_previous_week: bool = True,
         recognition: RecognitionService | None = None,
+        boards: BoardRepository | None = None,
     ) -> None:
         self._recognition = recognition  # top-3 badges, new badges in the post (issue 6)
+        self._boards = boards
         self._ledger = ledger
         self._ambassadors = ambassadors
         self._bot_messages = bot_messages
@@ -102,6 +133,10 @@ class LeaderboardService:
     ) -> LeaderboardView:
         """The ranking of a week (this week by default), with the viewer's own line."""
         week = week or week_of(self._clock.now(), self._programme.timezone)
+        if self._boards is not None:
+            return await self.board(
+                locale=locale, viewer=viewer, period=BoardPeriod.WEEK, first_day=week.first_day
+            )
         entries = tuple(
             await self._ledger.leaderboard(
                 start=week.start, end=week.end, limit=self._programme.leaderboard_size
@@ -147,7 +182,14 @@ class LeaderboardService:
                 # given at the next post (they are once per person anyway).
                 logger.exception("could not award or list the badges of %s", week.label)
                 earned = ()
-            view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in earned))
+            # People hiding from public boards are not named in the post either.
+            shown = [
+                b
+                for b in earned
+                if self._boards is None
+                or not await self._boards.is_hidden(ambassador_id=b.ambassador_id)
+            ]
+            view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in shown))
         posted = attempted = 0
         for platform, channel_ids in self._channels.items():
             gateway = self._gateways.get(platform)
@@ -168,3 +210,161 @@ class LeaderboardService:
             await self._jobs.release(job="weekly_leaderboard", slot=week.label)
             logger.error("weekly leaderboard for %s reached no channel", week.label)
         return posted
+
+    def _boards_or_fail(self) -> BoardRepository:
+        if self._boards is None:
+            raise RuntimeError("leaderboards need a BoardRepository")
+        return self._boards
+
+    def team_id(self, team: str | None) -> str | None:
+        """The team a board is asked for, as stored in ``ambassador.team``: a configured
+        department's id, else (no departments configured) the text as typed, bounded.
+
+        Raises:
+            InvalidInput: departments are configured and ``team`` is none of them.
+        """
+        if team is None:
+            return None
+        if self._programme.departments:
+            department = self._programme.department(team)
+            if department is None:
+                raise InvalidInput(
+                    "unknown_team",
+                    field="team",
+                    team=team[:50],
+                    teams=[d.id for d in self._programme.departments],
+                )
+            return department.id
+        return team.strip()[:100] or None
+
+    async def board(
+        self,
+        *,
+        locale: str,
+        viewer: PlatformUser | None = None,
+        period: BoardPeriod | str = BoardPeriod.WEEK,
+        team: str | None = None,
+        first_day: date | None = None,
+    ) -> LeaderboardView:
+        """A public board (this week, this month or all time; everyone or one team), with
+        the viewer's own standing, shown to them alone even when they hide.
+
+        Raises:
+            InvalidInput: an unknown team.
+        """
+        boards = self._boards_or_fail()
+        period = BoardPeriod(period)
+        tz = self._programme.timezone
+        now = self._clock.now()
+        week = week_of(now, tz)
+        if first_day is None and period is BoardPeriod.WEEK:
+            first_day = week.first_day
+        elif first_day is None and period is BoardPeriod.MONTH:
+            first_day = month_start(now, tz)
+        team_id = self.team_id(team)
+        scope = BoardScope(period, first_day if period is not BoardPeriod.ALL else None, team_id)
+        entries = tuple(await boards.top(scope=scope, limit=self._programme.leaderboard_size))
+        mine: LeaderboardEntry | None = None
+        viewer_points: int | None = None
+        viewer_rank: int | None = None
+        hidden = False
+        if viewer is not None:
+            ambassador = await self._ambassadors.get_by_user(viewer)
+            if ambassador is not None:
+                standing = await boards.standing(scope=scope, ambassador_id=ambassador.id)
+                hidden = await boards.is_hidden(ambassador_id=ambassador.id)
+                viewer_points, viewer_rank = standing.points, standing.rank
+                mine = next((e for e in entries if e.ambassador_id == ambassador.id), None)
+        label = None
+        if team_id is not None:
+            department = self._programme.department(team_id)
+            label = department.label(locale) if department else team_id
+        shown = first_day or week.first_day
+        return LeaderboardView(
+            locale=locale,
+            week_label=f"{shown.isocalendar()[0]}-W{shown.isocalendar()[1]:02d}",
+            week_start=shown,
+            entries=entries,
+            viewer=mine,
+            viewer_points=viewer_points,
+            period=period.value,
+            team_label=label,
+            viewer_hidden=hidden,
+            viewer_rank=viewer_rank,
+        )
+
+    async def hide(self, user: PlatformUser, *, hidden: bool) -> Notice:
+        """Hide the person from public boards (or show them again); they still see their
+        own standing when they ask for a board.
+
+        Raises:
+            NotAnAmbassador: the person has not joined.
+        """
+        boards = self._boards_or_fail()
+        ambassador = await self._ambassadors.get_by_user(user)
+        if ambassador is None:
+            raise NotAnAmbassador()
+        await boards.set_hidden(ambassador_id=ambassador.id, hidden=hidden)
+        logger.info("ambassador %s %s public boards", ambassador.id, "left" if hidden else "joined")
+        return Notice("boards_hidden" if hidden else "boards_shown")
+
+    async def choose_team(self, user: PlatformUser, team: str | None, *, clear: bool) -> Notice:
+        """Set (or clear) the person's team or department, as the team boards group people;
+        without a team, say which ones exist and which is theirs.
+
+        Raises:
+            NotAnAmbassador: the person has not joined.
+            InvalidInput: departments are configured and ``team`` is none of them.
+        """
+        boards = self._boards_or_fail()
+        ambassador = await self._ambassadors.get_by_user(user)
+        if ambassador is None:
+            raise NotAnAmbassador()
+        teams = [d.id for d in self._programme.departments]
+        if clear:
+            await boards.set_team(ambassador_id=ambassador.id, team=None)
+            return Notice("team_cleared")
+        if team is None:
+            return Notice("team_current", {"team": ambassador.team or "", "teams": teams})
+        chosen = self.team_id(team)
+        await boards.set_team(ambassador_id=ambassador.id, team=chosen)
+        return Notice("team_set", {"team": chosen})
+
+    async def roll_up(self, *, settle: timedelta, batch: int = 200_000, rounds: int = 10) -> int:
+        """Bring the leaderboards' rollup up to date (the scheduled job): a few batches at
+        most per run, so a backlog never holds the loop for long."""
+        boards = self._boards_or_fail()
+        applied = 0
+        for _ in range(rounds):
+            done = await boards.roll_up(
+                tz=self._programme.timezone, now=self._clock.now(), settle=settle, batch=batch
+            )
+            applied += done
+            if done < batch:
+                break
+        return applied
+
+    async def rebuild_week(self, label: str) -> int:
+        """Rebuild one ISO week (``2026-W47``) of the rollup from the points ledger.
+
+        Raises:
+            InvalidInput: not an ISO week label.
+        """
+        first_day = parse_week_label(label)
+        return await self._boards_or_fail().rebuild_week(
+            tz=self._programme.timezone, week_start=first_day
+        )
+
+
+def parse_week_label(label: str) -> date:
+    """The Monday of an ISO week written ``2026-W47``.
+
+    Raises:
+        InvalidInput: not a week label, or no such week.
+    """
+    text = label.strip().upper()
+    try:
+        year, week = text.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    except ValueError as error:
+        raise InvalidInput("bad_week", field="week", week=label[:20]) from error

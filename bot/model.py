@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 from typing import NewType
@@ -798,3 +798,32 @@ class Prospect:
     def score(self) -> int:
         """The ranking: a suggestion weighs as much as three reactions."""
         return self.reactions + 3 * self.suggestions
+
+
+class BoardPeriod(StrEnum):
+    """The span a leaderboard covers, in the programme's time zone."""
+
+    WEEK = "week"  # an ISO week, Monday 00:00 to Monday 00:00
+    MONTH = "month"  # a calendar month
+    ALL = "all"  # all time
+
+
+@dataclass(frozen=True)
+class BoardScope:
+    """Which leaderboard: a period (``first_day``: the week's Monday or the month's 1st,
+    local; None for all time) and, optionally, one team or department."""
+
+    period: BoardPeriod
+    first_day: date | None = None
+    team: str | None = None
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where one person stands on a board, shown to them alone: ``rank`` is the place they
+    hold, or would hold if they are hidden, among the people shown publicly (None: no
+    points)."""
+
+    rank: int | None
+    points: int
+    shares: int

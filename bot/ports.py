@@ -12,14 +12,16 @@ transaction, so the domain never handles sessions.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.model import (
     Ambassador,
     AmbassadorId,
     AuditEntry,
     Badge,
+    BoardScope,
     ChatAddress,
     Content,
     ContentDraft,
@@ -58,6 +60,7 @@ from bot.model import (
     ReviewMessage,
     Role,
     RoleGrant,
+    Standing,
     StatsWindow,
     Suggestion,
     SuggestionId,
@@ -863,4 +866,48 @@ class ProspectRepository(Protocol):
 
     async def is_member(self, user: PlatformUser) -> bool:
         """Whether the person has an identity in the programme (active, paused or left)."""
+
+
+class BoardRepository(Protocol):
+    """Leaderboards read from a rollup of the points ledger, and who hides from them.
+
+    Public boards list active ambassadors who did not hide; erased people (tombstones) are
+    never active. The rollup trails the ledger by at most the rollup job's period plus its
+    settling delay.
+    """
+
+    async def top(self, *, scope: BoardScope, limit: int) -> Sequence[LeaderboardEntry]:
+        """The best ``limit`` public people of a board, by points then share awards."""
+        ...
+
+    async def standing(self, *, scope: BoardScope, ambassador_id: AmbassadorId) -> Standing:
+        """One person's points and the rank they hold, or would hold if hidden, among the
+        public people of a board."""
+        ...
+
+    async def set_hidden(self, *, ambassador_id: AmbassadorId, hidden: bool) -> None:
+        """Hide someone from public boards, or show them again."""
+        ...
+
+    async def is_hidden(self, *, ambassador_id: AmbassadorId) -> bool:
+        """Whether someone hides from public boards."""
+        ...
+
+    async def set_team(self, *, ambassador_id: AmbassadorId, team: str | None) -> None:
+        """Set someone's team or department (an id of ``departments``), or clear it."""
+        ...
+
+    async def roll_up(self, *, tz: ZoneInfo, now: datetime, settle: timedelta, batch: int) -> int:
+        """Add the awards not yet rolled up, at most ``batch`` of them, to the rollup.
+
+        Awards are read by id up to the highest id seen at least ``settle`` ago (so a
+        transaction still committing a lower id is not skipped). Applying and advancing
+        the watermark are one transaction guarded by compare-and-set: a retry or a second
+        process never counts an award twice. Returns the number of awards applied.
+        """
+        ...
+
+    async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
+        """Recompute one ISO week of the rollup from the ledger (and the all-time totals
+        accordingly). Returns the number of awards read."""
         ...

@@ -103,6 +103,7 @@ class Programme:
     disclosure: str | None = None  # e.g. "#ad": always present in share texts, like the hashtag
     blocked_keywords: tuple[str, ...] = ()  # refused in content (whole words or phrases)
     badges: frozenset[str] = frozenset(BADGE_IDS)  # badges that can be earned (config toggles)
+    departments: tuple[Topic, ...] = ()  # teams / departments for boards (id + labels)
 
     @property
     def required_tags(self) -> tuple[str, ...]:
@@ -118,6 +119,11 @@ class Programme:
         """Find a topic by id, case-insensitively."""
         wanted = topic_id.strip().lower()
         return next((t for t in self.topics if t.id.lower() == wanted), None)
+
+    def department(self, department_id: str) -> Topic | None:
+        """Find a team or department by id, case-insensitively."""
+        wanted = department_id.strip().lower()
+        return next((d for d in self.departments if d.id.lower() == wanted), None)
 
     @property
     def topic_ids(self) -> tuple[str, ...]:

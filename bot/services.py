@@ -19,6 +19,7 @@ from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
     AuditLog,
+    BoardRepository,
     BotMessageLog,
     ChatGateway,
     Clock,
@@ -79,6 +80,9 @@ class StorePorts(Protocol):
     def delivery_texts(self) -> DeliveryTexts: ...
     @property
     def recognition(self) -> Recognition: ...
+
+    @property
+    def boards(self) -> BoardRepository: ...
 
 
 @dataclass(frozen=True)
@@ -217,6 +221,7 @@ def wire_services(
             clock=clock,
             report_previous_week=report_previous_week,
             recognition=recognition,
+            boards=store.boards,
         ),
         preferences=PreferencesService(
             ambassadors=store.ambassadors,

@@ -151,11 +151,19 @@ def first_name(ambassador: Ambassador) -> str:
     return ambassador.display_name.split(" ")[0] if ambassador.display_name else ""
 
 
+def team_label(ambassador: Ambassador, programme: Programme) -> str:
+    """The person's team as people read it: a configured department's label in their
+    language (``ambassador.team`` then holds its id), else the team as stored."""
+    team = (ambassador.team or "").strip()
+    department = programme.department(team) if team else None
+    return department.label(ambassador.locale) if department else team
+
+
 def values_for(ambassador: Ambassador, content: Content, programme: Programme) -> dict[str, str]:
     """What each placeholder becomes for this person ("" when unknown)."""
     return {
         "first_name": first_name(ambassador),
-        "team": (ambassador.team or "").strip(),
+        "team": team_label(ambassador, programme),
         "title": content.title_in(ambassador.locale),
         "programme": programme.name,
     }

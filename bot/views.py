@@ -79,6 +79,11 @@ class LeaderboardView:
     viewer: LeaderboardEntry | None = None
     viewer_points: int | None = None
     badges: tuple[BadgeLine, ...] = ()  # new badges of the week (the weekly post)
+    # Leaderboards (issue 6): which board, and the viewer's private standing.
+    period: str = "week"  # week | month | all
+    team_label: str | None = None  # a team's or department's board
+    viewer_hidden: bool = False  # the viewer hides from public boards ...
+    viewer_rank: int | None = None  # ... and would hold this place
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,9 @@ from content_store.tables import (
     LinkVisitAwardRow,
     LinkVisitRow,
     PointsAwardRow,
+    PointsMonthlyRow,
+    PointsTotalRow,
+    PointsWeeklyRow,
     ReactionRow,
     RoleGrantRow,
     SuggestionRow,
@@ -204,6 +207,7 @@ def tombstone_values(now: datetime) -> dict[str, object]:
         "networks": [],
         "left_at": func.coalesce(AMBASSADOR.c.left_at, now),
         "delivery_mode": "immediate",
+        "hidden_from_boards": True,  # erased people are off every board anyway
     }
 
 
@@ -578,6 +582,11 @@ RULES: dict[str, TableRule] = {
     ),
     "interaction": by_ambassador(InteractionRow, "interactions", delete_rows=False),
     "points_award": by_ambassador(PointsAwardRow, "points", delete_rows=False),
+    # Leaderboard rollups: sums of points_award, kept like it on the nameless tombstone
+    # (never active, so never on a board).
+    "points_weekly": by_ambassador(PointsWeeklyRow, "points_weekly", delete_rows=False),
+    "points_monthly": by_ambassador(PointsMonthlyRow, "points_monthly", delete_rows=False),
+    "points_total": by_ambassador(PointsTotalRow, "points_total", delete_rows=False),
     "guidelines_event": by_ambassador(GuidelinesEventRow, "guidelines", delete_rows=True),
     # Issue 6: badges name what one person did (deleted); counted visits hold only points,
     # like the ledger (kept with the tombstone, so the programme's totals stay right).
@@ -645,6 +654,7 @@ EXEMPT: dict[str, str] = {
     "send_lease": "which process sends for a workspace",
     "feed_item": "items read from the configured feeds (no person)",
     "feed_state": "what the last poll of each feed returned (no person)",
+    "rollup_state": "how far the leaderboard rollup has read the points ledger (no person)",
 }
 
 

@@ -1470,3 +1470,6 @@ class SqlStore:
         from content_store.prospects import SqlProspects  # prospects and invitations
 
         self.prospects = SqlProspects(db)
+        from content_store.boards import SqlBoards  # builds on this module
+
+        self.boards = SqlBoards(db)

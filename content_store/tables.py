@@ -6,7 +6,7 @@ reactions and visits are append-only; uniqueness constraints carry idempotency.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
@@ -72,6 +72,9 @@ class AmbassadorRow(SQLModel, table=True):
     mastodon_instance: str | None = Field(default=None, max_length=253)  # a host name
     paused_at: datetime | None = _ts(nullable=True)  # paused: no suggestions ...
     paused_until: datetime | None = _ts(nullable=True)  # ... until then (None: until resumed)
+    hidden_from_boards: bool = Field(  # not on public leaderboards (migration 0012)
+        default=False, sa_column_kwargs={"server_default": sa_false()}
+    )
 
 
 class IdentityRow(SQLModel, table=True):
@@ -481,3 +484,57 @@ Index(
     LinkVisitRow.__table__.c.visited_at,  # type: ignore[attr-defined]
 )
 Index("ix_reaction_content", ReactionRow.__table__.c.content_id)  # type: ignore[attr-defined]
+
+
+class PointsWeeklyRow(SQLModel, table=True):
+    """The leaderboards' rollup of ``points_award`` (migration 0012): points and shares per
+    ambassador and ISO week (its Monday, in the programme's time zone)."""
+
+    __tablename__ = "points_weekly"
+    __table_args__ = (Index("ix_points_weekly_board", "week_start", "points"),)
+
+    ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
+    week_start: date = Field(primary_key=True)
+    points: int
+    shares: int
+
+
+class PointsMonthlyRow(SQLModel, table=True):
+    """The same per calendar month (its 1st, local): a month is not made of whole weeks."""
+
+    __tablename__ = "points_monthly"
+    __table_args__ = (Index("ix_points_monthly_board", "month_start", "points"),)
+
+    ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
+    month_start: date = Field(primary_key=True)
+    points: int
+    shares: int
+
+
+class PointsTotalRow(SQLModel, table=True):
+    """All-time totals per ambassador, kept with ``points_weekly`` (migration 0012)."""
+
+    __tablename__ = "points_total"
+
+    ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
+    points: int = Field(index=True)
+    shares: int
+
+
+class RollupStateRow(SQLModel, table=True):
+    """How far the rollup has read ``points_award`` (by id), and the next stretch seen."""
+
+    __tablename__ = "rollup_state"
+
+    rollup: str = Field(primary_key=True, max_length=30)  # which rollup: "points"
+    watermark: int  # every award with id <= watermark is in the rollup
+    pending_high: int  # the highest id seen at ``pending_at``: next to apply, once settled
+    pending_at: datetime = _ts()
+
+
+# The rollup asks whether an award is a person's first share of a content (migration 0012).
+Index(
+    "ix_points_award_ambassador_content",
+    PointsAwardRow.__table__.c.ambassador_id,  # type: ignore[attr-defined]
+    PointsAwardRow.__table__.c.content_id,  # type: ignore[attr-defined]
+)

@@ -129,6 +129,17 @@ def retention_job(work: RetentionWork) -> PeriodicJob:
     return PeriodicJob("purge_raw_events", timedelta(days=1), work.purge)
 
 
+def rollup_job(leaderboard: LeaderboardService) -> PeriodicJob:
+    """The leaderboards' rollup, every minute (one replica per slot; a second one would
+    find nothing to do anyway: the rollup is guarded by its watermark). Awards are read
+    once they are 30 s old, so boards trail the ledger by about 1 to 2 minutes."""
+    return PeriodicJob(
+        "roll_up_points",
+        timedelta(minutes=1),
+        lambda: leaderboard.roll_up(settle=timedelta(seconds=30)),
+    )
+
+
 def slot_aligned_start(
     now: datetime, interval: timedelta, *, offset: float = SLOT_OFFSET
 ) -> datetime:

@@ -38,6 +38,7 @@ from adapters.slack.translate import (
 )
 from bot.commands import (
     Audit,
+    Board,
     Curators,
     Pause,
     PostInline,
@@ -45,6 +46,7 @@ from bot.commands import (
     Publish,
     Stats,
     Suggest,
+    TeamChoice,
     parse_command,
 )
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
@@ -215,6 +217,17 @@ class SlackListeners:
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
+        elif isinstance(command, Board):
+            board = await s.leaderboard.board(
+                locale=locale, viewer=user, period=command.period, team=command.team
+            )
+            await reply(r.leaderboard(board))
+        elif isinstance(command, TeamChoice):
+            notice = await s.leaderboard.choose_team(user, command.team, clear=command.clear)
+            await reply(r.notice(notice, locale))
+        elif command.name in ("hide", "unhide"):
+            notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
+            await reply(r.notice(notice, locale))
         elif command.name == "settings":
             settings = await s.preferences.settings_form(user)
             await client.views_open(trigger_id=trigger_id, view=r.settings_modal(settings))

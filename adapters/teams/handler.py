@@ -43,6 +43,7 @@ from adapters.teams.translate import (
 )
 from bot.commands import (
     Audit,
+    Board,
     Curators,
     Pause,
     PostInline,
@@ -50,6 +51,7 @@ from bot.commands import (
     Publish,
     Stats,
     Suggest,
+    TeamChoice,
     parse_command,
 )
 from bot.errors import AdvocacyError, GatewayError, InvalidInput
@@ -235,6 +237,17 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.prospects(view))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
+        elif isinstance(command, Board):
+            board = await s.leaderboard.board(
+                locale=locale, viewer=user, period=command.period, team=command.team
+            )
+            await reply(r.leaderboard(board))
+        elif isinstance(command, TeamChoice):
+            notice = await s.leaderboard.choose_team(user, command.team, clear=command.clear)
+            await reply(r.notice(notice, locale))
+        elif command.name in ("hide", "unhide"):
+            notice = await s.leaderboard.hide(user, hidden=command.name == "hide")
+            await reply(r.notice(notice, locale))
         elif command.name == "settings":
             await reply(r.settings_card(await s.preferences.settings_form(user)))
         elif command.name == "resume":

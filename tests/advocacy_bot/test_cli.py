@@ -185,3 +185,14 @@ def test_status_reports_the_queue_as_json(tmp_path: Path) -> None:
         report["next_jobs"]
     )
     assert all(report["next_jobs"].values())
+
+
+def test_rebuild_rollup_rebuilds_one_week(tmp_path: Path) -> None:
+    env = project(tmp_path)
+    assert run(env, "migrate").returncode == 0
+    result = run(env, "rebuild-rollup", "--week", "2026-W47")
+    assert result.returncode == 0, result.stderr
+    assert "week 2026-W47 rebuilt from 0 points awards" in result.stdout
+    refused = run(env, "rebuild-rollup", "--week", "last week")
+    assert refused.returncode == 2
+    assert "2026-W47" in refused.stderr and "Traceback" not in refused.stderr

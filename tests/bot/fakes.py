@@ -10,11 +10,12 @@ import itertools
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.errors import DeliveryFailed, RateLimited
-from bot.leaderboard import competition_ranks
+from bot.leaderboard import competition_ranks, next_month, week_part_of, week_starting
 from bot.model import (
     HELD_FOR_DIGEST,
     Ambassador,
@@ -23,6 +24,8 @@ from bot.model import (
     Audience,
     AuditEntry,
     Badge,
+    BoardPeriod,
+    BoardScope,
     ChatAddress,
     Content,
     ContentDraft,
@@ -60,6 +63,7 @@ from bot.model import (
     ReviewMessage,
     Role,
     RoleGrant,
+    Standing,
     StatsWindow,
     Suggestion,
     SuggestionId,
@@ -816,6 +820,7 @@ class MemoryPorts:
         self.recognition = MemoryRecognition(self.store)
         self.stats = MemoryStats(self.store)
         self.prospects = MemoryProspects(self.store, self.suggestions)
+        self.boards = MemoryBoards(self.store)
 
 
 @dataclass
@@ -1674,3 +1679,93 @@ class MemoryLinkVisits:
             for key, found in groups.items()
         ]
         return sorted(stats, key=lambda s: (-s.clicks, s.key))
+
+
+class MemoryBoards:
+    """``BoardRepository`` computed on the fly from the fake ledger's awards: the reference
+    the SQL rollup must agree with. A content counts as one share, in the period of the
+    person's first share of it."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+        self.hidden: set[AmbassadorId] = set()
+        self.tz = ZoneInfo("UTC")  # the programme's, as the rollup job passes it
+        self.rolled = 0
+
+    def _in(self, award: _Award, scope: BoardScope) -> bool:
+        if scope.period is BoardPeriod.ALL or scope.first_day is None:
+            return True
+        period, week = week_part_of(award.at, self.tz)
+        if scope.period is BoardPeriod.WEEK:
+            return week == scope.first_day
+        return scope.first_day <= period < next_month(scope.first_day)
+
+    def _totals(self, scope: BoardScope) -> dict[AmbassadorId, tuple[int, int]]:
+        totals: dict[AmbassadorId, tuple[int, int]] = {}
+        shared: set[tuple[AmbassadorId, ContentId | None]] = set()
+        for award in self.s.awards.values():  # in award order, as ids
+            first = False
+            if award.kind in SHARE_KINDS:
+                first = (award.ambassador_id, award.content_id) not in shared
+                shared.add((award.ambassador_id, award.content_id))
+            if self._in(award, scope):
+                p, n = totals.get(award.ambassador_id, (0, 0))
+                totals[award.ambassador_id] = (p + award.points, n + (1 if first else 0))
+        return totals
+
+    def _public(self, ambassador_id: AmbassadorId, scope: BoardScope) -> bool:
+        person = self.s.ambassadors_by_id[ambassador_id]
+        return (
+            person.is_active
+            and ambassador_id not in self.hidden
+            and (scope.team is None or person.team == scope.team)
+        )
+
+    async def top(self, *, scope: BoardScope, limit: int) -> Sequence[LeaderboardEntry]:
+        people = self.s.ambassadors_by_id
+        rows = sorted(
+            (
+                (a, p, n)
+                for a, (p, n) in self._totals(scope).items()
+                if p > 0 and self._public(a, scope)
+            ),
+            key=lambda r: (-r[1], -r[2], people[r[0]].display_name, r[0]),
+        )[:limit]
+        ranks = competition_ranks([p for _, p, _ in rows])
+        return [
+            LeaderboardEntry(rank, a, people[a].display_name, p, n)
+            for rank, (a, p, n) in zip(ranks, rows, strict=True)
+        ]
+
+    async def standing(self, *, scope: BoardScope, ambassador_id: AmbassadorId) -> Standing:
+        totals = self._totals(scope)
+        mine, shares = totals.get(ambassador_id, (0, 0))
+        if mine <= 0:
+            return Standing(None, 0, 0)
+        ahead = sum(
+            1
+            for a, (p, _) in totals.items()
+            if p > mine and a != ambassador_id and self._public(a, scope)
+        )
+        return Standing(ahead + 1, mine, shares)
+
+    async def set_hidden(self, *, ambassador_id: AmbassadorId, hidden: bool) -> None:
+        (self.hidden.add if hidden else self.hidden.discard)(ambassador_id)
+
+    async def is_hidden(self, *, ambassador_id: AmbassadorId) -> bool:
+        return ambassador_id in self.hidden
+
+    async def set_team(self, *, ambassador_id: AmbassadorId, team: str | None) -> None:
+        person = self.s.ambassadors_by_id[ambassador_id]
+        self.s.ambassadors_by_id[ambassador_id] = replace(person, team=team)
+
+    async def roll_up(self, *, tz: ZoneInfo, now: datetime, settle: timedelta, batch: int) -> int:
+        self.tz = tz
+        new = min(len(self.s.awards) - self.rolled, batch)
+        self.rolled += new
+        return new
+
+    async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
+        self.tz = tz
+        week = week_starting(week_start, tz)
+        return sum(1 for a in self.s.awards.values() if week.start <= a.at < week.end)

@@ -341,3 +341,18 @@ async def test_the_weekly_post_goes_out_when_badges_fail(
     world.clock.set(at(PARIS, "2026-11-23T09:00"))
     assert await world.services.leaderboard.post_weekly(holder="replica-1") == 2
     assert world.gateway.boards[0][1].badges == ()
+
+
+async def test_the_weekly_post_does_not_name_people_who_hide(world: World) -> None:
+    _, d1 = await world.suggest(1)
+    second = await world.join(2)
+    await world.services.interactions.confirm_share(person(1), d1.id)
+    assert world.services.recognition is not None
+    await world.services.recognition.settle()
+    await share(world, second.id, NOW, 7)
+    await world.services.leaderboard.hide(person(1), hidden=True)
+    world.clock.set(at(PARIS, "2026-11-23T09:00"))
+    assert await world.services.leaderboard.post_weekly(holder="replica-1") == 2
+    view = world.gateway.boards[0][1]
+    assert [e.display_name for e in view.entries] == ["Person2 Doe"]
+    assert [(b.display_name, b.badge) for b in view.badges] == [("Person2 Doe", "top_3_week")]

@@ -256,6 +256,15 @@ NOTICES: dict[str, dict[str, object]] = {
     "prospect_is_member": {},
     "prospect_not_a_person": {},
     "prospect_unreachable": {},
+    # --- leaderboards (issue 6, item 3) ---
+    "boards_hidden": {},
+    "boards_shown": {},
+    "unknown_team": {"team": "salse", "teams": ["sales", "tech"]},
+    "bad_board": {"word": "yesterday"},
+    "bad_week": {"week": "2026-47"},
+    "team_set": {"team": "sales"},
+    "team_cleared": {},
+    "team_current": {"team": "sales", "teams": ["sales", "tech"]},
 }
 
 

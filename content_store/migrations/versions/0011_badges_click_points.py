@@ -1,7 +1,7 @@
 """badges, and which link visits earned points
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-11-22 05:00:00
 """
 from collections.abc import Sequence

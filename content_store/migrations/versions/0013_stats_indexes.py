@@ -2,7 +2,7 @@
 content) and the invitation table (prospects invited to join)
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0012
 Create Date: 2026-11-22 05:00:00
 """
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0013'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

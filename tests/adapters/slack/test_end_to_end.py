@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -288,10 +288,11 @@ async def test_leaderboard_command_and_weekly_post_once(slack_bot: SlackBot) -> 
     share = buttons(suggestion)["share:linkedin"]
     await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=suggestion.ts)
     await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("chat.update"))
+    leaderboard = slack_bot.runtime.services.leaderboard
+    assert await leaderboard.roll_up(settle=timedelta(0)) == 1  # the rollup job's work
     await slack_bot.command("leaderboard", BOB)
     (board,) = await slack_bot.replies_to(BOB)
     assert "Bob" in json.dumps(board) and "8" in json.dumps(board)
-    leaderboard = slack_bot.runtime.services.leaderboard
     assert await leaderboard.post_weekly(holder="replica-a") == 1
     assert await leaderboard.post_weekly(holder="replica-b") == 0
     posted = slack_bot.fake.messages_in(CHANNEL)
@@ -458,3 +459,31 @@ async def test_new_guidelines_are_accepted_before_suggestions_resume(slack_bot: 
     await slack_bot.command("guidelines", BOB)
     replies = await slack_bot.replies_to(BOB, 2)
     assert "accept_guidelines" not in json.dumps(replies[-1])
+
+
+async def test_monthly_board_and_hiding(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin"])
+    await publish_ai_post(slack_bot)
+    suggestion = (await slack_bot.dms(BOB, 2))[1]
+    share = buttons(suggestion)["share:linkedin"]
+    await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=suggestion.ts)
+    await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("chat.update"))
+    await slack_bot.runtime.services.leaderboard.roll_up(settle=timedelta(0))
+    await slack_bot.command("leaderboard month", BOB)
+    (board,) = await slack_bot.replies_to(BOB)
+    assert "novembre" in board["text"] or "2026" in board["text"]  # Bob reads French
+    assert "*Bob" in json.dumps(board)
+    await slack_bot.command("hide", BOB)
+    _, hidden = await slack_bot.replies_to(BOB, 2)  # commands run after the ack: one at a time
+    await slack_bot.command("leaderboard all", BOB)
+    *_, board = await slack_bot.replies_to(BOB, 3)
+    assert "apparaissez plus" in json.dumps(hidden, ensure_ascii=False)
+    words = json.dumps(board, ensure_ascii=False)
+    assert "*Bob" not in words and "vous seriez 1er" in words
+    await slack_bot.command("leaderboard week team nobody", BOB)
+    *_, empty = await slack_bot.replies_to(BOB, 4)
+    assert "Aucun point" in json.dumps(empty, ensure_ascii=False)
+    await slack_bot.command("leaderboard yesterday", BOB)
+    *_, refused = await slack_bot.replies_to(BOB, 5)
+    words = json.dumps(refused, ensure_ascii=False)
+    assert "Quel classement" in words and "Traceback" not in words

@@ -4,14 +4,22 @@ at the fake Bot Framework Connector, state checked in the database."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from advocacy_bot.main import build_runtime, create_web_app
-from bot.model import Enrolment, Network, Platform, PlatformUser, UserProfile
+from bot.model import (
+    AmbassadorId,
+    Enrolment,
+    InteractionKind,
+    Network,
+    Platform,
+    PlatformUser,
+    UserProfile,
+)
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
@@ -278,3 +286,36 @@ async def test_teams_people_accept_new_guidelines_on_a_card(teams_bot: TeamsBot)
     await teams_bot.say(BOB, "guidelines")
     last = teams_bot.sent_to(BOB)[-1]
     assert not any(x.get("data", {}).get("advocacy") for x in actions_of(card_of(last)))
+
+
+async def test_typed_board_commands_and_hiding(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    await teams_bot.until_scalar("SELECT count(*) FROM ambassador", 1)
+    bob = AmbassadorId(await teams_bot.scalar("SELECT id FROM ambassador"))
+    runtime = teams_bot.runtime
+    await runtime.store.ledger.record(  # Bob's points, however earned
+        dedupe_key="e2e-award",
+        ambassador_id=bob,
+        content_id=None,
+        delivery_id=None,
+        kind=InteractionKind.CONFIRMED_SHARE,
+        network=None,
+        points=12,
+        now=runtime.services.clock.now(),
+    )
+    assert await runtime.services.leaderboard.roll_up(settle=timedelta(0)) == 1
+
+    async def answer(words: str) -> str:
+        before = len(teams_bot.sent_to(BOB))
+        assert (await teams_bot.say(BOB, words))[0] == 201
+        reply = (await teams_bot.wait_sent(BOB, before + 1))[-1]
+        return (reply.text or "") + texts_of(reply.activity)
+
+    month = await answer("leaderboard month")
+    assert "Leaderboard ·" in month and "Bob Durand" in month and "12 points" in month
+    assert "no longer appear" in await answer("hide")
+    board = await answer("leaderboard all")
+    assert "Bob Durand" not in board and "be #1 with 12 points" in board
+    assert "No points yet" in await answer("leaderboard all team nobody")  # no such team
+    assert "Welcome back" in await answer("unhide")
+    assert "Bob Durand" in await answer("leaderboard")

@@ -3,6 +3,7 @@ Framework connector out, the real database in between."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from tests.adapters.teams.conftest import (
@@ -73,6 +74,7 @@ async def test_a_confirmed_share_earns_a_badge_dm_and_the_weekly_card_names_it(
     (shown,) = await teams_bot.connector.wait_for(profile)
     assert "Premier partage" in shown and "semaine" in shown
 
+    await teams_bot.runtime.services.leaderboard.roll_up(settle=timedelta(0))  # the rollup job
     assert await teams_bot.runtime.services.leaderboard.post_weekly(holder="test") == 1
     (board,) = teams_bot.connector.activities(CHANNEL)
     posted = texts_of(card_of(board))
