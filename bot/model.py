@@ -712,7 +712,7 @@ class ContentFigures:
     clicks: Mapping[Network, int]  # non-bot visits of tracked links, per network
     bot_hits: int
     reactions: int  # reactions added on the bot's messages about it
-    unique_visitors: int | None = None  # None until link_visit records a visitor key
+    unique_visitors: int | None = None  # visitor-days (keys are salted per day); None: not measured
 
 
 @dataclass(frozen=True)
@@ -731,7 +731,7 @@ class ProgrammeFigures:
     top_content: Sequence[RankedCount]  # by deliveries shared, then clicks
     top_topics: Sequence[RankedCount]  # by deliveries shared
     departments: Sequence[DepartmentStats]
-    unique_visitors: int | None = None  # None until link_visit records a visitor key
+    unique_visitors: int | None = None  # visitor-days (keys are salted per day); None: not measured
 
 
 @dataclass(frozen=True)

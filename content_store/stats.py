@@ -6,8 +6,8 @@ timestamp: ``delivery.sent_at``, ``interaction.occurred_at``, ``link_visit.visit
 figures go through ``delivery (content_id, ...)``'s unique index, ``ix_link_visit_content``
 and ``ix_reaction_content``.
 
-Unique visitors: when ``link_visit`` records a visitor key, ``_unique_visitors`` becomes
-``COUNT(DISTINCT visitor_key)`` with the clicks' filter; nothing else changes.
+Unique visitors: ``COUNT(DISTINCT visitor_key)`` of people's visits in the window (the key
+is salted per UTC day, so a window longer than a day counts visitor-days).
 """
 
 from __future__ import annotations
@@ -283,11 +283,20 @@ class SqlStats:
 
     @staticmethod
     async def _unique_visitors(
-        _session: AsyncSession, _window: StatsWindow, _content_id: ContentId | None
-    ) -> int | None:
-        # link_visit records no visitor key yet (the "links" work adds it): the one query to
-        # write then is COUNT(DISTINCT visitor_key) under _visits' filter, without bots.
-        return None
+        session: AsyncSession, window: StatsWindow, content_id: ContentId | None
+    ) -> int:
+        """Distinct visitor keys of people's visits (``bot/links.py``: the key is salted per
+        UTC day, so over a window it counts visitor-days); visits recorded before keys
+        existed have none and do not count."""
+        where = [
+            _within(V.c.visited_at, window),
+            V.c.is_bot.is_(False),
+            V.c.visitor_key.is_not(None),
+        ]
+        if content_id is not None:
+            where.append(V.c.content_id == content_id)
+        query = select(func.count(func.distinct(V.c.visitor_key))).where(*where)
+        return int(await session.scalar(query) or 0)
 
     @staticmethod
     async def _reactions(

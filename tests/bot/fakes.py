@@ -1415,6 +1415,7 @@ class MemoryStats:
             confirmed=confirmed,
             clicks=clicks,
             bot_hits=bots,
+            unique_visitors=0,  # the in-memory ledger keeps no visitor keys
             reactions=self._reactions(window, None),
             top_content=[
                 RankedCount(str(c), self.s.contents[c].title, n[0], n[1])
@@ -1448,6 +1449,7 @@ class MemoryStats:
             confirmed=confirmed,
             clicks=clicks,
             bot_hits=bots,
+            unique_visitors=0,  # the in-memory ledger keeps no visitor keys
             reactions=self._reactions(window, content_id),
         )
 

@@ -5,15 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.model import (
     Enrolment,
     InteractionKind,
+    LinkVisit,
     MessageRef,
     Network,
     ReactionEvent,
     UserProfile,
 )
 from bot.stats import window_of
+from content_store.links import SqlLinkVisits
+from content_store.repositories import SqlStore
 from tests.content_store.test_contract import HOLDER, NOW, claim_all, content, user
 
 WINDOW = window_of("30d", NOW + timedelta(hours=1))
@@ -76,7 +81,7 @@ async def seed(ports: Any) -> dict[str, Any]:
             content_id=cid,
             points=0,
         )
-    return {"a": a, "b": b, "c": c, "ai": ai, "jobs": jobs}
+    return {"a": a, "b": b, "c": c, "ai": ai, "jobs": jobs, "da": da}
 
 
 async def test_programme_figures(ports: Any) -> None:
@@ -91,7 +96,7 @@ async def test_programme_figures(ports: Any) -> None:
     assert dict(f.clicks) == {Network.LINKEDIN: 3}
     assert f.bot_hits == 1
     assert f.reactions == 1  # added, about a content
-    assert f.unique_visitors is None
+    assert f.unique_visitors == 0  # these visits were recorded without visitor keys
     assert [(t.label, t.count, t.extra) for t in f.top_content] == [("Hello", 2, 3)]
     assert f.top_content[0].key == str(s["ai"].id)
     assert [(t.key, t.count) for t in f.top_topics] == [("ai", 2)]
@@ -132,3 +137,33 @@ async def test_content_figures_and_export_rows(ports: Any) -> None:
     rows = await ports.stats.contents(WINDOW, limit=10)
     assert [r.content_id for r in rows] == [s["jobs"].id, s["ai"].id]
     assert [r.content_id for r in await ports.stats.contents(WINDOW, limit=1)] == [s["jobs"].id]
+
+
+async def test_unique_visitors_count_distinct_visitor_keys(ports: Any) -> None:
+    if not isinstance(ports, SqlStore):
+        pytest.skip("SQL only: the in-memory ledger keeps no visitor keys")
+    s = await seed(ports)
+    item = s["ai"]
+    da = s["da"]
+    link = (await ports.deliveries.tracked_links(delivery=da, networks=[Network.LINKEDIN]))[
+        Network.LINKEDIN
+    ]
+
+    def visit(n: int, key: str | None, *, bot: bool = False) -> LinkVisit:
+        return LinkVisit(
+            visit_id=f"v{n}",
+            token=link.token,
+            content_id=item.id,
+            ambassador_id=s["a"].id,
+            network=Network.LINKEDIN,
+            is_bot=bot,
+            visitor_key=key,
+            visited_at=NOW,
+        )
+
+    visits = [visit(1, "k1"), visit(2, "k1"), visit(3, "k2"), visit(4, None, bot=True)]
+    await SqlLinkVisits(ports.db).record_visits(visits)
+    f = await ports.stats.programme(WINDOW)
+    assert f.unique_visitors == 2  # k1 twice, k2; the bot has no key
+    figures = await ports.stats.content(item.id, WINDOW)
+    assert figures is not None and figures.unique_visitors == 2
