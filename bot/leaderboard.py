@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from bot.errors import GatewayError, InvalidInput, NotAnAmbassador
-from bot.model import BoardPeriod, BoardScope, LeaderboardEntry, Platform, PlatformUser
+from bot.model import (
+    AmbassadorId,
+    BoardPeriod,
+    BoardScope,
+    LeaderboardEntry,
+    Platform,
+    PlatformUser,
+)
 from bot.ports import (
     ActivityLedger,
     AmbassadorRepository,
@@ -28,6 +35,8 @@ if TYPE_CHECKING:
 from bot.views import Notice
 
 logger = logging.getLogger(__name__)
+
+MAX_TEAM = 100  # characters of a free-text team (no departments configured)
 
 
 @dataclass(frozen=True)
@@ -223,19 +232,7 @@ class LeaderboardService:
         Raises:
             InvalidInput: departments are configured and ``team`` is none of them.
         """
-        if team is None:
-            return None
-        if self._programme.departments:
-            department = self._programme.department(team)
-            if department is None:
-                raise InvalidInput(
-                    "unknown_team",
-                    field="team",
-                    team=team[:50],
-                    teams=[d.id for d in self._programme.departments],
-                )
-            return department.id
-        return team.strip()[:100] or None
+        return parse_team(self._programme, team)
 
     async def board(
         self,
@@ -308,6 +305,10 @@ class LeaderboardService:
         logger.info("ambassador %s %s public boards", ambassador.id, "left" if hidden else "joined")
         return Notice("boards_hidden" if hidden else "boards_shown")
 
+    async def is_hidden(self, ambassador_id: AmbassadorId) -> bool:
+        """Whether someone hides from public boards (the settings form shows it)."""
+        return await self._boards_or_fail().is_hidden(ambassador_id=ambassador_id)
+
     async def choose_team(self, user: PlatformUser, team: str | None, *, clear: bool) -> Notice:
         """Set (or clear) the person's team or department, as the team boards group people;
         without a team, say which ones exist and which is theirs.
@@ -354,6 +355,30 @@ class LeaderboardService:
         return await self._boards_or_fail().rebuild_week(
             tz=self._programme.timezone, week_start=first_day
         )
+
+
+def parse_team(programme: Programme, team: str | None) -> str | None:
+    """A team as stored in ``ambassador.team`` (the ``team`` command, board filters and the
+    settings form share this rule): a configured department's id, matched case-insensitively,
+    else (no departments configured) the text as typed, trimmed to :data:`MAX_TEAM`.
+
+    Raises:
+        InvalidInput: departments are configured and ``team`` is none of them
+            (``field="team"``).
+    """
+    if team is None:
+        return None
+    if programme.departments:
+        department = programme.department(team)
+        if department is None:
+            raise InvalidInput(
+                "unknown_team",
+                field="team",
+                team=team[:50],
+                teams=[d.id for d in programme.departments],
+            )
+        return department.id
+    return team.strip()[:MAX_TEAM] or None
 
 
 def parse_week_label(label: str) -> date:

@@ -380,6 +380,10 @@ class Preferences:
     quiet_end: time | None
     weekly_cap: int | None
     mastodon_instance: str | None  # required when ``networks`` has Mastodon
+    # Leaderboards, applied through ``LeaderboardService`` (not stored with the rest); None:
+    # the form had no such field, leave it as it is.
+    team: str | None = None  # a department id or free text; "" leaves the team
+    hidden_from_boards: bool | None = None
 
 
 class Role(StrEnum):

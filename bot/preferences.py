@@ -10,6 +10,10 @@ Choices made here, and why:
   back from holidays to a pile of stale suggestions; resuming brings the next ones. A pause
   of N days ends by itself: :meth:`bot.model.Ambassador.is_paused` compares with the end
   date, so no job has to wake anyone up.
+- **Team and hiding from boards** are leaderboard settings (issue 6): the form checks the team
+  with the ``team`` command's rule (:func:`bot.leaderboard.parse_team`) and saving goes
+  through :class:`~bot.leaderboard.LeaderboardService`, like the ``team`` and ``hide``
+  commands; a form without those fields (opened before they existed) leaves them as they are.
 - **Mastodon needs the person's instance**, a bare host name (``mastodon.social``): no
   scheme, port, path or IP literal, since it becomes the host of the share page URL.
 """
@@ -18,13 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.ambassadors import AmbassadorService
 from bot.delivery import DeliveryService
 from bot.errors import InvalidInput
+from bot.leaderboard import MAX_TEAM, LeaderboardService, parse_team
 from bot.model import Ambassador, Network, PlatformUser, Preferences
 from bot.policy import DeliveryMode
 from bot.ports import AmbassadorRepository, Clock, ContentRepository, PreferencesRepository
@@ -61,6 +66,23 @@ class RawPreferences:
     quiet_end: str | None = None
     weekly_cap: str | None = None
     mastodon_instance: str | None = None
+    team: str | None = None  # None: no team field; "" or "none": no team
+    hidden: bool | None = None  # None: no such checkbox
+
+
+def parse_form_team(programme: Programme, value: str | None) -> str | None:
+    """The settings form's team: None when the form had no team field, "" to leave one's
+    team (empty, or ``none`` as the ``team`` command takes it), else :func:`parse_team`.
+
+    Raises:
+        InvalidInput: departments are configured and ``value`` is none of them.
+    """
+    if value is None:
+        return None
+    text = value.strip()
+    if text.lower() in ("", "none"):
+        return ""
+    return parse_team(programme, text) or ""
 
 
 def parse_instance(value: str | None) -> str:
@@ -134,7 +156,9 @@ class PreferencesService:
         delivery: DeliveryService,
         programme: Programme,
         clock: Clock,
+        leaderboard: LeaderboardService | None = None,
     ) -> None:
+        self._leaderboard = leaderboard  # team and hiding (None: no boards, no such fields)
         self._ambassadors = ambassadors
         self._preferences = preferences
         self._contents = contents
@@ -162,6 +186,8 @@ class PreferencesService:
             quiet_end=_clock_text(current.quiet_end),
             weekly_cap=current.weekly_cap,
             instance=current.mastodon_instance,
+            team=current.team,
+            hidden=await self._is_hidden(current),
         )
 
     async def settings_form_with_error(
@@ -180,8 +206,14 @@ class PreferencesService:
             quiet_end=raw.quiet_end,
             weekly_cap=int(cap) if cap.isascii() and cap.isdigit() and len(cap) < 6 else None,
             instance=raw.mastodon_instance,
+            team=current.team if raw.team is None else raw.team,
+            hidden=await self._is_hidden(current) if raw.hidden is None else raw.hidden,
             error=error,
         )
+
+    async def _is_hidden(self, ambassador: Ambassador) -> bool:
+        board = self._leaderboard
+        return await board.is_hidden(ambassador.id) if board is not None else False
 
     def _form(
         self,
@@ -195,9 +227,12 @@ class PreferencesService:
         quiet_end: str | None,
         weekly_cap: int | None,
         instance: str | None,
+        team: str | None = None,
+        hidden: bool = False,
         error: InvalidInput | None = None,
     ) -> SettingsForm:
         programme = self._programme
+        department = programme.department(team) if team else None
         return SettingsForm(
             locale=locale,
             topics=tuple(
@@ -215,6 +250,13 @@ class PreferencesService:
             mastodon_instance=instance,
             error_field=error.field if error else None,
             error=error.notice if error else None,
+            boards=self._leaderboard is not None,
+            departments=tuple(
+                TopicChoice(d.id, d.label(locale), d is department) for d in programme.departments
+            ),
+            team=department.id if department else team,
+            max_team=MAX_TEAM,
+            hidden=hidden,
         )
 
     def validate(self, raw: RawPreferences) -> Preferences:
@@ -223,7 +265,7 @@ class PreferencesService:
         Raises:
             InvalidInput: with ``field`` naming the input to fix (``topics``, ``networks``,
                 ``language``, ``delivery_mode``, ``quiet_start``, ``quiet_end``,
-                ``weekly_cap``, ``mastodon_instance``).
+                ``weekly_cap``, ``mastodon_instance``, ``team``).
         """
         topics, networks = self._enrolment.validate_preferences(
             topics=raw.topics, networks=raw.networks
@@ -257,16 +299,34 @@ class PreferencesService:
             quiet_end=quiet_end,
             weekly_cap=parse_weekly_cap(raw.weekly_cap),
             mastodon_instance=instance,
+            team=parse_form_team(self._programme, raw.team),
+            hidden_from_boards=raw.hidden,
         )
 
     async def save(self, user: PlatformUser, preferences: Preferences) -> Notice:
-        """Store a validated settings form; the confirmation is meant for the person's new
-        language (``preferences.locale``)."""
+        """Store a validated settings form; the team and hiding go through the leaderboard's
+        use cases, as the ``team`` and ``hide`` commands do. The one confirmation is meant
+        for the person's new language (``preferences.locale``)."""
         current = await self._enrolment.active(user)
         saved = await self._preferences.save_preferences(
             ambassador_id=current.id, preferences=preferences
         )
-        return Notice("settings_saved", {"summary": self._summary(saved)})
+        summary = self._summary(saved)
+        board = self._leaderboard
+        if board is None:
+            return Notice("settings_saved", {"summary": summary})
+        team = current.team
+        if preferences.team is not None:
+            team = preferences.team or None
+            await board.choose_team(user, team, clear=team is None)
+        hidden = await board.is_hidden(current.id)
+        wanted = preferences.hidden_from_boards
+        if wanted is not None and wanted != hidden:
+            await board.hide(user, hidden=wanted)
+            hidden = wanted
+        department = self._programme.department(team) if team else None
+        label = department.label(saved.locale) if department else team
+        return Notice("settings_saved", {"summary": replace(summary, team=label, hidden=hidden)})
 
     # ---- pause / resume ------------------------------------------------------------------
 

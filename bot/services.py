@@ -195,6 +195,19 @@ def wire_services(
         busy=busy,
         on_share=recognition.after_share,
     )
+    leaderboard = LeaderboardService(
+        ledger=store.ledger,
+        ambassadors=store.ambassadors,
+        bot_messages=store.bot_messages,
+        jobs=store.jobs,
+        gateways=gateways,
+        channels=leaderboard_channels,
+        programme=programme,
+        clock=clock,
+        report_previous_week=report_previous_week,
+        recognition=recognition,
+        boards=store.boards,
+    )
     return Services(
         programme=programme,
         clock=clock,
@@ -210,19 +223,7 @@ def wire_services(
         delivery=delivery,
         sender=sender,
         interactions=interactions,
-        leaderboard=LeaderboardService(
-            ledger=store.ledger,
-            ambassadors=store.ambassadors,
-            bot_messages=store.bot_messages,
-            jobs=store.jobs,
-            gateways=gateways,
-            channels=leaderboard_channels,
-            programme=programme,
-            clock=clock,
-            report_previous_week=report_previous_week,
-            recognition=recognition,
-            boards=store.boards,
-        ),
+        leaderboard=leaderboard,
         preferences=PreferencesService(
             ambassadors=store.ambassadors,
             preferences=store.preferences,
@@ -231,6 +232,7 @@ def wire_services(
             delivery=delivery,
             programme=programme,
             clock=clock,
+            leaderboard=leaderboard,
         ),
         roles=roles,
         audit=audit,

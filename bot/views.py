@@ -275,6 +275,12 @@ class SettingsForm:
     mastodon_instance: str | None
     error_field: str | None = None
     error: Notice | None = None
+    # Leaderboards (issue 6): team and hiding, shown when boards are wired (``boards``).
+    boards: bool = False
+    departments: tuple[TopicChoice, ...] = ()  # configured ones; none: the team is free text
+    team: str | None = None  # a department id, or the text typed (no departments)
+    max_team: int = 100
+    hidden: bool = False  # hides from public boards
 
 
 @dataclass(frozen=True)
@@ -289,6 +295,8 @@ class PreferencesSummary:
     quiet_end: str | None
     weekly_cap: int | None
     mastodon_instance: str | None
+    team: str | None = None  # the team's label (settings confirmation)
+    hidden: bool | None = None  # hides from public boards; None: not said (no boards)
 
 
 @dataclass(frozen=True)

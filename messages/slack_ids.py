@@ -158,6 +158,15 @@ CAP_BLOCK: Final = "weekly_cap"
 CAP_ACTION: Final = "weekly_cap"
 INSTANCE_BLOCK: Final = "mastodon_instance"
 INSTANCE_ACTION: Final = "mastodon_instance"
+# Leaderboards (issue 6), when boards are wired: ``team`` (an optional static select of the
+# departments plus ``TEAM_NONE``, or an optional plain text input when no departments are
+# configured) and ``hide_from_boards`` (optional checkboxes, one option ``HIDE_VALUE``).
+TEAM_BLOCK: Final = "team"
+TEAM_ACTION: Final = "team"
+TEAM_NONE: Final = "none"  # the select's "no team" option
+HIDE_BLOCK: Final = "hide_from_boards"
+HIDE_ACTION: Final = "hide_from_boards"
+HIDE_VALUE: Final = "hidden"
 
 # --- App Home (and the guidelines message's Join button) -------------------------------------
 HOME_JOIN_ACTION: Final = "home_join"  # opens the join modal

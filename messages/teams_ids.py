@@ -168,6 +168,15 @@ QUIET_START: Final = "quiet_start"  # Input.Time
 QUIET_END: Final = "quiet_end"  # Input.Time
 CAP: Final = "weekly_cap"  # Input.Text (a number, or empty)
 INSTANCE: Final = "mastodon_instance"  # Input.Text
+# Leaderboards (issue 6), when boards are wired: ``team`` (a compact single Input.ChoiceSet of
+# the departments plus ``TEAM_NONE``, or an Input.Text when none are configured) and
+# ``hidden_from_boards`` (Input.Toggle: HIDE_YES or TOGGLE_OFF). The submit's data carries
+# ``BOARD_FIELDS: "1"``, so an emptied team input (sent without its key) still clears the team.
+TEAM: Final = "team"
+TEAM_NONE: Final = "none"
+HIDE: Final = "hidden_from_boards"
+HIDE_YES: Final = "yes"
+BOARD_FIELDS: Final = "board_fields"
 # --- review card (curators' review channel) ---------------------------------------------------
 # ``{"advocacy": "review_approve" | "review_edit" | "review_reject", "suggestion_id": <int>}``;
 # the Reject submit sits in an ``Action.ShowCard`` with the ``reason`` Input.Text. The post

@@ -91,6 +91,7 @@ SETTINGS_FIELDS = {
     "quiet_end": ids.QUIET_END_BLOCK,
     "weekly_cap": ids.CAP_BLOCK,
     "mastodon_instance": ids.INSTANCE_BLOCK,
+    "team": ids.TEAM_BLOCK,
 }
 
 

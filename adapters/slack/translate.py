@@ -250,7 +250,22 @@ def to_raw_preferences(body: Payload) -> RawPreferences:
         quiet_end=_str(quiet_end.get("selected_time")) or None,
         weekly_cap=_text(values, ids.CAP_BLOCK, ids.CAP_ACTION),
         mastodon_instance=_text(values, ids.INSTANCE_BLOCK, ids.INSTANCE_ACTION),
+        team=_settings_team(values),
+        hidden=ids.HIDE_VALUE in _selected(values, ids.HIDE_BLOCK, ids.HIDE_ACTION)
+        if ids.HIDE_BLOCK in values
+        else None,
     )
+
+
+def _settings_team(values: Mapping[str, Any]) -> str | None:
+    """The modal's team: None when it had no team field (a modal opened before there was
+    one) or nothing was picked in the select; "" when the text input was emptied."""
+    if ids.TEAM_BLOCK not in values:
+        return None
+    element = _element(values, ids.TEAM_BLOCK, ids.TEAM_ACTION)
+    if "selected_option" in element:
+        return _first(values, ids.TEAM_BLOCK, ids.TEAM_ACTION)
+    return _str(element.get("value"))
 
 
 def to_home_opened(body: Payload) -> PlatformUser | None:

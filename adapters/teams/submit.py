@@ -147,6 +147,9 @@ def to_raw_preferences(value: Value) -> RawPreferences:
         quiet_end=_str(value, ids.QUIET_END),
         weekly_cap=_str(value, ids.CAP),
         mastodon_instance=_str(value, ids.INSTANCE),
+        # Cards sent before the team and hide fields existed carry no BOARD_FIELDS.
+        team=(_str(value, ids.TEAM) or "") if value.get(ids.BOARD_FIELDS) else None,
+        hidden=value.get(ids.HIDE) == ids.HIDE_YES if value.get(ids.BOARD_FIELDS) else None,
     )
 
 

@@ -10,17 +10,27 @@ import pytest
 from bot.errors import InvalidInput, NotAnAmbassador
 from bot.model import DeliveryStatus, Network, Platform, Preferences
 from bot.preferences import RawPreferences, parse_clock, parse_instance, parse_weekly_cap
-from bot.programme import Programme
+from bot.programme import Programme, Topic
 from bot.views import Notice
 from tests.bot.builders import NETWORKS, NOW, World, make_programme, person
 
 MASTODON_NETWORKS = (*NETWORKS, Network.MASTODON)
+DEPARTMENTS = (
+    Topic("sales", {"en": "Sales", "fr": "Ventes"}),
+    Topic("tech", {"en": "Engineering", "fr": "Technique"}),
+)
 
 
 @pytest.fixture
-def programme() -> Programme:
+def departments() -> tuple[Topic, ...]:
+    """No departments configured, unless a test parametrizes ``departments``."""
+    return ()
+
+
+@pytest.fixture
+def programme(departments: tuple[Topic, ...]) -> Programme:
     """The test programme, offering Mastodon too."""
-    return make_programme(networks=MASTODON_NETWORKS)
+    return make_programme(networks=MASTODON_NETWORKS, departments=departments)
 
 
 def raw(**changes: Any) -> RawPreferences:
@@ -360,3 +370,72 @@ async def test_home_shows_the_pause(world: World) -> None:
     await world.services.preferences.pause(person(1), 2)
     view = await world.services.preferences.home(person(1))
     assert (view.paused, view.resumes_on) == (True, date(2026, 11, 20))
+
+
+# --- team and hiding from boards (issue 6, in the settings form) -------------------------------
+
+
+@pytest.mark.parametrize("departments", [DEPARTMENTS])
+def test_validate_team_with_departments(world: World) -> None:
+    validate = world.services.preferences.validate
+    assert validate(raw()).team is None  # no team field: left as it is
+    assert validate(raw(team=" SALES ")).team == "sales"  # the department's id
+    assert validate(raw(team="none")).team == ""  # clears, as ``team none`` does
+    assert validate(raw(team="")).team == ""
+    assert validate(raw(hidden=True)).hidden_from_boards is True
+    error = refusal(world, team="marketing")  # refused politely, next to the field
+    assert (error.notice_key, error.field) == ("unknown_team", "team")
+    assert error.params["teams"] == ["sales", "tech"]
+
+
+def test_validate_free_text_team_without_departments(world: World) -> None:
+    validate = world.services.preferences.validate
+    assert validate(raw(team="  Sales EMEA ")).team == "Sales EMEA"
+    assert validate(raw(team="x" * 150)).team == "x" * 100  # as the ``team`` command keeps it
+    assert validate(raw(team="None")).team == ""
+
+
+@pytest.mark.parametrize("departments", [DEPARTMENTS])
+async def test_save_sets_team_and_hiding_through_the_boards(world: World) -> None:
+    joined = await world.join(1)
+    service = world.services.preferences
+    form = await service.settings_form(person(1))
+    assert form.boards
+    assert [(c.id, c.label, c.selected) for c in form.departments] == [
+        ("sales", "Sales", False),
+        ("tech", "Engineering", False),
+    ]
+    assert (form.team, form.hidden) == (None, False)
+
+    notice = await service.save(
+        person(1), service.validate(raw(language="fr", team="Tech", hidden=True))
+    )
+    assert notice.key == "settings_saved"
+    summary = notice.params["summary"]
+    assert (summary.team, summary.hidden) == ("Technique", True)  # in the new language
+    stored = await world.ports.ambassadors.get_by_user(person(1))
+    assert stored is not None and stored.team == "tech"
+    assert await world.ports.boards.is_hidden(ambassador_id=joined.id)
+    form = await service.settings_form(person(1))
+    assert [c.id for c in form.departments if c.selected] == ["tech"]
+    assert (form.locale, form.departments[1].label, form.hidden) == ("fr", "Technique", True)
+
+    # A form without those fields (opened before they existed) leaves them alone...
+    notice = await service.save(person(1), service.validate(raw()))
+    assert (notice.params["summary"].team, notice.params["summary"].hidden) == ("Engineering", True)
+    # ... and "none" with the box unticked leaves the team and shows the person again.
+    notice = await service.save(person(1), service.validate(raw(team="none", hidden=False)))
+    assert (notice.params["summary"].team, notice.params["summary"].hidden) == (None, False)
+    stored = await world.ports.ambassadors.get_by_user(person(1))
+    assert stored is not None and stored.team is None
+    assert not await world.ports.boards.is_hidden(ambassador_id=joined.id)
+
+
+@pytest.mark.parametrize("departments", [DEPARTMENTS])
+async def test_form_with_error_keeps_the_team_and_box_as_submitted(world: World) -> None:
+    await world.join(1)
+    typed = raw(team="SALES", hidden=True, weekly_cap="99")
+    error = refusal(world, weekly_cap="99")
+    form = await world.services.preferences.settings_form_with_error(person(1), typed, error)
+    assert [c.id for c in form.departments if c.selected] == ["sales"]
+    assert (form.team, form.hidden) == ("sales", True)

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from slack_sdk.models.views import View
 
 from bot.model import Network
 from bot.views import (
@@ -142,6 +143,67 @@ def test_settings_modal_without_optional_values(slack: SlackRenderer) -> None:
     assert "initial_value" not in inputs[slack_ids.INSTANCE_BLOCK]["element"]
 
 
+DEPARTMENT_CHOICES = {
+    "en": (TopicChoice("sales", "Sales"), TopicChoice("tech", "Engineering", True)),
+    "fr": (TopicChoice("sales", "Ventes"), TopicChoice("tech", "Technique", True)),
+}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("with_departments", [True, False])
+def test_settings_modal_offers_team_and_hiding(
+    slack: SlackRenderer, locale: str, with_departments: bool
+) -> None:
+    departments = DEPARTMENT_CHOICES[locale] if with_departments else ()
+    team = "tech" if with_departments else "Sales EMEA"
+    view = slack.settings_modal(
+        settings_form(locale, boards=True, departments=departments, team=team, hidden=True)
+    )
+    check_view(view)
+    View(**view).validate_json()
+    inputs = input_blocks(view)
+    team_block, hide = inputs[slack_ids.TEAM_BLOCK], inputs[slack_ids.HIDE_BLOCK]
+    assert team_block["optional"] is True and hide["optional"] is True
+    element = team_block["element"]
+    assert element["action_id"] == slack_ids.TEAM_ACTION
+    if with_departments:
+        assert element["type"] == "static_select"
+        assert [o["value"] for o in element["options"]] == ["sales", "tech", slack_ids.TEAM_NONE]
+        labels = [o["text"]["text"] for o in element["options"]]
+        assert (
+            labels
+            == {
+                "en": ["Sales", "Engineering", "No team"],
+                "fr": ["Ventes", "Technique", "Aucune équipe"],
+            }[locale]
+        )
+        assert element["initial_option"]["value"] == "tech"
+    else:
+        assert element["type"] == "plain_text_input"
+        assert (element["max_length"], element["initial_value"]) == (100, "Sales EMEA")
+    box = hide["element"]
+    assert (box["type"], box["action_id"]) == ("checkboxes", slack_ids.HIDE_ACTION)
+    assert [o["value"] for o in box["initial_options"]] == [slack_ids.HIDE_VALUE]
+    expected = {
+        "en": "Hide me from public leaderboards",
+        "fr": f"Ne pas m{APOSTROPHE}afficher dans les classements publics",
+    }[locale]
+    assert expected in texts(view)
+
+
+def test_settings_modal_team_defaults(slack: SlackRenderer) -> None:
+    departments = tuple(replace(c, selected=False) for c in DEPARTMENT_CHOICES["en"])
+    view = slack.settings_modal(settings_form(boards=True, departments=departments))
+    check_view(view)
+    inputs = input_blocks(view)
+    assert inputs[slack_ids.TEAM_BLOCK]["element"]["initial_option"]["value"] == "none"
+    assert "initial_options" not in inputs[slack_ids.HIDE_BLOCK]["element"]
+    free = input_blocks(slack.settings_modal(settings_form(boards=True)))
+    assert "initial_value" not in free[slack_ids.TEAM_BLOCK]["element"]
+    # Without boards wired, no such fields.
+    assert slack_ids.TEAM_BLOCK not in input_blocks(slack.settings_modal(settings_form()))
+
+
 # --- Slack: App Home ----------------------------------------------------------------------------
 
 
@@ -224,6 +286,25 @@ def test_saved_confirmation_lists_every_preference(slack: SlackRenderer) -> None
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_saved_confirmation_tells_team_and_hiding(slack: SlackRenderer, locale: str) -> None:
+    summary = replace(NOTICES["settings_saved"]["summary"], team="Technique", hidden=True)
+    message = slack.notice(Notice("settings_saved", {"summary": summary}), locale)
+    check_message(message)
+    expected = {
+        "en": ["at most\nTeam: Technique\n", "hidden from public boards"],
+        "fr": [f"au plus\nÉquipe{NBSP}: Technique\n", f"vous n{APOSTROPHE}apparaissez pas"],
+    }[locale]
+    assert all(part in message.text for part in expected), message.text
+    shown = replace(summary, team=None, hidden=False)
+    text = slack.notice(Notice("settings_saved", {"summary": shown}), locale).text
+    assert {"en": "Team: none", "fr": f"Équipe{NBSP}: aucune"}[locale] in text
+    # No boards wired (hidden None): no such lines.
+    plain_summary = NOTICES["settings_saved"]["summary"]
+    text = slack.notice(Notice("settings_saved", {"summary": plain_summary}), locale).text
+    assert {"en": "Team:", "fr": "Équipe"}[locale] not in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_profile_shows_the_pause(slack: SlackRenderer, locale: str) -> None:
     message = slack.profile(profile(locale, paused=True, resumes_on=date(2026, 12, 1)))
     check_message(message)
@@ -271,6 +352,48 @@ def test_settings_card(teams: TeamsRenderer, locale: str) -> None:
     assert inputs[teams_ids.NETWORKS]["value"] == "linkedin,mastodon"
     submit = message.card["body"][-1]["actions"][0]
     assert submit["data"] == {teams_ids.ACTION_KEY: teams_ids.SETTINGS}
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("with_departments", [True, False])
+def test_settings_card_offers_team_and_hiding(
+    teams: TeamsRenderer, locale: str, with_departments: bool
+) -> None:
+    from tests.messages.test_teams import check_message as check_card
+
+    departments = DEPARTMENT_CHOICES[locale] if with_departments else ()
+    team = "tech" if with_departments else "Sales EMEA"
+    message = teams.settings_card(
+        settings_form(locale, boards=True, departments=departments, team=team, hidden=True)
+    )
+    check_card(message)
+    assert message.card is not None
+    inputs = card_inputs(message.card)
+    team_input = inputs[teams_ids.TEAM]
+    if with_departments:
+        assert (team_input["type"], team_input["isMultiSelect"]) == ("Input.ChoiceSet", False)
+        assert [c["value"] for c in team_input["choices"]] == ["sales", "tech", "none"]
+        assert team_input["choices"][1]["title"] == {"en": "Engineering", "fr": "Technique"}[locale]
+        assert team_input["value"] == "tech"
+    else:
+        assert team_input["type"] == "Input.Text"
+        assert (team_input["maxLength"], team_input["value"]) == (100, "Sales EMEA")
+    toggle = inputs[teams_ids.HIDE]
+    assert (toggle["type"], toggle["value"], toggle["valueOn"]) == (
+        "Input.Toggle",
+        teams_ids.HIDE_YES,
+        teams_ids.HIDE_YES,
+    )
+    submit = message.card["body"][-1]["actions"][0]
+    assert submit["data"] == {teams_ids.ACTION_KEY: teams_ids.SETTINGS, teams_ids.BOARD_FIELDS: "1"}
+    assert {"en": "Public leaderboards", "fr": "Classements publics"}[locale] in texts(message.card)
+    # No team yet: "none" is chosen; not hidden: the toggle is off.
+    unchosen = tuple(replace(c, selected=False) for c in departments)
+    plain = teams.settings_card(settings_form(locale, boards=True, departments=unchosen))
+    assert plain.card is not None
+    fields = card_inputs(plain.card)
+    assert fields[teams_ids.HIDE]["value"] == teams_ids.TOGGLE_OFF
+    assert fields[teams_ids.TEAM].get("value") == ("none" if with_departments else None)
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -251,6 +251,8 @@ def _action(action: dict[str, Any], tree: Tree) -> None:
         elif data[ids.ACTION_KEY] == ids.PROSPECT_INVITE:  # the prospects card
             assert set(data) == {ids.ACTION_KEY, ids.PROSPECT}
             assert isinstance(data[ids.PROSPECT], str)
+        elif ids.BOARD_FIELDS in data:  # the settings card with team and hiding
+            assert data == {ids.ACTION_KEY: ids.SETTINGS, ids.BOARD_FIELDS: "1"}
         else:
             assert set(data) == {ids.ACTION_KEY}
     tree.actions.append(action)

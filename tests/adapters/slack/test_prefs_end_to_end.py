@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
+import pytest
 from slack_sdk.models.views import View
 from sqlalchemy import text as sql
 
@@ -13,6 +15,7 @@ from tests import factories
 from tests.adapters.slack.conftest import (
     BOB,
     CAROL,
+    CONFIG,
     DAVE,
     SECRET,
     SlackBot,
@@ -22,6 +25,18 @@ from tests.adapters.slack.conftest import (
 )
 from tests.adapters.slack.test_end_to_end import publish_ai_post
 from tests.fakes.slack_api import dm_channel_id
+
+DEPARTMENTS = """departments:
+  - {id: sales, label: Sales, label_fr: Ventes}
+  - {id: tech, label: Engineering, label_fr: Technique}
+"""
+
+
+@pytest.fixture
+def make_env(make_env: Any, tmp_path: Path) -> Any:
+    """The end-to-end configuration, with departments (the settings form offers them)."""
+    (tmp_path / "config.yaml").write_text(CONFIG + DEPARTMENTS)
+    return make_env
 
 
 def settings_values(
@@ -33,9 +48,22 @@ def settings_values(
     quiet: tuple[str | None, str | None] = (None, None),
     cap: str | None = None,
     instance: str | None = None,
+    team: str | None = None,
+    hidden: bool | None = None,
 ) -> dict[str, Any]:
-    """The settings modal's view state, as Slack sends it."""
+    """The settings modal's view state, as Slack sends it (without the team select and the
+    hide checkboxes unless ``team`` / ``hidden`` are given, like a modal opened before them).
+    """
+    boards: dict[str, Any] = {}
+    if team is not None:
+        chosen = {"value": team} if team else None
+        boards[ids.TEAM_BLOCK] = {
+            ids.TEAM_ACTION: {"type": "static_select", "selected_option": chosen}
+        }
+    if hidden is not None:
+        boards.update(checkbox(ids.HIDE_BLOCK, [ids.HIDE_VALUE] if hidden else []))
     return {
+        **boards,
         **checkbox(ids.TOPICS_BLOCK, topics),
         **checkbox(ids.NETWORKS_BLOCK, networks),
         ids.LANGUAGE_BLOCK: {
@@ -121,6 +149,76 @@ async def test_settings_modal_validates_and_saves_in_the_new_language(slack_bot:
     await slack_bot.fake.wait_for(
         lambda: "A daily digest" in json.dumps(slack_bot.fake.home_views.get(BOB))
     )
+
+
+async def test_settings_modal_sets_team_and_hiding(slack_bot: SlackBot) -> None:
+    await slack_bot.join(BOB, ["ai"], ["linkedin"])  # Bob's Slack is in French
+    await slack_bot.command("settings", BOB)
+    opened = await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("views.open"))
+    view = opened[-1].args["view"]
+    View(**view).validate_json()
+    blocks = {b.get("block_id"): b for b in view["blocks"]}
+    select = blocks[ids.TEAM_BLOCK]["element"]
+    assert [o["text"]["text"] for o in select["options"]] == [
+        "Ventes",
+        "Technique",
+        "Aucune équipe",
+    ]
+    assert select["initial_option"]["value"] == ids.TEAM_NONE
+    assert "initial_options" not in blocks[ids.HIDE_BLOCK]["element"]
+    rows = (
+        "SELECT coalesce(team, '-') || CASE WHEN hidden_from_boards THEN ' hidden' ELSE '' END"
+        " FROM ambassador"
+    )
+
+    values = settings_values(topics=["ai"], networks=["linkedin"], language="fr")
+    unknown = await slack_bot.submit_view(
+        BOB, ids.SETTINGS_VIEW, {**values, **forged_team("marketing")}
+    )
+    refused = errors_of(unknown[1])
+    assert set(refused) == {ids.TEAM_BLOCK}  # next to the field, politely, in French
+    assert "Je ne connais pas" in refused[ids.TEAM_BLOCK] and "sales" in refused[ids.TEAM_BLOCK]
+    assert await slack_bot.scalar(rows) == "-"
+
+    ok = await slack_bot.submit_view(
+        BOB,
+        ids.SETTINGS_VIEW,
+        settings_values(
+            topics=["ai"], networks=["linkedin"], language="fr", team="tech", hidden=True
+        ),
+    )
+    assert ok == (200, "")
+    await slack_bot.until_scalar(rows, "tech hidden")
+    saved = (await slack_bot.dms(BOB, 2))[1]
+    shown = json.dumps(saved.blocks, ensure_ascii=False)
+    assert "Technique" in shown and "apparaissez pas" in shown  # one notice, in French
+
+    # The next modal shows them; "no team" and an unticked box undo both.
+    await slack_bot.command("settings", BOB)
+    again = await slack_bot.fake.wait_for(
+        lambda: (c := slack_bot.fake.calls_to("views.open")) and len(c) > 1 and c
+    )
+    blocks = {b.get("block_id"): b for b in again[-1].args["view"]["blocks"]}
+    assert blocks[ids.TEAM_BLOCK]["element"]["initial_option"]["value"] == "tech"
+    assert blocks[ids.HIDE_BLOCK]["element"]["initial_options"][0]["value"] == ids.HIDE_VALUE
+    ok = await slack_bot.submit_view(
+        BOB,
+        ids.SETTINGS_VIEW,
+        settings_values(
+            topics=["ai"], networks=["linkedin"], language="fr", team=ids.TEAM_NONE, hidden=False
+        ),
+    )
+    assert ok == (200, "")
+    await slack_bot.until_scalar(rows, "-")
+
+
+def forged_team(text: str) -> dict[str, Any]:
+    """A team select whose chosen value is not a department (a forged or stale payload)."""
+    return {
+        ids.TEAM_BLOCK: {
+            ids.TEAM_ACTION: {"type": "static_select", "selected_option": {"value": text}}
+        }
+    }
 
 
 async def test_app_home_for_a_newcomer_and_for_an_ambassador(slack_bot: SlackBot) -> None:

@@ -79,6 +79,45 @@ async def test_settings_card_refuses_then_saves(teams_bot: TeamsBot) -> None:
     )
 
 
+async def test_settings_card_sets_team_and_hiding(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    before = len(await teams_bot.wait_sent(BOB, 2))
+    await teams_bot.say(BOB, "settings")
+    card = card_of((await teams_bot.wait_sent(BOB, before + 1))[-1])
+    fields = inputs(card)
+    # No departments configured: the team is typed, as with the ``team`` command.
+    assert (fields[ids.TEAM]["type"], fields[ids.TEAM]["maxLength"]) == ("Input.Text", 100)
+    assert fields[ids.HIDE]["value"] == ids.TOGGLE_OFF
+    submit = actions_of(card)[-1]
+    assert submit["data"] == {ids.ACTION_KEY: ids.SETTINGS, ids.BOARD_FIELDS: "1"}
+    rows = (
+        "SELECT coalesce(team, '-') || CASE WHEN hidden_from_boards THEN ' hidden' ELSE '' END"
+        " FROM ambassador"
+    )
+
+    board = {ids.BOARD_FIELDS: "1", ids.TEAM: " Sales EMEA ", ids.HIDE: ids.HIDE_YES}
+    status, _ = await teams_bot.submit(BOB, settings(**board))
+    assert status in (200, 201)
+    await teams_bot.until_scalar(rows, "Sales EMEA hidden")
+    saved = (await teams_bot.wait_sent(BOB, before + 2))[-1]
+    shown = (saved.text or "") + texts_of(saved.activity)
+    assert "Sales EMEA" in shown and "hidden from public boards" in shown  # one notice
+
+    # The team emptied (Teams then leaves the key out) and the toggle off: both undone.
+    status, _ = await teams_bot.submit(
+        BOB, settings(**{ids.BOARD_FIELDS: "1", ids.HIDE: ids.TOGGLE_OFF})
+    )
+    assert status in (200, 201)
+    await teams_bot.until_scalar(rows, "-")
+    # A card sent before these fields existed (no BOARD_FIELDS) leaves them alone.
+    await teams_bot.say(BOB, "hide")
+    await teams_bot.until_scalar(rows, "- hidden")
+    status, _ = await teams_bot.submit(BOB, settings(**{ids.MODE: "daily"}))
+    assert status in (200, 201)
+    await teams_bot.until_scalar("SELECT delivery_mode FROM ambassador", "daily")
+    assert await teams_bot.scalar(rows) == "- hidden"
+
+
 async def test_pause_and_resume_by_typing(teams_bot: TeamsBot) -> None:
     await teams_bot.join(BOB, "Bob Durand")
     await teams_bot.join(CAROL, "Carol Smith")
