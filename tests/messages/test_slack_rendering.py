@@ -1776,3 +1776,12 @@ def test_catalog_merges_area_files_and_refuses_a_key_twice(tmp_path: Path) -> No
     (tmp_path / "en" / "other.yaml").write_text('a: "again"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="defined twice: a"):
         Catalog.load(tmp_path)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_no_line_break_is_eaten_after_a_block_tag(templates: Templates, locale: str) -> None:
+    # trim_blocks drops the newline right after "%}": a sentence that means one there must
+    # write "+%}" (the review card once ran its title and summary together).
+    for key in templates.catalog.keys(locale):
+        source = templates.catalog.source(locale, key)
+        assert not re.search(r"[^+]%}\n", source), f"{locale} {key}: use +%}} before a newline"
