@@ -4,6 +4,7 @@ the gateways, the scheduler and the web application, and wires them together."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -572,6 +573,10 @@ async def background(runtime: Runtime) -> AsyncIterator[None]:
         yield
     finally:
         depth.cancel()
+        # Wait for it: a query it had under way must finish before the engine is disposed and
+        # the loop closes (else aiosqlite's thread answers a closed loop).
+        with contextlib.suppress(asyncio.CancelledError):
+            await depth
         runtime.scheduler.shutdown(wait=False)
         await runtime.fanout.stop()
         await runtime.services.interactions.stop()
