@@ -17,7 +17,6 @@ import shutil
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,12 @@ from bench.common import (
     SCRIPT,
     SIGNING_SECRET,
     TEAM_ID,
-    TOPIC,
     BotConfig,
     FakeSlack,
     Outcome,
     Processes,
     base_env,
+    create_and_publish,
     fake_slack,
     free_port,
     log,
@@ -45,7 +44,6 @@ from bench.common import (
     pg_url,
     seed_postgres,
 )
-from bot.model import Audience, ContentDraft, PageMetadata, Platform, PlatformUser
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
 from content_store.repositories import Database, SqlContents
@@ -88,23 +86,9 @@ async def _publish(database: str, *, sent: bool) -> int:
     engine = create_engine(pg_url(database))
     try:
         contents = SqlContents(Database(engine))
-        content = await contents.create(
-            draft=ContentDraft(
-                url="https://example.com/blog/clicks",
-                title="Clicks",
-                summary=None,
-                image_url=None,
-                topics=(TOPIC,),
-                texts=(),
-                hashtags=(),
-                audience=Audience.INTERESTED,
-                publish_now=False,
-            ),
-            page=PageMetadata(),
-            created_by=PlatformUser(Platform.SLACK, TEAM_ID, "U9999999"),
-            now=datetime.now(UTC),
+        content_id = await create_and_publish(
+            contents, url="https://example.com/blog/clicks", title="Clicks"
         )
-        await contents.publish(content_id=content.id, now=datetime.now(UTC))
     finally:
         await engine.dispose()
     if sent:
@@ -114,11 +98,11 @@ async def _publish(database: str, *, sent: bool) -> int:
                 "UPDATE delivery SET status = 'sent', sent_at = now(), "
                 "channel_id = 'D' || ambassador_id, message_id = '1726500000.' || id "
                 "WHERE content_id = $1",
-                content.id,
+                content_id,
             )
         finally:
             await db.close()
-    return int(content.id)
+    return int(content_id)
 
 
 async def _targets(database: str, content_id: int, limit: int) -> list[tuple[int, str, str]]:

@@ -24,7 +24,7 @@ from typing import IO, Any
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 
-from bot.model import Audience, ContentDraft, ContentId, PageMetadata, PlatformUser
+from bot.model import Audience, ContentDraft, ContentId, PageMetadata, Platform, PlatformUser
 from content_store.engine import create_engine
 from content_store.repositories import Database, SqlContents
 
@@ -688,3 +688,25 @@ async def publish_content(
         return content.id, before, time.time(), result.deliveries_created
     finally:
         await engine.dispose()
+
+
+async def create_and_publish(contents: SqlContents, *, url: str, title: str) -> ContentId:
+    """A plain content (no texts, no hashtags) for every seeded ambassador, published."""
+    content = await contents.create(
+        draft=ContentDraft(
+            url=url,
+            title=title,
+            summary=None,
+            image_url=None,
+            topics=(TOPIC,),
+            texts=(),
+            hashtags=(),
+            audience=Audience.INTERESTED,
+            publish_now=False,
+        ),
+        page=PageMetadata(),
+        created_by=PlatformUser(Platform.SLACK, TEAM_ID, "U9999999"),
+        now=datetime.now(UTC),
+    )
+    await contents.publish(content_id=content.id, now=datetime.now(UTC))
+    return content.id

@@ -19,7 +19,6 @@ import random
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -28,12 +27,11 @@ from sqlalchemy import text
 
 from bench.common import (
     SCRIPT,
-    TEAM_ID,
-    TOPIC,
     BotConfig,
     Outcome,
     Processes,
     base_env,
+    create_and_publish,
     free_port,
     log,
     percentile,
@@ -44,7 +42,7 @@ from bench.common import (
     seed_sqlite,
 )
 from bot.links import is_automated
-from bot.model import Audience, ContentDraft, LinkGrouping, PageMetadata, Platform, PlatformUser
+from bot.model import LinkGrouping
 from bot.tracking import new_token
 from content_store.engine import create_engine
 from content_store.links import SqlLinkVisits
@@ -112,33 +110,21 @@ async def _seed(url: str, links: int, *, sqlite_path: Path | None) -> list[str]:
     engine = create_engine(url)
     try:
         contents = SqlContents(Database(engine))
-        content = await contents.create(
-            draft=ContentDraft(
-                url="https://example.com/blog/tracked-links?ref=newsroom",
-                title="Tracked links at scale",
-                summary=None,
-                image_url=None,
-                topics=(TOPIC,),
-                texts=(),
-                hashtags=(),
-                audience=Audience.INTERESTED,
-                publish_now=False,
-            ),
-            page=PageMetadata(),
-            created_by=PlatformUser(Platform.SLACK, TEAM_ID, "U9999999"),
-            now=datetime.now(UTC),
+        content_id = await create_and_publish(
+            contents,
+            url="https://example.com/blog/tracked-links?ref=newsroom",
+            title="Tracked links at scale",
         )
-        await contents.publish(content_id=content.id, now=datetime.now(UTC))
         async with engine.begin() as connection:
             # Sent already (the sender has nothing to do during the benchmark).
             await connection.execute(
                 text("UPDATE delivery SET status = 'sent' WHERE content_id = :c"),
-                {"c": content.id},
+                {"c": content_id},
             )
             rows = (
                 await connection.execute(
                     text("SELECT id, ambassador_id FROM delivery WHERE content_id = :c"),
-                    {"c": content.id},
+                    {"c": content_id},
                 )
             ).all()
             tokens: list[str] = []
@@ -151,7 +137,7 @@ async def _seed(url: str, links: int, *, sqlite_path: Path | None) -> list[str]:
                         {
                             "t": token,
                             "d": delivery_id,
-                            "c": content.id,
+                            "c": content_id,
                             "a": ambassador_id,
                             "n": network,
                         }
