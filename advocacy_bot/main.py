@@ -37,6 +37,7 @@ from adapters.teams.server import (
 from adapters.web.feeds import SafeFeedFetcher
 from adapters.web.opengraph import SafePageFetcher
 from adapters.web.server import (
+    chart_handler,
     data_export_handler,
     health_handler,
     redirect_handler,
@@ -55,6 +56,7 @@ from advocacy_bot.settings import (
     Config,
     ConfigError,
     Environment,
+    build_digest_settings,
     build_emv_rates,
     build_feed_settings,
     build_programme,
@@ -66,6 +68,7 @@ from advocacy_bot.settings import (
     load_guidelines,
 )
 from bot.clock import SystemClock
+from bot.digest import DigestComposer
 from bot.jobs import ScheduledWork
 from bot.links import VisitorKeys
 from bot.model import Platform, RawEventKind
@@ -88,11 +91,13 @@ from bot.stats import StatsService
 from bot.status import StatusService
 from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
+from content_store.charts import SqlCharts
 from content_store.engine import create_engine
 from content_store.links import SqlLinkVisits
 from content_store.privacy import SqlPersonalData, SqlRawEvents
 from content_store.repositories import Database, SqlStore
 from content_store.suggestions import SqlSuggestions
+from messages.charts import MatplotlibCharts
 from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
@@ -134,6 +139,7 @@ class Runtime:
     graph_http: httpx.AsyncClient | None = None  # Microsoft Graph (Teams roles), if used
     suggestions: SuggestionService | None = None
     stats: StatsService | None = None
+    digest: DigestComposer | None = None  # the weekly digest (its chart links)
 
 
 def load_settings(env: Environment) -> tuple[Config, Path]:
@@ -233,7 +239,17 @@ def build_runtime(
         notifiers[Platform.SLACK] = slack_gateway
     if teams_gateway is not None:
         notifiers[Platform.TEAMS] = teams_gateway
-    signer = link_signer(env)  # my-data and stats export links
+    signer = link_signer(env)  # my-data and stats export links, digest charts
+    digest = DigestComposer(
+        stats=store.stats,
+        programme=programme,
+        clock=clock,
+        settings=build_digest_settings(config),
+        charts=MatplotlibCharts(templates),
+        chart_store=SqlCharts(store.db),
+        signer=signer,
+        public_url=env.ADVOCACY_PUBLIC_URL,
+    )
     services = wire_services(
         store=store,
         gateways=gateways,
@@ -255,6 +271,7 @@ def build_runtime(
         link_visits=SqlLinkVisits(store.db),
         visitor_keys=visitor_keys(env),
         link_cache_seconds=config.web.link_cache_seconds,
+        digest=digest,
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -400,6 +417,7 @@ def build_runtime(
         graph_http,
         suggestions,
         stats,
+        digest,
     )
 
 
@@ -484,6 +502,7 @@ def create_web_app(runtime: Runtime) -> web.Application:
         "/exports/{token}.csv",
         stats_export_handler(runtime.stats, runtime.renderer.stats_link_refused_page),
     )
+    app.router.add_get("/charts/{token}.png", chart_handler(runtime.digest))
     app.router.add_get("/healthz", health_handler(runtime.store.db.ping))
     app.middlewares.append(request_context_middleware(runtime.metrics))
     app.router.add_get("/metrics", metrics_handler(runtime.metrics))

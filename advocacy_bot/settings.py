@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.digest import DigestSettings
 from bot.limiter import RateLimit
 from bot.model import Badge, EmvRates, Network, Platform, Role
 from bot.programme import (
@@ -365,6 +366,15 @@ class FetchSection(_Strict):
 _Rate = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=12, decimal_places=4)]
 
 
+class DigestSection(_Strict):
+    """The weekly digest (posted in ``leaderboard.channels``): which sections it carries."""
+
+    new_content: int = Field(default=8, ge=0, le=20)  # newest content of the week (0: none)
+    top_content: int = Field(default=5, ge=0, le=10)  # most shared of the week (0: none)
+    figures: bool = True  # the programme's figures of the week, against the week before
+    chart_weeks: int = Field(default=8, ge=0, le=26)  # weeks in the chart (0: no chart)
+
+
 class EmvSection(_Strict):
     """Earned media value: CPC, CPM and impressions per share, per network plus ``default``."""
 
@@ -431,6 +441,7 @@ class Config(_Strict):
     privacy: PrivacySection = PrivacySection()
     web: WebSection = WebSection()
     emv: EmvSection = EmvSection()  # curators' stats: the earned-media-value estimate
+    digest: DigestSection = DigestSection()  # the weekly digest's sections
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -648,6 +659,17 @@ def graph_credentials(env: Environment) -> tuple[str, str] | None:
     if env.MICROSOFT_APP_ID and env.MICROSOFT_APP_PASSWORD:
         return env.MICROSOFT_APP_ID, env.MICROSOFT_APP_PASSWORD.get_secret_value()
     return None
+
+
+def build_digest_settings(config: Config) -> DigestSettings:
+    """The weekly digest's sections from ``digest:``."""
+    d = config.digest
+    return DigestSettings(
+        new_content=d.new_content,
+        top_content=d.top_content,
+        figures=d.figures,
+        chart_weeks=d.chart_weeks,
+    )
 
 
 def build_emv_rates(config: Config) -> EmvRates:

@@ -28,11 +28,11 @@ from bot.ports import (
     JobRunLedger,
 )
 from bot.programme import Programme
-from bot.views import BadgeLine, LeaderboardView
+from bot.views import BadgeLine, LeaderboardView, Notice, WeeklyDigestView
 
 if TYPE_CHECKING:
+    from bot.digest import DigestComposer
     from bot.recognition import RecognitionService
-from bot.views import Notice
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,9 @@ class LeaderboardService:
         report_previous_week: bool = True,
         recognition: RecognitionService | None = None,
         boards: BoardRepository | None = None,
+        digest: DigestComposer | None = None,
     ) -> None:
+        self._digest = digest  # the weekly post's other sections (issue 6); None: board only
         self._recognition = recognition  # top-3 badges, new badges in the post (issue 6)
         self._boards = boards
         self._ledger = ledger
@@ -170,8 +172,10 @@ class LeaderboardService:
         )
 
     async def post_weekly(self, *, holder: str) -> int:
-        """Post the weekly leaderboard in every configured channel, once per week even if
-        several processes or a restart try again. Returns the number of channels posted to."""
+        """Post the weekly digest (the leaderboard, new badges and, with a ``DigestComposer``,
+        new and most shared content, figures and a chart) in every configured channel, once
+        per week even if several processes or a restart try again. Returns the number of
+        channels posted to."""
         now = self._clock.now()
         week = week_of(now, self._programme.timezone)
         if self._report_previous_week:
@@ -199,6 +203,9 @@ class LeaderboardService:
                 or not await self._boards.is_hidden(ambassador_id=b.ambassador_id)
             ]
             view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in shown))
+        digest = WeeklyDigestView(board=view)
+        if self._digest is not None and any(self._channels.values()):
+            digest = await self._digest.compose(view, week)
         posted = attempted = 0
         for platform, channel_ids in self._channels.items():
             gateway = self._gateways.get(platform)
@@ -207,10 +214,10 @@ class LeaderboardService:
             for channel_id in channel_ids:
                 attempted += 1
                 try:
-                    message = await gateway.post_leaderboard(channel_id, view)
+                    message = await gateway.post_weekly_digest(channel_id, digest)
                 except GatewayError:
                     # One unreachable channel must not keep the others from their post.
-                    logger.exception("could not post the leaderboard to %s", channel_id)
+                    logger.exception("could not post the weekly digest to %s", channel_id)
                     continue
                 await self._bot_messages.remember(message=message, kind="leaderboard", now=now)
                 posted += 1

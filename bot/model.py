@@ -691,6 +691,26 @@ class RankedCount:
 
 
 @dataclass(frozen=True)
+class WeekActivity:
+    """One week of the weekly digest's chart: shares and people's link clicks."""
+
+    label: str  # ISO week, "2026-W47"
+    first_day: date  # its Monday, in the company's time zone
+    shares: int  # (person, content) pairs with a share click or confirmation in the week
+    clicks: int  # tracked-link visits by people (bots left out)
+
+
+@dataclass(frozen=True)
+class PublishedItem:
+    """A content published in a period, as the weekly digest lists it."""
+
+    id: ContentId
+    title: str
+    url: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
 class DepartmentStats:
     """One ``ambassador.team`` value (None: people without one)."""
 

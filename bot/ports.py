@@ -53,6 +53,7 @@ from bot.model import (
     Preferences,
     ProgrammeFigures,
     Prospect,
+    PublishedItem,
     PublishResult,
     RawEventKind,
     ReactionEvent,
@@ -68,15 +69,16 @@ from bot.model import (
     TrackedLink,
     UserProfile,
     VisitToAward,
+    WeekActivity,
 )
 from bot.views import (
     DigestView,
     GuidelinesView,
-    LeaderboardView,
     Notice,
     ReminderView,
     ReviewCardView,
     SuggestionView,
+    WeeklyDigestView,
 )
 
 
@@ -482,8 +484,11 @@ class ChatGateway(Protocol):
         """DM the guidelines (a new version to accept before more suggestions come)."""
         ...
 
-    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
-        """Post a leaderboard to a channel."""
+    async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
+        """Post the weekly digest (leaderboard, badges, new and most shared content, figures)
+        to a channel, with its chart image when it has one (``view.chart``): uploaded as a
+        file on Slack, shown from ``view.chart.url`` on Teams. A chart that cannot be shown
+        is logged and left out; the digest itself still counts as posted."""
         ...
 
 
@@ -843,6 +848,21 @@ class StatsReader(Protocol):
         """Published content (newest first, at most ``limit``) with its figures, for exports."""
         ...
 
+    async def weekly_activity(self, weeks: Sequence[StatsWindow]) -> Sequence[tuple[int, int]]:
+        """Per window (the weeks of the digest's chart, oldest first): ``(shares, clicks)``.
+
+        Shares: distinct (person, content) pairs with a share click or a confirmation in the
+        window. Clicks: tracked-link visits by people (bots left out).
+        """
+        ...
+
+    async def published(
+        self, window: StatsWindow, *, limit: int
+    ) -> tuple[Sequence[PublishedItem], int]:
+        """Content published in ``window`` and still live (newest first, at most ``limit``),
+        with how many there were in all."""
+        ...
+
 
 class ProspectRepository(Protocol):
     """Prospects (people to invite) and the invitations curators sent them."""
@@ -910,4 +930,25 @@ class BoardRepository(Protocol):
     async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
         """Recompute one ISO week of the rollup from the ledger (and the all-time totals
         accordingly). Returns the number of awards read."""
+        ...
+
+
+class ChartRenderer(Protocol):
+    """Draws the weekly digest's chart (matplotlib in production: ``messages.charts``)."""
+
+    def weekly_activity_png(self, weeks: Sequence[WeekActivity], locale: str) -> bytes:
+        """A PNG of shares and clicks per week, oldest week first, labelled in ``locale``.
+        CPU-bound: callers run it in a worker thread."""
+        ...
+
+
+class ChartStore(Protocol):
+    """The digests' chart images, kept so a Teams card can show them from a link."""
+
+    async def save_chart(self, *, key: str, png: bytes, now: datetime) -> None:
+        """Keep (or replace) the image under ``key`` (e.g. ``2026-W47.en``)."""
+        ...
+
+    async def load_chart(self, key: str) -> bytes | None:
+        """The image kept under ``key``; None if there is none."""
         ...

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from bot.ambassadors import AmbassadorService, guidelines_view
 from bot.delivery import DeliveryService
+from bot.digest import DigestComposer
 from bot.interactions import InteractionService
 from bot.leaderboard import LeaderboardService
 from bot.limiter import Monotonic, Sleep
@@ -131,6 +132,7 @@ def wire_services(
     link_visits: LinkVisitLog | None = None,
     visitor_keys: VisitorKeys | None = None,
     link_cache_seconds: float = 60.0,
+    digest: DigestComposer | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     recognition = RecognitionService(
@@ -207,6 +209,7 @@ def wire_services(
         report_previous_week=report_previous_week,
         recognition=recognition,
         boards=store.boards,
+        digest=digest,
     )
     return Services(
         programme=programme,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from bot.model import (
     ContentFigures,
@@ -20,6 +20,9 @@ from bot.model import (
     Network,
     ProgrammeFigures,
     Prospect,
+    PublishedItem,
+    RankedCount,
+    WeekActivity,
 )
 
 
@@ -84,6 +87,76 @@ class LeaderboardView:
     team_label: str | None = None  # a team's or department's board
     viewer_hidden: bool = False  # the viewer hides from public boards ...
     viewer_rank: int | None = None  # ... and would hold this place
+
+
+@dataclass(frozen=True)
+class ChartImage:
+    """The weekly digest's chart: a PNG, uploaded as a file on Slack and shown from ``url``
+    (a signed link to this bot's ``/charts/<token>.png``) on Teams."""
+
+    png: bytes = field(repr=False)
+    filename: str  # "advocacy-2026-W47.png"
+    weeks: tuple[WeekActivity, ...]  # what it draws, oldest first (its alt text says it)
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class DigestFigures:
+    """The programme's figures of the digest's week, with the change since the week before."""
+
+    active_ambassadors: int  # with at least one interaction in the week
+    ambassadors: int  # in the programme now
+    deliveries: int
+    shared: int
+    share_rate: Decimal | None  # percent, one decimal; None when nothing was sent
+    shares: int  # as the chart counts them (person and content pairs)
+    clicks: int  # people's tracked-link clicks
+    reactions: int
+    shares_before: int | None = None  # the week before (None: not measured)
+    clicks_before: int | None = None
+
+    @property
+    def shares_change(self) -> int | None:
+        """Shares against the week before, in whole percent (None: nothing to compare)."""
+        return percent_change(self.shares, self.shares_before)
+
+    @property
+    def clicks_change(self) -> int | None:
+        """Clicks against the week before, in whole percent (None: nothing to compare)."""
+        return percent_change(self.clicks, self.clicks_before)
+
+
+def percent_change(now: int, before: int | None) -> int | None:
+    """``now`` against ``before`` in whole percent, rounded half away from zero; None when
+    there is nothing to compare with (not measured, or zero the week before)."""
+    if before is None or before <= 0:
+        return None
+    change = Decimal(100) * (now - before) / before
+    return int(change.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class WeeklyDigestView:
+    """The weekly post in the configured channels: the week's leaderboard and new badges,
+    then (when configured) new content, the most shared content, the programme's figures
+    and a chart of the last weeks. Sections with nothing to say are left out."""
+
+    board: LeaderboardView
+    new_content: tuple[PublishedItem, ...] = ()
+    new_content_total: int = 0  # published in the week (more than listed when cut)
+    top_content: tuple[RankedCount, ...] = ()  # label: title, count: shared, extra: clicks
+    figures: DigestFigures | None = None
+    chart: ChartImage | None = None
+
+    @property
+    def locale(self) -> str:
+        """The digest's language (the programme's default)."""
+        return self.board.locale
+
+    @property
+    def week_label(self) -> str:
+        """The ISO week the digest reports on."""
+        return self.board.week_label
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,7 @@ PERSON_COLUMN = re.compile(
 )
 
 # Columns that match PERSON_COLUMN but name no person (checked by hand).
-NOT_A_PERSON = frozenset({"feed_key", "item_key"})
+NOT_A_PERSON = frozenset({"feed_key", "item_key", "chart_key"})
 
 
 def names_a_person(column: str) -> bool:
@@ -655,6 +655,7 @@ EXEMPT: dict[str, str] = {
     "feed_item": "items read from the configured feeds (no person)",
     "feed_state": "what the last poll of each feed returned (no person)",
     "rollup_state": "how far the leaderboard rollup has read the points ledger (no person)",
+    "digest_chart": "weekly digest chart images: programme totals per week (no person)",
 }
 
 

@@ -22,10 +22,12 @@ from bot.model import (
     AmbassadorStatus,
     ContentFigures,
     ContentId,
+    ContentStatus,
     DepartmentStats,
     InteractionKind,
     Network,
     ProgrammeFigures,
+    PublishedItem,
     RankedCount,
     StatsWindow,
 )
@@ -216,6 +218,78 @@ class SqlStats:
                 )
             )
         return found
+
+    async def weekly_activity(self, weeks: Sequence[StatsWindow]) -> Sequence[tuple[int, int]]:
+        # Two queries for all the weeks: each row is put in its week by a CASE over the
+        # (indexed) timestamp, then counted per week.
+        if not weeks:
+            return []
+        start = min(w.start for w in weeks if w.start is not None)
+        end = max(w.end for w in weeks)
+
+        def bucket(column: Any) -> Any:
+            return case(
+                *[
+                    (and_(column >= w.start, column < w.end), index)
+                    for index, w in enumerate(weeks)
+                ],
+                else_=None,
+            ).label("week")
+
+        pairs = (
+            select(IX.c.ambassador_id, IX.c.content_id, bucket(IX.c.occurred_at))
+            .where(
+                IX.c.kind.in_(SHARE_KINDS),
+                IX.c.occurred_at >= start,
+                IX.c.occurred_at < end,
+            )
+            .distinct()
+            .subquery()
+        )
+        visits = (
+            select(bucket(V.c.visited_at))
+            .where(V.c.is_bot.is_(False), V.c.visited_at >= start, V.c.visited_at < end)
+            .subquery()
+        )
+        async with self._db.reading() as session:
+            shares: dict[int, int] = dict(
+                (
+                    await session.execute(
+                        select(pairs.c.week, func.count())
+                        .where(pairs.c.week.is_not(None))
+                        .group_by(pairs.c.week)
+                    )
+                ).all()
+            )
+            clicks: dict[int, int] = dict(
+                (
+                    await session.execute(
+                        select(visits.c.week, func.count())
+                        .where(visits.c.week.is_not(None))
+                        .group_by(visits.c.week)
+                    )
+                ).all()
+            )
+        return [
+            (int(shares.get(index, 0)), int(clicks.get(index, 0))) for index in range(len(weeks))
+        ]
+
+    async def published(
+        self, window: StatsWindow, *, limit: int
+    ) -> tuple[Sequence[PublishedItem], int]:
+        live = [C.c.status == ContentStatus.PUBLISHED.value, _within(C.c.published_at, window)]
+        async with self._db.reading() as session:
+            total = await session.scalar(select(func.count()).select_from(C).where(*live))
+            rows = (
+                await session.execute(
+                    select(C.c.id, C.c.title, C.c.url, C.c.published_at)
+                    .where(*live)
+                    .order_by(C.c.published_at.desc(), C.c.id.desc())
+                    .limit(limit)
+                )
+            ).all()
+        items = [PublishedItem(ContentId(i), title, url, at) for i, title, url, at in rows]
+        return items, int(total or 0)
 
     async def _figures(
         self, session: AsyncSession, row: Any, window: StatsWindow

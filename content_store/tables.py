@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -434,6 +434,17 @@ class InvitationRow(SQLModel, table=True):
     invited_by_workspace: str | None = Field(default=None, max_length=64)
     invited_by_user: str | None = Field(default=None, max_length=255)
     times: int = 1
+
+
+class DigestChartRow(SQLModel, table=True):
+    """A weekly digest's chart image (PNG), for the Teams card's signed link. Programme
+    totals only: it names nobody."""
+
+    __tablename__ = "digest_chart"
+
+    chart_key: str = Field(primary_key=True, max_length=40)  # "2026-W47.en"
+    png: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = _ts()
 
 
 # Retention (content_store/privacy.py) deletes raw events by age, a batch at a time: these

@@ -42,6 +42,7 @@ from bot.views import (
     StatsView,
     StatusView,
     SuggestionView,
+    WeeklyDigestView,
 )
 from messages import slack_ids
 from messages.render import (
@@ -58,6 +59,7 @@ MAX_VIEW_BLOCKS = 100
 MAX_SECTION_TEXT = 3_000
 MAX_LIST_LINES = 100  # leaderboard / content list lines
 MAX_LIST_SECTIONS = 40  # ... packed into at most this many sections (≤ 50 blocks in all)
+MAX_DIGEST_BOARD_SECTIONS = 30  # the weekly digest's board: room for its other blocks
 MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post modal
 MAX_STATS_SECTIONS = 3  # stats: sections per list (4 lists + EMV: ≤ 50 blocks in all)
 MAX_STATS_DEPARTMENTS = 40  # stats: department lines
@@ -311,6 +313,33 @@ class SlackRenderer:
     def invitation(self, view: InvitationView) -> SlackMessage:
         """The invitation DM to a prospect, with Join (opens the join modal)."""
         return self._message("slack/invitation.json.j2", view.locale, view=view)
+
+    def weekly_digest(self, view: WeeklyDigestView) -> SlackMessage:
+        """The weekly digest in a channel: leaderboard, badges, content of the week,
+        figures (the chart is uploaded apart: :meth:`chart_file_texts`)."""
+        return self._message(
+            "slack/weekly_digest.json.j2",
+            view.locale,
+            view=view,
+            max_lines=MAX_LIST_LINES,
+            max_sections=MAX_DIGEST_BOARD_SECTIONS,
+        )
+
+    def chart_file_texts(self, view: WeeklyDigestView) -> tuple[str, str]:
+        """The title and the alt text of the digest's uploaded chart (plain text)."""
+        chart = view.chart
+        weeks = chart.weeks if chart is not None else ()
+        plain = self._templates.plain
+        return (
+            plain("chart.file_title", view.locale, start=view.board.week_start),
+            plain(
+                "chart.alt",
+                view.locale,
+                weeks=len(weeks),
+                shares=", ".join(str(w.shares) for w in weeks),
+                clicks=", ".join(str(w.clicks) for w in weeks),
+            )[:1000],
+        )
 
     def stats_file_texts(self, locale: str, window: str, programme: str) -> tuple[str, str]:
         """The title and the comment of the uploaded stats CSV (plain text)."""

@@ -47,6 +47,7 @@ from bot.views import (
     StatsView,
     StatusView,
     SuggestionView,
+    WeeklyDigestView,
 )
 from messages import teams_ids
 from messages.render import ELLIPSIS, Markup, Templates, truncate_to
@@ -63,6 +64,7 @@ MAX_TEXT_INPUTS = 10  # suggested-text inputs in the post card
 MAX_LIST_LINES = 100  # leaderboard / content list lines
 STATS_LIST_BUDGET = 4_000  # stats: bytes of lines per list (5 lists within the 28 KB card)
 STATS_DEPARTMENTS = 40
+WEEKLY_DIGEST_BUDGETS = (6_000, 3_000, 1_500)  # bytes per list in the weekly digest card
 LIST_BUDGET = 16_000  # bytes of list lines in one card (leaderboard, content list, jobs)
 MAX_STATUS_FIELDS = 24  # status cells (two per row)
 MAX_GUIDELINES_BYTES = 14_000  # guidelines shown in the join card
@@ -147,6 +149,17 @@ class TeamsRenderer:
             DIGEST_BUDGETS,
             view=view,
             link_only=_link_only(view.items),
+        )
+
+    def weekly_digest(self, view: WeeklyDigestView) -> TeamsMessage:
+        """The weekly digest card (leaderboard, badges, content of the week, figures, the
+        chart from its link); its lists shrink until the card fits :data:`MAX_CARD_BYTES`."""
+        return self._fitted(
+            "teams/weekly_digest.json.j2",
+            view.locale,
+            WEEKLY_DIGEST_BUDGETS,
+            view=view,
+            max_lines=MAX_LIST_LINES,
         )
 
     def reminder(self, view: ReminderView) -> TeamsMessage:
@@ -356,10 +369,11 @@ class TeamsRenderer:
         self,
         name: str,
         locale: str,
-        budgets: Sequence[dict[str, int]],
+        budgets: Sequence[object],
         **context: object,
     ) -> TeamsMessage:
-        """The first rendering within :data:`MAX_CARD_BYTES`, budget after budget."""
+        """The first rendering within :data:`MAX_CARD_BYTES`, budget after budget (each
+        template reads its own kind of ``budget``: a number, or a dict of them)."""
         size = 0
         for budget in budgets:
             message = self._render(name, locale, {**context, "budget": budget})

@@ -6,7 +6,9 @@ handlers; Slack's answers are mapped onto the domain's ``RateLimited`` / ``Deliv
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -20,11 +22,11 @@ from bot.model import MessageRef, PlatformUser, UserProfile
 from bot.views import (
     DigestView,
     GuidelinesView,
-    LeaderboardView,
     Notice,
     ReminderView,
     ReviewCardView,
     SuggestionView,
+    WeeklyDigestView,
 )
 from messages.slack import SlackMessage, SlackRenderer
 
@@ -57,14 +59,22 @@ PERMANENT_ERRORS = frozenset(
     }
 )
 DEFAULT_RETRY_AFTER = 1.0
+MAX_CHART_WAIT = 30.0  # seconds: a chart upload waits this long at most for a rate limit
 
 
 class SlackGateway:
     """Sends suggestions and leaderboards through the Slack Web API."""
 
-    def __init__(self, client: AsyncWebClient, renderer: SlackRenderer) -> None:
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        renderer: SlackRenderer,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._client = client
         self._renderer = renderer
+        self._sleep = sleep
 
     async def send_suggestion(self, user: PlatformUser, view: SuggestionView) -> MessageRef:
         # Posting to the user id lands in the app's DM with them (the Messages tab).
@@ -113,8 +123,40 @@ class SlackGateway:
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._post(user.user_id, self._renderer.guidelines(view))
 
-    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
-        return await self._post(channel_id, self._renderer.leaderboard(view))
+    async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
+        """Post the digest, then upload its chart into the same channel (files upload v2:
+        the image appears right under the digest). A chart Slack refuses is logged and left
+        out: the digest is posted and counts as such."""
+        message = await self._post(channel_id, self._renderer.weekly_digest(view))
+        if view.chart is not None:
+            await self._upload_chart(message.channel_id, view)
+        return message
+
+    async def _upload_chart(self, channel_id: str, view: WeeklyDigestView) -> None:
+        assert view.chart is not None  # noqa: S101 - checked by the caller
+        title, alt = self._renderer.chart_file_texts(view)
+        for attempt in (1, 2):
+            try:
+                await self._call(
+                    self._client.files_upload_v2,
+                    channel=channel_id,
+                    content=view.chart.png,
+                    filename=view.chart.filename,
+                    title=title,
+                    alt_txt=alt,
+                )
+            except RateLimited as limited:
+                if attempt == 2 or limited.retry_after > MAX_CHART_WAIT:
+                    logger.warning(
+                        "weekly digest: chart not uploaded to %s: rate limited", channel_id
+                    )
+                    return
+                await self._sleep(limited.retry_after)
+            except (DeliveryFailed, SlackRequestError) as error:
+                logger.warning("weekly digest: chart not uploaded to %s: %s", channel_id, error)
+                return
+            else:
+                return
 
     # ---- SuggestionGateway: the review channel ----------------------------------------
 

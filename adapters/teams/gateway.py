@@ -33,11 +33,11 @@ from bot.ports import AddressBook, Clock
 from bot.views import (
     DigestView,
     GuidelinesView,
-    LeaderboardView,
     Notice,
     ReminderView,
     ReviewCardView,
     SuggestionView,
+    WeeklyDigestView,
 )
 from messages.teams import TeamsMessage, TeamsRenderer
 
@@ -127,9 +127,11 @@ class TeamsGateway:
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._to_person(user, self._renderer.guidelines(view))
 
-    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+    async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
+        """Post the digest card; its chart is an Image from the signed ``view.chart.url``
+        (Teams cards cannot carry the bytes), left out when there is no link."""
         reference = await self._reference(channel_key(channel_id))
-        return await self._send(reference, to_activity(self._renderer.leaderboard(view)))
+        return await self._send(reference, to_activity(self._renderer.weekly_digest(view)))
 
     # ---- SuggestionGateway: the review channel ----------------------------------------
 

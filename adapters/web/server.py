@@ -14,6 +14,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 
+from bot.digest import ChartNotFound, DigestComposer
 from bot.interactions import InteractionService
 from bot.links import LinkAnswer, LinkRequest, LinkService, LinkState
 from bot.privacy import PrivacyService
@@ -267,6 +268,42 @@ def stats_export_handler(
         what="stats export",
         unavailable="stats_not_configured",
     )
+
+
+def chart_handler(
+    digest: DigestComposer | None,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """``GET /charts/<token>.png``: a weekly digest's chart, for the Teams card that shows it
+    (Teams clients fetch the image from here). The token is signed and expires, so charts
+    cannot be listed or guessed; the image is programme totals only, so once genuine it may
+    be cached. A bad, expired or unknown token gets a plain 403 / 410 / 404 (an ``<img>``
+    shows no page)."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        if digest is None:
+            raise web.HTTPNotFound
+        try:
+            png = await digest.chart_from_link(request.match_info.get("token", ""))
+        except LinkExpired:
+            logger.info("refused an expired chart link")
+            return web.Response(status=410, text="expired", headers=NO_STORE)
+        except LinkInvalid:
+            logger.warning("refused a chart link with a bad signature")
+            return web.Response(status=403, text="not valid", headers=NO_STORE)
+        except ChartNotFound:
+            logger.info("a genuine chart link whose image is gone")
+            return web.Response(status=404, text="not found", headers=NO_STORE)
+        return web.Response(
+            body=png,
+            content_type="image/png",
+            headers={
+                "Cache-Control": "public, max-age=86400",
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "no-referrer",
+            },
+        )
+
+    return handle
 
 
 def _signed_download(

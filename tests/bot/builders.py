@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import FixedClock
 from bot.content import RawPost
+from bot.digest import DigestComposer
 from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.model import (
@@ -153,6 +154,7 @@ def wire_domain(
     channels: dict[Platform, tuple[str, ...]] | None = None,
     report_previous_week: bool = True,
     busy: Callable[[], bool] = lambda: False,
+    digest: DigestComposer | None = None,
 ) -> Services:
     """The domain as the composition root wires it (``wire_services``), over the fakes."""
     return wire_services(
@@ -165,6 +167,7 @@ def wire_domain(
         leaderboard_channels=channels if channels is not None else {Platform.SLACK: CHANNELS},
         report_previous_week=report_previous_week,
         holder="test-replica",
+        digest=digest,
         sender_settings=settings,
         sleep=sleep,
         monotonic=sleep.monotonic,
@@ -192,6 +195,7 @@ def build_leaderboard(
     *,
     channels: dict[Platform, tuple[str, ...]] | None = None,
     report_previous_week: bool = True,
+    digest: DigestComposer | None = None,
 ) -> LeaderboardService:
     """The leaderboard service as the composition root builds it, over the fakes."""
     return wire_domain(
@@ -202,6 +206,7 @@ def build_leaderboard(
         RecordingSleep(),
         channels=channels,
         report_previous_week=report_previous_week,
+        digest=digest,
     ).leaderboard
 
 

@@ -55,6 +55,7 @@ from bot.model import (
     Preferences,
     ProgrammeFigures,
     Prospect,
+    PublishedItem,
     PublishResult,
     RankedCount,
     RawEventKind,
@@ -83,6 +84,7 @@ from bot.views import (
     ReminderView,
     ReviewCardView,
     SuggestionView,
+    WeeklyDigestView,
 )
 
 SHARE_KINDS = (InteractionKind.SHARE_CLICK, InteractionKind.CONFIRMED_SHARE)
@@ -830,6 +832,7 @@ class FakeChatGateway:
     sent: list[tuple[PlatformUser, SuggestionView]] = field(default_factory=list)
     updated: list[tuple[MessageRef, SuggestionView]] = field(default_factory=list)
     boards: list[tuple[str, LeaderboardView]] = field(default_factory=list)
+    weekly_digests: list[tuple[str, WeeklyDigestView]] = field(default_factory=list)
     reminders: list[tuple[MessageRef, ReminderView]] = field(default_factory=list)
     digests: list[tuple[PlatformUser, DigestView]] = field(default_factory=list)
     digest_updates: list[tuple[MessageRef, DigestView]] = field(default_factory=list)
@@ -870,9 +873,10 @@ class FakeChatGateway:
         self._maybe_fail(message.channel_id)
         self.reminders.append((message, view))
 
-    async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
+    async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
         self._maybe_fail(channel_id)
-        self.boards.append((channel_id, view))
+        self.boards.append((channel_id, view.board))
+        self.weekly_digests.append((channel_id, view))
         return MessageRef(channel_id, f"{len(self.boards)}.000200")
 
 
@@ -1460,6 +1464,35 @@ class MemoryStats:
             reverse=True,
         )[:limit]
         return [f for c in published if (f := await self.content(c.id, window)) is not None]
+
+    async def weekly_activity(self, weeks: Sequence[StatsWindow]) -> Sequence[tuple[int, int]]:
+        found = []
+        for window in weeks:
+            pairs = {
+                self.s.interaction_meta[k]
+                for k, (_, i) in self.s.interactions.items()
+                if i.kind in SHARE_KINDS and self._in(i.occurred_at, window)
+            }
+            clicks = sum(
+                1 for _, is_bot, at in self.s.visit_log if not is_bot and self._in(at, window)
+            )
+            found.append((len(pairs), clicks))
+        return found
+
+    async def published(
+        self, window: StatsWindow, *, limit: int
+    ) -> tuple[Sequence[PublishedItem], int]:
+        live = sorted(
+            (
+                c
+                for c in self.s.contents.values()
+                if c.status is ContentStatus.PUBLISHED and self._in(c.published_at, window)
+            ),
+            key=lambda c: (c.published_at, c.id),
+            reverse=True,
+        )
+        items = [PublishedItem(c.id, c.title, c.url, c.published_at) for c in live[:limit]]  # type: ignore[arg-type]
+        return items, len(live)
 
 
 class MemoryProspects:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.leaderboard import previous_week, week_of
 from bot.model import (
     Enrolment,
     InteractionKind,
@@ -14,11 +16,14 @@ from bot.model import (
     MessageRef,
     Network,
     ReactionEvent,
+    StatsWindow,
     UserProfile,
 )
 from bot.stats import window_of
+from content_store.charts import SqlCharts
+from content_store.engine import create_engine
 from content_store.links import SqlLinkVisits
-from content_store.repositories import SqlStore
+from content_store.repositories import Database, SqlStore
 from tests.content_store.test_contract import HOLDER, NOW, claim_all, content, user
 
 WINDOW = window_of("30d", NOW + timedelta(hours=1))
@@ -167,3 +172,84 @@ async def test_unique_visitors_count_distinct_visitor_keys(ports: Any) -> None:
     assert f.unique_visitors == 2  # k1 twice, k2; the bot has no key
     figures = await ports.stats.content(item.id, WINDOW)
     assert figures is not None and figures.unique_visitors == 2
+
+
+# --- the weekly digest: activity per week, content of the week, chart images ---------------
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def digest_weeks(count: int) -> list[StatsWindow]:
+    week = week_of(NOW, PARIS)
+    weeks = [week]
+    while len(weeks) < count:
+        weeks.append(previous_week(weeks[-1], PARIS))
+    return [StatsWindow(w.start, w.end, w.label) for w in reversed(weeks)]
+
+
+async def test_weekly_activity_counts_shares_and_clicks_per_week(ports: Any) -> None:
+    s = await seed(ports)
+    windows = digest_weeks(10)
+    this_week = windows[-1]
+    # Around the week's start (Monday 00:00 in Paris): one second before is the week before;
+    # the start itself is this week.
+    for key, at in (
+        ("edge-before", this_week.start - timedelta(seconds=1)),
+        ("edge-start", this_week.start),
+    ):
+        await ports.ledger.record(
+            dedupe_key=key,
+            ambassador_id=s["c"].id,
+            content_id=s["jobs"].id if key == "edge-before" else s["ai"].id,
+            delivery_id=None,
+            kind=InteractionKind.SHARE_CLICK,
+            network=Network.LINKEDIN,
+            points=1,
+            now=at,
+        )
+    found = list(await ports.stats.weekly_activity(windows))
+    assert len(found) == 10
+    # This week: a's two networks on one content make one share; b's confirmation one; c's
+    # share at the week's first instant one (c's skip is no share). Three people's clicks.
+    assert found[-1] == (3, 3)
+    assert found[-2] == (1, 0)  # c, one second before Monday
+    old = NOW - timedelta(days=60)
+    (index,) = [i for i, w in enumerate(windows) if w.start <= old < w.end]
+    assert found[index] == (0, 1)
+    assert sum(shares for shares, _ in found) == 4
+    assert sum(clicks for _, clicks in found) == 4  # the bot's visit is left out
+    assert await ports.stats.weekly_activity([]) == []
+
+
+async def test_published_lists_the_live_content_of_the_window(ports: Any) -> None:
+    s = await seed(ports)
+    week = digest_weeks(1)[0]
+    items, total = await ports.stats.published(week, limit=1)
+    assert total == 2
+    assert [i.id for i in items] == [s["jobs"].id]  # same time: the newest id first
+    assert items[0].title == "Hello" and items[0].url.startswith("https://")
+    items, total = await ports.stats.published(week, limit=10)
+    assert {i.id for i in items} == {s["ai"].id, s["jobs"].id}
+    await ports.contents.expire(content_id=s["ai"].id, now=NOW)
+    _, total = await ports.stats.published(week, limit=10)
+    assert total == 1  # expired content is not offered to share any more
+    earlier = digest_weeks(2)[0]
+    assert await ports.stats.published(earlier, limit=10) == ([], 0)
+
+
+async def test_chart_images_are_kept_and_replaced(store_url: str | None) -> None:
+    if store_url is None:
+        pytest.skip("SQL only")
+    db = Database(create_engine(store_url))
+    try:
+        charts = SqlCharts(db)
+        assert await charts.load_chart("2026-W47.en") is None
+        png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100
+        await charts.save_chart(key="2026-W47.en", png=png, now=NOW)
+        assert await charts.load_chart("2026-W47.en") == png
+        await charts.save_chart(key="2026-W47.en", png=b"redrawn", now=NOW)
+        assert await charts.load_chart("2026-W47.en") == b"redrawn"
+        assert await charts.load_chart("2026-W47.fr") is None
+    finally:
+        await db.engine.dispose()

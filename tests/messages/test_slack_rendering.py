@@ -1233,7 +1233,7 @@ def test_status_content_english(renderer: SlackRenderer) -> None:
     jobs = message.blocks[2]["text"]["text"].split("\n")
     assert jobs == [
         "*Next jobs*",
-        "• Weekly leaderboard: 2026-11-23 09:00 UTC",
+        "• Weekly digest and leaderboard: 2026-11-23 09:00 UTC",
         "• Scheduled posts: 2026-11-20 14:05 UTC",
         "• Content expiry: not scheduled",
         "• Reminders: 2026-11-20 15:00 UTC",
@@ -1249,7 +1249,7 @@ def test_status_content_french(renderer: SlackRenderer) -> None:
     assert "*En attente*\n0" in text
     assert "*Envoyés*\n2" in text
     assert f"Slack{NBSP}: 1 message/s\nMicrosoft Teams{NBSP}: 1,5 message/s" in text
-    assert f"• Classement de la semaine{NBSP}: 2026-11-23 09:00 UTC" in text
+    assert f"• Récapitulatif et classement de la semaine{NBSP}: 2026-11-23 09:00 UTC" in text
     assert f"• Expiration des contenus{NBSP}: aucune exécution prévue" in text
     assert f"• Rappels{NBSP}: 2026-11-20 15:00 UTC" in text
 

@@ -70,6 +70,7 @@ from tests.messages.test_slack_rendering import (
     suggestion,
     topic_choices,
 )
+from tests.messages.weekly_samples import weekly_view
 
 LOCALES = ("en", "fr")
 NBSP = "\u00a0"
@@ -385,6 +386,10 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
             LeaderboardView(loc, "2026-W47", date(2026, 11, 16), entries(12), None, 3)
         ),
         {"en": "week of November 16", "fr": "semaine du 16 novembre"},
+    ),
+    "weekly_digest": (
+        lambda r, loc: r.weekly_digest(weekly_view(loc, new=0)),
+        {"en": "Most shared this week", "fr": "Les plus partagés cette semaine"},
     ),
     "notice": (
         lambda r, loc: r.notice(Notice("welcome", NOTICES["welcome"]), loc),
@@ -1240,7 +1245,9 @@ def test_status_copy(renderer: TeamsRenderer) -> None:
         f"**Débit configuré**\n\nSlack{NBSP}: 1 message/s\n\nMicrosoft Teams{NBSP}: 1,5 message/s"
         in (tree.texts)
     )
-    assert tree.texts[-1] == f"• Classement de la semaine{NBSP}: 2026-11-23 09:00 UTC"
+    assert (
+        tree.texts[-1] == f"• Récapitulatif et classement de la semaine{NBSP}: 2026-11-23 09:00 UTC"
+    )
 
 
 # --- the Teams markup, the ids --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import text as sql
 
+from bot.leaderboard import LeaderboardService
 from bot.model import PageMetadata
 from tests import factories
 from tests.adapters.slack.conftest import (
@@ -25,6 +26,13 @@ from tests.adapters.slack.conftest import (
     plain,
 )
 from tests.fakes.slack_api import dm_channel_id
+
+
+async def rolled_up(leaderboard: LeaderboardService) -> int:
+    """Awards the rollup applied, run as the job does. The runtime's own job may have run
+    first (it fires every minute): then its state only knew the awards before, and one more
+    run applies the rest."""
+    return sum([await leaderboard.roll_up(settle=timedelta(0)) for _ in range(2)])
 
 
 def buttons(message: Any) -> dict[str, dict[str, Any]]:
@@ -289,7 +297,7 @@ async def test_leaderboard_command_and_weekly_post_once(slack_bot: SlackBot) -> 
     await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=suggestion.ts)
     await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("chat.update"))
     leaderboard = slack_bot.runtime.services.leaderboard
-    assert await leaderboard.roll_up(settle=timedelta(0)) == 1  # the rollup job's work
+    assert await rolled_up(leaderboard) == 1  # the rollup job's work
     await slack_bot.command("leaderboard", BOB)
     (board,) = await slack_bot.replies_to(BOB)
     assert "Bob" in json.dumps(board) and "8" in json.dumps(board)
@@ -297,6 +305,19 @@ async def test_leaderboard_command_and_weekly_post_once(slack_bot: SlackBot) -> 
     assert await leaderboard.post_weekly(holder="replica-b") == 0
     posted = slack_bot.fake.messages_in(CHANNEL)
     assert len(posted) == 1 and "Bob" in message_text(posted[0])
+    # The weekly digest: the board, the content of the week, the figures, and its chart
+    # uploaded into the same channel (files upload v2), once.
+    words = json.dumps(posted[0].args["blocks"], ensure_ascii=False)
+    assert "New this week" in words and "Most shared this week" in words
+    assert "see the chart below" in words
+    cells = [f["text"] for b in posted[0].args["blocks"] if "fields" in b for f in b["fields"]]
+    assert "*Shares*\n1" in cells
+    (chart,) = [f for f in slack_bot.fake.files.values() if f.completed]
+    assert chart.channel_id == CHANNEL and chart.filename.endswith(".png")
+    assert chart.content is not None and chart.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert chart.title is not None and chart.title.startswith("Shares and link clicks per week")
+    (announce,) = slack_bot.fake.calls_to("files.getUploadURLExternal")
+    assert str(announce.args["alt_txt"]).startswith("Bar chart of the last 8 weeks")
     # Reactions on the leaderboard post count as reactions on a bot message.
     cheer = factories.reaction_event(
         True, user_id=DAVE, reaction="tada", channel=CHANNEL, ts=posted[0].ts

@@ -11,6 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from advocacy_bot.main import build_runtime, create_web_app
+from bot.leaderboard import LeaderboardService
 from bot.model import (
     AmbassadorId,
     Enrolment,
@@ -36,6 +37,13 @@ from tests.fakes.bot_connector import FakeBotConnector, RecordedActivity, Thrott
 
 SUBMIT = "Action.Submit"
 OPEN_URL = "Action.OpenUrl"
+
+
+async def rolled_up(leaderboard: LeaderboardService) -> int:
+    """Awards the rollup applied, run as the job does. The runtime's own job may have run
+    first (it fires every minute): then its state only knew the awards before, and one more
+    run applies the rest."""
+    return sum([await leaderboard.roll_up(settle=timedelta(0)) for _ in range(2)])
 
 
 async def test_install_stores_the_reference_and_welcomes(teams_bot: TeamsBot) -> None:
@@ -202,6 +210,54 @@ async def test_the_weekly_leaderboard_is_posted_to_the_team_channel(teams_bot: T
     assert await teams_bot.scalar("SELECT count(*) FROM bot_message") == 1
 
 
+async def test_the_weekly_digest_shows_its_chart_from_a_signed_link(teams_bot: TeamsBot) -> None:
+    await teams_bot.join(BOB, "Bob Durand")
+    await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
+
+    def suggestions() -> list[RecordedActivity]:
+        return [
+            a
+            for a in teams_bot.sent_to(BOB)
+            if a.attachments and any(x["type"] == OPEN_URL for x in actions_of(card_of(a)))
+        ]
+
+    (suggestion,) = await teams_bot.connector.wait_for(suggestions)
+    share = next(a["url"] for a in actions_of(card_of(suggestion)) if a["type"] == OPEN_URL)
+    browser = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36"}
+    path = share.removeprefix("https://go.example.com")
+    assert (await teams_bot.client.get(path, allow_redirects=False, headers=browser)).status == 302
+    await teams_bot.until_scalar("SELECT count(*) FROM interaction WHERE kind = 'share_click'", 1)
+    added = teams_bot.activity(
+        ALICE,
+        type="conversationUpdate",
+        membersAdded=[{"id": "28:advocacy-bot"}],
+        conversation={"conversationType": "channel", "tenantId": TENANT, "id": CHANNEL},
+        channelData={"tenant": {"id": TENANT}, "channel": {"id": CHANNEL}},
+    )
+    assert (await teams_bot.post(added))[0] == 201
+    leaderboard = teams_bot.runtime.services.leaderboard
+    assert await rolled_up(leaderboard) == 1  # the rollup job's work
+    assert await leaderboard.post_weekly(holder="test") == 1
+    (digest,) = teams_bot.connector.activities(CHANNEL)
+    card = card_of(digest)
+    words = json.dumps(card)
+    assert "Bob Durand" in words, words
+    assert "New this week" in words and "blog/launch" in words, words
+    (image,) = [e for e in card["body"] if e["type"] == "Image"]
+    assert image["url"].startswith("https://go.example.com/charts/")
+    assert image["altText"].startswith("Bar chart of the last 8 weeks")
+    # Teams clients fetch the image from the bot: a real PNG behind the signed link only.
+    chart = await teams_bot.client.get(image["url"].removeprefix("https://go.example.com"))
+    assert chart.status == 200 and chart.content_type == "image/png"
+    assert (await chart.read()).startswith(b"\x89PNG\r\n\x1a\n")
+    assert "public" in chart.headers["Cache-Control"]
+    forged = image["url"].removeprefix("https://go.example.com").replace(".png", "x.png")
+    refused = await teams_bot.client.get(forged)
+    assert refused.status == 403 and "image" not in refused.content_type
+    assert (await teams_bot.client.get("/charts/nothing.png")).status == 403
+    assert await teams_bot.scalar("SELECT count(*) FROM digest_chart") == 1
+
+
 async def test_one_welcome_per_install_and_forgotten_on_uninstall(teams_bot: TeamsBot) -> None:
     # Teams announces a personal install twice: conversationUpdate, then installationUpdate.
     added = teams_bot.activity(
@@ -303,7 +359,7 @@ async def test_typed_board_commands_and_hiding(teams_bot: TeamsBot) -> None:
         points=12,
         now=runtime.services.clock.now(),
     )
-    assert await runtime.services.leaderboard.roll_up(settle=timedelta(0)) == 1
+    assert await rolled_up(runtime.services.leaderboard) == 1  # the rollup job's work
 
     async def answer(words: str) -> str:
         before = len(teams_bot.sent_to(BOB))
