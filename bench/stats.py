@@ -6,7 +6,8 @@ content (one a day, 2 topics each), 20 deliveries per person spread over the yea
 a share click on a third of them and a confirmation on a tenth, 3 tracked-link visits per
 shared delivery (one in ten a bot), and a reaction per 5 deliveries. Then times
 ``SqlStats.programme`` for 7d / 30d / 90d / all, ``content`` and ``contents`` (the export),
-and prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the window-bound queries.
+the weekly digest's reads (``weekly_activity`` over 8 and 26 weeks, ``published``) and the
+drawing of its chart, and prints ``EXPLAIN (ANALYZE, BUFFERS)`` of the window-bound queries.
 """
 
 from __future__ import annotations
@@ -16,17 +17,21 @@ import asyncio
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import text
 
 from bench.common import PG_ADMIN_DSN, machine, pg_version
-from bot.model import ContentId
+from bot.leaderboard import previous_week, week_of
+from bot.model import ContentId, StatsWindow, WeekActivity
 from bot.stats import window_of
 from content_store.engine import create_engine
 from content_store.migrate import upgrade
 from content_store.repositories import Database
 from content_store.stats import SqlStats
+from messages.charts import MatplotlibCharts
+from messages.render import Templates
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -150,6 +155,26 @@ async def run(n: int, keep: bool) -> None:
         await _timed("programme 30d (warm)", stats.programme(window_of("30d", NOW)))
         await _timed("content 30d", stats.content(ContentId(340), window_of("30d", NOW)))
         await _timed("export all (365 rows)", stats.contents(window_of("all", NOW), limit=5000))
+        # The weekly digest: its per-week series, the content of the week, and the chart.
+        paris = ZoneInfo("Europe/Paris")
+        weeks = [week_of(NOW, paris)]
+        while len(weeks) < 26:
+            weeks.append(previous_week(weeks[-1], paris))
+        windows = [StatsWindow(w.start, w.end, w.label) for w in reversed(weeks)]
+        await _timed("digest: activity, 8 weeks", stats.weekly_activity(windows[-8:]))
+        await _timed("digest: activity, 26 weeks", stats.weekly_activity(windows))
+        await _timed("digest: published in a week", stats.published(windows[-1], limit=8))
+        series = await stats.weekly_activity(windows[-8:])
+        activity = [
+            WeekActivity(w.label, w.first_day, shares, clicks)
+            for w, (shares, clicks) in zip(weeks[7::-1], series, strict=True)
+        ]
+        charts = MatplotlibCharts(Templates())
+        for label in ("digest: chart (first, cold)", "digest: chart (warm)"):
+            started = time.perf_counter()
+            png = await asyncio.to_thread(charts.weekly_activity_png, activity, "en")
+            elapsed = (time.perf_counter() - started) * 1000
+            print(f"  {label:<32} {elapsed:8.1f} ms ({len(png):,} bytes)")
         window = window_of("30d", NOW)
         async with db.reading() as session:  # the parts of programme 30d
             await _timed("  top content", SqlStats._top_content(session, window, 5))
