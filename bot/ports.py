@@ -375,7 +375,8 @@ class ActivityLedger(Protocol):
     async def rank_of(
         self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime
     ) -> int | None:
-        """Competition rank of one ambassador over a window; None without points."""
+        """Competition rank of one ambassador over a window among the people public boards
+        list (active, not hiding), as the boards rank; None without points."""
         ...
 
     async def points_of(

@@ -1322,7 +1322,13 @@ class SqlLedger:
             select(func.count())
             .select_from(totals)
             .join(AmbassadorRow, AmbassadorRow.id == totals.c.ambassador_id)
-            .where(AmbassadorRow.status == AmbassadorStatus.ACTIVE.value, totals.c.points > mine)
+            .where(
+                # Ranked among the people public boards list, as the boards rank them.
+                AmbassadorRow.status == AmbassadorStatus.ACTIVE.value,
+                AmbassadorRow.hidden_from_boards.is_(False),
+                AmbassadorRow.id != ambassador_id,
+                totals.c.points > mine,
+            )
         )
         async with self._db.reading() as session:
             return int((await session.execute(ahead)).scalar_one()) + 1

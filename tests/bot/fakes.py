@@ -125,6 +125,7 @@ class InMemoryStore:
     unreachable: set[AmbassadorId] = field(default_factory=set)
     reminded: dict[DeliveryId, datetime] = field(default_factory=dict)
     # For MemoryStats: who did an interaction and about what; a reaction's content; when.
+    hidden_from_boards: set[AmbassadorId] = field(default_factory=set)  # leaderboards
     interaction_meta: dict[str, tuple[AmbassadorId, ContentId | None]] = field(default_factory=dict)
     reaction_content: dict[str, ContentId | None] = field(default_factory=dict)
     visit_log: list[tuple[TrackedLink, bool, datetime]] = field(default_factory=list)
@@ -672,8 +673,12 @@ class MemoryLedger:
         mine = totals.get(ambassador_id, (0, 0))[0]
         if mine <= 0:
             return None
-        people = self.s.ambassadors_by_id
-        return 1 + sum(1 for a, (p, _) in totals.items() if p > mine and people[a].is_active)
+        people, hidden = self.s.ambassadors_by_id, self.s.hidden_from_boards
+        return 1 + sum(
+            1
+            for a, (p, _) in totals.items()
+            if p > mine and people[a].is_active and a not in hidden and a != ambassador_id
+        )
 
     async def points_of(
         self, *, ambassador_id: AmbassadorId, start: datetime | None, end: datetime | None
@@ -1723,7 +1728,7 @@ class MemoryBoards:
 
     def __init__(self, store: InMemoryStore) -> None:
         self.s = store
-        self.hidden: set[AmbassadorId] = set()
+        self.hidden = store.hidden_from_boards  # the ledger's rank_of reads it too
         self.tz = ZoneInfo("UTC")  # the programme's, as the rollup job passes it
         self.rolled = 0
 

@@ -282,3 +282,17 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
     other = WEEK.first_day - timedelta(days=14)
     await ports.boards.rebuild_week(tz=PARIS, week_start=other)
     assert lines(await ports.boards.top(scope=ALL, limit=5)) == before[1]
+
+
+async def test_me_ranks_among_the_people_boards_list(ports: Any) -> None:
+    """``me`` reads the ledger live, but ranks as the boards do: people who hide are not
+    counted ahead of you (nor is anyone who left)."""
+    a, b, c = [await enrol(ports, n, {"ai"}) for n in (1, 2, 3)]
+    item = await content(ports, ("ai",))
+    for person, points in ((a, 30), (b, 20), (c, 10)):
+        await give(ports, person, item, points, NOW)
+    window = {"start": NOW - timedelta(days=1), "end": NOW + timedelta(days=1)}
+    assert await ports.ledger.rank_of(ambassador_id=c.id, **window) == 3
+    await ports.boards.set_hidden(ambassador_id=a.id, hidden=True)
+    assert await ports.ledger.rank_of(ambassador_id=c.id, **window) == 2
+    assert await ports.ledger.rank_of(ambassador_id=a.id, **window) == 1  # your own place
