@@ -58,6 +58,7 @@ from advocacy_bot.settings import (
     build_emv_rates,
     build_feed_settings,
     build_programme,
+    build_recap_settings,
     build_review_settings,
     build_roles_config,
     build_sender_settings,
@@ -103,6 +104,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    recap_jobs,
     recognition_jobs,
     retention_job,
     rollup_job,
@@ -255,6 +257,7 @@ def build_runtime(
         link_visits=SqlLinkVisits(store.db),
         visitor_keys=visitor_keys(env),
         link_cache_seconds=config.web.link_cache_seconds,
+        recap_settings=build_recap_settings(config),
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -310,6 +313,7 @@ def build_runtime(
             retention_job(retention_work(config, store, clock)),
             *recognition_jobs(services.recognition),
             rollup_job(services.leaderboard),
+            *recap_jobs(services.recaps),
         ),
         jobs=store.jobs,
         clock=clock,

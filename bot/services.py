@@ -35,6 +35,7 @@ from bot.ports import (
     PersonalData,
     PersonLookup,
     PreferencesRepository,
+    RecapRepository,
     Recognition,
     RoleGrants,
     SenderObserver,
@@ -43,6 +44,7 @@ from bot.preferences import PreferencesService
 from bot.privacy import PrivacyService
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.recap import RecapService, RecapSettings
 from bot.recognition import RecognitionService
 from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
@@ -83,6 +85,8 @@ class StorePorts(Protocol):
 
     @property
     def boards(self) -> BoardRepository: ...
+    @property
+    def recaps(self) -> RecapRepository: ...
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class Services:
     privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
     recognition: RecognitionService | None = None  # link-click points, streaks, badges
     links: LinkService | None = None  # /r/<token> and link stats (wired with a LinkVisitLog)
+    recaps: RecapService | None = None  # the personal weekly recap DM (opt-in)
 
 
 def wire_services(
@@ -131,6 +136,7 @@ def wire_services(
     link_visits: LinkVisitLog | None = None,
     visitor_keys: VisitorKeys | None = None,
     link_cache_seconds: float = 60.0,
+    recap_settings: RecapSettings | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     recognition = RecognitionService(
@@ -208,6 +214,20 @@ def wire_services(
         recognition=recognition,
         boards=store.boards,
     )
+    recaps = RecapService(
+        recaps=store.recaps,
+        ambassadors=store.ambassadors,
+        preferences=store.preferences,
+        ledger=store.ledger,
+        gateways=gateways,
+        programme=programme,
+        clock=clock,
+        holder=holder,
+        boards=store.boards,
+        recognition=store.recognition,
+        bucket=sender.bucket,
+        settings=recap_settings,
+    )
     return Services(
         programme=programme,
         clock=clock,
@@ -273,4 +293,5 @@ def wire_services(
             clock=clock,
             cache_seconds=link_cache_seconds,
         ),
+        recaps=recaps,
     )

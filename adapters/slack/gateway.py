@@ -22,6 +22,7 @@ from bot.views import (
     GuidelinesView,
     LeaderboardView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -112,6 +113,10 @@ class SlackGateway:
 
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._post(user.user_id, self._renderer.guidelines(view))
+
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        """DM a person their weekly recap."""
+        return await self._post(user.user_id, self._renderer.recap(view))
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         return await self._post(channel_id, self._renderer.leaderboard(view))

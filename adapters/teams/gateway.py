@@ -35,6 +35,7 @@ from bot.views import (
     GuidelinesView,
     LeaderboardView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -126,6 +127,10 @@ class TeamsGateway:
 
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._to_person(user, self._renderer.guidelines(view))
+
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        """DM a person their weekly recap."""
+        return await self._to_person(user, self._renderer.recap(view))
 
     async def post_leaderboard(self, channel_id: str, view: LeaderboardView) -> MessageRef:
         reference = await self._reference(channel_key(channel_id))
