@@ -118,8 +118,11 @@ class RecapService:
         opens = datetime.combine(_next_monday(week), self._settings.send_at, tzinfo=tz)
         return week if now >= opens else None
 
-    async def view_for(self, ambassador: Ambassador, week: Week) -> RecapView:
-        """One person's recap of ``week``."""
+    async def view_for(
+        self, ambassador: Ambassador, week: Week, *, now: datetime | None = None
+    ) -> RecapView:
+        """One person's recap of ``week``, as it stands at ``now`` (default: the clock's)."""
+        now = now or self._clock.now()
         points, rank, shares = await self._standing(ambassador.id, week)
         hidden = False
         if self._boards is not None:
@@ -130,12 +133,12 @@ class RecapService:
             earned = await self._recognition.badges_of(ambassador.id)
             badges = tuple(b.badge.value for b in earned if week.start <= b.earned_at < week.end)
             moments = await self._recognition.share_times(ambassador.id)
-            streak = streak_of(moments, self._programme.timezone, self._clock.now()).current
+            streak = streak_of(moments, self._programme.timezone, now).current
         clicks = await self._recaps.clicks(
             ambassador_id=ambassador.id, start=week.start, end=week.end
         )
         waiting = await self._preferences.pending_suggestions(
-            ambassador_id=ambassador.id, now=self._clock.now(), limit=WAITING_CAP + 1
+            ambassador_id=ambassador.id, now=now, limit=WAITING_CAP + 1
         )
         return RecapView(
             locale=ambassador.locale,
@@ -167,11 +170,12 @@ class RecapService:
         )
         return points, rank, shares
 
-    async def send_due(self) -> RecapReport:
-        """Send the recaps of the week that just ended that are due now (the scheduled
-        job): at most ``batch`` of them, reading at most ``pages`` pages of candidates."""
+    async def send_due(self, now: datetime | None = None) -> RecapReport:
+        """Send the recaps of the week that just ended that are due at ``now`` (default: the
+        clock's; the scheduled job): at most ``batch`` of them, reading at most ``pages``
+        pages of candidates."""
         report = RecapReport()
-        now = self._clock.now()
+        now = now or self._clock.now()
         week = self.due_week(now)
         if week is None:
             return report
@@ -186,7 +190,7 @@ class RecapService:
                 after = ambassador.id
                 if workspace_key(ambassador.user) in limited:
                     continue
-                await self._one(ambassador, week, report, limited)
+                await self._one(ambassador, week, now, report, limited)
                 if report.sent + report.failed >= settings.batch:
                     self._cursor = (week.first_day, after)
                     return report
@@ -199,9 +203,13 @@ class RecapService:
         return report
 
     async def _one(
-        self, ambassador: Ambassador, week: Week, report: RecapReport, limited: set[str]
+        self,
+        ambassador: Ambassador,
+        week: Week,
+        now: datetime,
+        report: RecapReport,
+        limited: set[str],
     ) -> None:
-        now = self._clock.now()
         if ambassador.is_paused(now):
             await self._recaps.skip(
                 ambassador_id=ambassador.id, week_start=week.first_day, reason="paused", now=now
@@ -214,7 +222,7 @@ class RecapService:
         gateway = self._gateways.get(ambassador.user.platform)
         if gateway is None:
             return  # that platform is not configured here (another deployment's people)
-        view = await self.view_for(ambassador, week)
+        view = await self.view_for(ambassador, week, now=now)
         if not await self._recaps.claim(
             ambassador_id=ambassador.id, week_start=week.first_day, holder=self._holder, now=now
         ):
@@ -241,14 +249,14 @@ class RecapService:
                 return
             if failure.code in UNREACHABLE:
                 await self._ambassadors.mark_unreachable(
-                    ambassador_id=ambassador.id, reason=failure.code, now=self._clock.now()
+                    ambassador_id=ambassador.id, reason=failure.code, now=now
                 )
             await self._recaps.finish(
                 ambassador_id=ambassador.id,
                 week_start=week.first_day,
                 status="failed",
                 error=failure.code[:64],
-                now=self._clock.now(),
+                now=now,
             )
             logger.warning("weekly recap to ambassador %s refused: %s", ambassador.id, failure.code)
             report.failed += 1
@@ -257,7 +265,7 @@ class RecapService:
             ambassador_id=ambassador.id,
             week_start=week.first_day,
             status="sent",
-            now=self._clock.now(),
+            now=now,
         )
         report.sent += 1
 

@@ -7,36 +7,13 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.model import Platform
-from bot.recap import RecapService
 from messages import slack_ids as ids
 from tests.adapters.slack.conftest import BOB, CAROL, SlackBot, checkbox
 from tests.adapters.slack.test_prefs_end_to_end import settings_values
-from tests.bot.builders import FixedClock
 from tests.fakes.slack_api import dm_channel_id
 
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
 OPTED_IN = "SELECT count(*) FROM ambassador WHERE weekly_recap"
-
-
-def recap_service(bot: SlackBot) -> RecapService:
-    """The recap job over the bot's store and Slack gateway, on a Monday morning."""
-    runtime = bot.runtime
-    assert runtime.slack_gateway is not None
-    store = runtime.store
-    return RecapService(
-        recaps=store.recaps,
-        ambassadors=store.ambassadors,
-        preferences=store.preferences,
-        ledger=store.ledger,
-        gateways={Platform.SLACK: runtime.slack_gateway},
-        programme=runtime.services.programme,
-        clock=FixedClock(MONDAY_9),
-        holder="test",
-        boards=store.boards,
-        recognition=store.recognition,
-        bucket=runtime.services.sender.bucket,
-    )
 
 
 async def test_recap_on_sends_the_dm_once_and_its_button_turns_it_off(
@@ -49,9 +26,10 @@ async def test_recap_on_sends_the_dm_once_and_its_button_turns_it_off(
     assert "récapitulatif de votre semaine" in json.dumps(on, ensure_ascii=False)
     await slack_bot.until_scalar(OPTED_IN, 1)
 
-    job = recap_service(slack_bot)
-    assert (await job.send_due()).sent == 1
-    assert (await job.send_due()).sent == 0  # once per week
+    job = slack_bot.runtime.services.recaps  # as the composition root wired it
+    assert job is not None
+    assert (await job.send_due(MONDAY_9)).sent == 1
+    assert (await job.send_due(MONDAY_9)).sent == 0  # once per week
     dms = await slack_bot.dms(BOB, 2)
     recap = dms[-1]
     text = json.dumps(recap.blocks, ensure_ascii=False)
