@@ -31,7 +31,17 @@ async def test_the_opt_in_is_stored_and_off_by_default(ports: Any) -> None:
         await ports.preferences.save_preferences(ambassador_id=person.id, preferences=form)
     ).weekly_recap is True
     off = Preferences(
-        frozenset({"ai"}), (Network.X,), "fr", "immediate", None, None, None, None, None, None, False
+        frozenset({"ai"}),
+        (Network.X,),
+        "fr",
+        "immediate",
+        None,
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
     )
     saved = await ports.preferences.save_preferences(ambassador_id=person.id, preferences=off)
     assert saved.weekly_recap is False

@@ -57,7 +57,7 @@ def teams(templates: Templates) -> TeamsRenderer:
 EXPECTED = {
     "en": [
         "Your week of November 16",
-        "42 points · #3 on the week’s board",
+        "42 points · #3 on the week\u2019s board",
         "2 shares",
         "17 clicks",
         "4 weeks in a row",
@@ -69,7 +69,7 @@ EXPECTED = {
         "42 points · 3e du classement de la semaine",
         "2 partages",
         "17 clics",
-        "4 semaines d’affilée",
+        "4 semaines d\u2019affilée",
         "1 suggestion vous attend encore",
     ],
 }
@@ -104,7 +104,10 @@ def test_an_empty_week_is_told_kindly(
 ) -> None:
     view = recap(locale, points=0, rank=None, shares=0, clicks=0, badges=(), streak=0, waiting=0)
     assert view.empty
-    kind = {"en": "A quiet week, and that’s fine", "fr": "Une semaine calme, et c’est très bien"}
+    kind = {
+        "en": "A quiet week, and that\u2019s fine",
+        "fr": "Une semaine calme, et c\u2019est très bien",
+    }
     nothing = {"en": "Nothing waiting", "fr": "Rien ne vous attend"}
     message = slack.recap(view)
     check_message(message)

@@ -35,9 +35,7 @@ async def test_recap_on_sends_the_dm_once_and_its_button_turns_it_off(
     text = json.dumps(recap.blocks, ensure_ascii=False)
     assert "Votre semaine du 16 novembre" in text
     assert "Une semaine calme" in text  # nothing happened, and that is fine
-    buttons = [
-        e for b in recap.blocks if b["type"] == "actions" for e in b["elements"]
-    ]
+    buttons = [e for b in recap.blocks if b["type"] == "actions" for e in b["elements"]]
     assert [b["action_id"] for b in buttons] == [ids.RECAP_OFF_ACTION]
     assert len(slack_bot.fake.messages_in(dm_channel_id(CAROL))) == 1  # only her welcome
     assert await slack_bot.scalar("SELECT status FROM weekly_recap_sent") == "sent"
