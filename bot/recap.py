@@ -182,18 +182,20 @@ class RecapService:
         settings = self._settings
         after = self._cursor[1] if self._cursor and self._cursor[0] == week.first_day else None
         limited: set[str] = set()  # workspaces that said 429 during this run
+        full = False
         for _ in range(settings.pages):
             page = await self._recaps.candidates(
                 week_start=week.first_day, after=after, limit=settings.batch
             )
             for ambassador in page:
                 after = ambassador.id
-                if workspace_key(ambassador.user) in limited:
-                    continue
-                await self._one(ambassador, week, now, report, limited)
-                if report.sent + report.failed >= settings.batch:
-                    self._cursor = (week.first_day, after)
-                    return report
+                if workspace_key(ambassador.user) not in limited:
+                    await self._one(ambassador, week, now, report, limited)
+                full = report.sent + report.failed >= settings.batch
+                if full:
+                    break
+            if full:
+                break
             if len(page) < settings.batch:
                 after = None  # the end of the list: the next run starts again at the top
                 break
