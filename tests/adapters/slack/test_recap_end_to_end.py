@@ -49,6 +49,11 @@ async def test_recap_on_sends_the_dm_once_and_its_button_turns_it_off(
     answers = await slack_bot.replies_to(BOB, 3)
     assert all("plus de récapitulatif" in json.dumps(a, ensure_ascii=False) for a in answers[1:])
     await slack_bot.until_scalar(OPTED_IN, 0)
+    # Each click also refreshed the Home tab (after joining and `recap on`: four in all, Carol's
+    # join a fifth): wait for both, so nothing is left running when the test ends.
+    await slack_bot.fake.wait_for(lambda: len(slack_bot.fake.calls_to("views.publish")) >= 5)
+    home = json.dumps(slack_bot.fake.home_views.get(BOB), ensure_ascii=False)
+    assert "hebdomadaire\u00a0:* désactivé" in home  # Bob reads French
 
 
 async def test_the_settings_box_and_me_show_the_recap(slack_bot: SlackBot) -> None:
@@ -71,3 +76,5 @@ async def test_the_settings_box_and_me_show_the_recap(slack_bot: SlackBot) -> No
     await slack_bot.command("recap maybe", BOB)
     refused = (await slack_bot.replies_to(BOB, 2))[1]
     assert "recap on" in json.dumps(refused)
+    # Both saves refreshed the Home tab (join, then two saves): nothing is left running.
+    await slack_bot.fake.wait_for(lambda: len(slack_bot.fake.calls_to("views.publish")) >= 3)

@@ -61,4 +61,7 @@ async def test_the_settings_card_toggle(teams_bot: TeamsBot) -> None:
     await teams_bot.until_scalar("SELECT delivery_mode FROM ambassador", "daily")
     assert await teams_bot.scalar(OPTED_IN) == 1
     status, _ = await teams_bot.submit(BOB, settings(**{ids.RECAP: ids.TOGGLE_OFF}))
+    assert status in (200, 201)
     await teams_bot.until_scalar(OPTED_IN, 0)
+    saved = (await teams_bot.wait_sent(BOB, before + 4))[-1]  # the card, then three "Saved!"
+    assert "**Weekly recap:** off" in texts_of(saved.activity)
