@@ -60,6 +60,7 @@ from advocacy_bot.settings import (
     build_emv_rates,
     build_feed_settings,
     build_programme,
+    build_recap_settings,
     build_review_settings,
     build_roles_config,
     build_sender_settings,
@@ -108,6 +109,7 @@ from scheduler.setup import (
     missed_slot,
     periodic_jobs,
     post_weekly_leaderboard,
+    recap_jobs,
     recognition_jobs,
     retention_job,
     rollup_job,
@@ -272,6 +274,7 @@ def build_runtime(
         visitor_keys=visitor_keys(env),
         link_cache_seconds=config.web.link_cache_seconds,
         digest=digest,
+        recap_settings=build_recap_settings(config),
     )
     fanout = SenderRunner(services.sender)
     review_gateways: dict[Platform, SuggestionGateway] = {}
@@ -327,6 +330,7 @@ def build_runtime(
             retention_job(retention_work(config, store, clock)),
             *recognition_jobs(services.recognition),
             rollup_job(services.leaderboard),
+            *recap_jobs(services.recaps),
         ),
         jobs=store.jobs,
         clock=clock,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Literal
@@ -38,6 +38,7 @@ from bot.programme import (
     Programme,
     Topic,
 )
+from bot.recap import RecapSettings
 from bot.roles import RolesConfig
 from bot.sender import SenderSettings
 from bot.suggestions import FeedSettings, FeedSource, ReviewSettings
@@ -237,6 +238,14 @@ class LeaderboardSection(_Strict):
     size: int = Field(default=10, ge=1, le=40)
     week: Literal["previous", "current"] = "previous"
     channels: dict[Platform, list[str]] = Field(default_factory=dict)
+
+
+class RecapSection(_Strict):
+    """The personal weekly recap DM (opt-in, ``recap on``): when and how fast it goes out."""
+
+    # Local time (programme time zone) on the Monday after the week, from which recaps go out.
+    send_at: str = Field(default="09:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    batch: int = Field(default=100, ge=1, le=5_000)  # recaps sent at most per run (a minute)
 
 
 class CuratorsSection(_Strict):
@@ -442,6 +451,7 @@ class Config(_Strict):
     web: WebSection = WebSection()
     emv: EmvSection = EmvSection()  # curators' stats: the earned-media-value estimate
     digest: DigestSection = DigestSection()  # the weekly digest's sections
+    recap: RecapSection = RecapSection()  # the personal weekly recap DM
 
     @model_validator(mode="after")
     def _consistent(self) -> Config:
@@ -515,6 +525,12 @@ def build_sender_settings(config: Config) -> SenderSettings:
         lease_ttl=timedelta(seconds=section.lease_seconds),
         lock_for=timedelta(seconds=section.claim_lock_seconds),
     )
+
+
+def build_recap_settings(config: Config) -> RecapSettings:
+    """When and how fast the personal weekly recaps go out, from config.yaml."""
+    hour, minute = config.recap.send_at.split(":")
+    return RecapSettings(send_at=time(int(hour), int(minute)), batch=config.recap.batch)
 
 
 def build_review_settings(config: Config) -> ReviewSettings:

@@ -67,6 +67,7 @@ TYPED_ONLY = (
     "hide",  # leaderboards: hide / unhide, team [<id>]
     "unhide",
     "team",
+    "recap",  # recap on | off: the personal weekly recap DM
 )
 # The French of the package (``fr.json``, a localization file): Teams shows it to people whose
 # client is in French. Command titles stay as typed (the bot understands those words); their

@@ -233,6 +233,7 @@ class AmbassadorService:
             badges=tuple(b.value for b in standing.badges) if standing else (),
             streak=standing.streak.current if standing else 0,
             best_streak=standing.streak.best if standing else 0,
+            weekly_recap=current.weekly_recap,
         )
 
     def _topics(self, wanted: Sequence[str]) -> frozenset[str]:

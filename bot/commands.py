@@ -23,6 +23,7 @@ Syntax (documented in ``/advocacy help`` and the README)::
     leaderboard [week|month|all] [team <id>]   a board: period, one team or department
     hide | unhide                         leave public boards (you still see your rank) / rejoin
     team [<id> | none]                    your team or department, for the team boards
+    recap [on | off]                      the personal weekly recap DM: turn it on or off
 """
 
 from __future__ import annotations
@@ -130,6 +131,17 @@ class TeamChoice:
     clear: bool = False
 
 
+@dataclass(frozen=True)
+class RecapChoice:
+    """``recap on`` / ``recap off``: the personal weekly recap DM; ``recap``: which it is."""
+
+    on: bool | None
+
+
+RECAP_ON = ("on", "yes", "oui")
+RECAP_OFF = ("off", "no", "non")
+
+
 Command = (
     Simple
     | PostInline
@@ -142,6 +154,7 @@ Command = (
     | Prospects
     | Board
     | TeamChoice
+    | RecapChoice
 )
 
 SIMPLE_COMMANDS = (
@@ -172,6 +185,7 @@ ALL_COMMANDS = (
     "stats",
     "prospects",
     "team",
+    "recap",
 )
 STATS_WINDOWS = ("7d", "30d", "90d", "all")
 MAX_COMMAND_LENGTH = 4_000
@@ -222,6 +236,8 @@ def parse_command(text: str) -> Command:
         if chosen.lower() == "none":
             return TeamChoice(None, clear=True)
         return TeamChoice(chosen or None)
+    if name == "recap":
+        return _parse_recap(rest)
     if name in SIMPLE_COMMANDS:
         return Simple(name)
     close = difflib.get_close_matches(name, ALL_COMMANDS, n=2, cutoff=0.6)
@@ -246,6 +262,17 @@ def _parse_pause(rest: str) -> Pause:
     if not (arg.isascii() and arg.isdigit()) or len(arg) > 4:
         raise InvalidInput("bad_pause_days", field="days", limit=365)
     return Pause(int(arg))
+
+
+def _parse_recap(rest: str) -> RecapChoice:
+    arg = rest.strip().lower()
+    if not arg:
+        return RecapChoice(None)
+    if arg in RECAP_ON:
+        return RecapChoice(True)
+    if arg in RECAP_OFF:
+        return RecapChoice(False)
+    raise InvalidInput("recap_usage", field="recap")
 
 
 def _parse_curators(rest: str) -> Curators:

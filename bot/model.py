@@ -139,6 +139,7 @@ class Ambassador:
     mastodon_instance: str | None = None  # host name, e.g. "mastodon.social"
     paused_at: datetime | None = None  # paused: no suggestions until resumed ...
     paused_until: datetime | None = None  # ... or until this moment (None: until resumed)
+    weekly_recap: bool = False  # opted in to the personal weekly recap DM (off by default)
 
     @property
     def is_active(self) -> bool:
@@ -384,6 +385,7 @@ class Preferences:
     # the form had no such field, leave it as it is.
     team: str | None = None  # a department id or free text; "" leaves the team
     hidden_from_boards: bool | None = None
+    weekly_recap: bool | None = None  # the personal weekly recap; None: no such field
 
 
 class Role(StrEnum):

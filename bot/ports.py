@@ -75,6 +75,7 @@ from bot.views import (
     DigestView,
     GuidelinesView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -492,6 +493,10 @@ class ChatGateway(Protocol):
         is logged and left out; the digest itself still counts as posted."""
         ...
 
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        """DM a person their weekly recap. Raises ``DeliveryFailed`` or ``RateLimited``."""
+        ...
+
 
 class PreferencesRepository(Protocol):
     """An ambassador's settings, pause, and the suggestions still waiting for them."""
@@ -511,6 +516,10 @@ class PreferencesRepository(Protocol):
 
     async def resume(self, *, ambassador_id: AmbassadorId) -> Ambassador:
         """End a pause (nothing happens for someone not paused)."""
+        ...
+
+    async def set_weekly_recap(self, *, ambassador_id: AmbassadorId, on: bool) -> Ambassador:
+        """Opt in to (or out of) the personal weekly recap DM; setting it twice is a no-op."""
         ...
 
     async def pending_suggestions(
@@ -952,4 +961,51 @@ class ChartStore(Protocol):
 
     async def load_chart(self, key: str) -> bytes | None:
         """The image kept under ``key``; None if there is none."""
+        ...
+
+
+class RecapRepository(Protocol):
+    """The personal weekly recap: who opted in, and which recaps were claimed or sent.
+
+    A recap is claimed (a unique row per person and week) before it is sent, so double runs
+    and replicas send each person one recap a week at most.
+    """
+
+    async def candidates(
+        self, *, week_start: date, after: AmbassadorId | None, limit: int
+    ) -> Sequence[Ambassador]:
+        """Active, reachable ambassadors who opted in and have no recap row for the week,
+        by id, from after ``after``; at most ``limit``."""
+        ...
+
+    async def claim(
+        self, *, ambassador_id: AmbassadorId, week_start: date, holder: str, now: datetime
+    ) -> bool:
+        """Claim a person's recap of a week; True only for the first claimant."""
+        ...
+
+    async def release(self, *, ambassador_id: AmbassadorId, week_start: date) -> None:
+        """Give an unsent claim back (a transient failure), so a later run retries it."""
+        ...
+
+    async def finish(
+        self,
+        *,
+        ambassador_id: AmbassadorId,
+        week_start: date,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+    ) -> None:
+        """Record how a claimed recap ended: ``sent``, ``failed`` or ``skipped``."""
+        ...
+
+    async def skip(
+        self, *, ambassador_id: AmbassadorId, week_start: date, reason: str, now: datetime
+    ) -> bool:
+        """Record that a person gets no recap this week (paused), unless one is claimed."""
+        ...
+
+    async def clicks(self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime) -> int:
+        """Visits to the person's tracked links in ``[start, end)``, bots excluded."""
         ...

@@ -68,6 +68,7 @@ class RawPreferences:
     mastodon_instance: str | None = None
     team: str | None = None  # None: no team field; "" or "none": no team
     hidden: bool | None = None  # None: no such checkbox
+    weekly_recap: bool | None = None  # None: no such checkbox (a form from before it)
 
 
 def parse_form_team(programme: Programme, value: str | None) -> str | None:
@@ -188,6 +189,7 @@ class PreferencesService:
             instance=current.mastodon_instance,
             team=current.team,
             hidden=await self._is_hidden(current),
+            weekly_recap=current.weekly_recap,
         )
 
     async def settings_form_with_error(
@@ -208,6 +210,7 @@ class PreferencesService:
             instance=raw.mastodon_instance,
             team=current.team if raw.team is None else raw.team,
             hidden=await self._is_hidden(current) if raw.hidden is None else raw.hidden,
+            weekly_recap=current.weekly_recap if raw.weekly_recap is None else raw.weekly_recap,
             error=error,
         )
 
@@ -229,6 +232,7 @@ class PreferencesService:
         instance: str | None,
         team: str | None = None,
         hidden: bool = False,
+        weekly_recap: bool = False,
         error: InvalidInput | None = None,
     ) -> SettingsForm:
         programme = self._programme
@@ -257,6 +261,7 @@ class PreferencesService:
             team=department.id if department else team,
             max_team=MAX_TEAM,
             hidden=hidden,
+            weekly_recap=weekly_recap,
         )
 
     def validate(self, raw: RawPreferences) -> Preferences:
@@ -301,6 +306,7 @@ class PreferencesService:
             mastodon_instance=instance,
             team=parse_form_team(self._programme, raw.team),
             hidden_from_boards=raw.hidden,
+            weekly_recap=raw.weekly_recap,
         )
 
     async def save(self, user: PlatformUser, preferences: Preferences) -> Notice:
@@ -353,6 +359,22 @@ class PreferencesService:
             return Notice("not_paused", {})
         await self._preferences.resume(ambassador_id=current.id)
         return Notice("resumed", {})
+
+    # ---- the personal weekly recap ---------------------------------------------------------
+
+    async def set_weekly_recap(self, user: PlatformUser, on: bool | None) -> Notice:
+        """Opt in to the personal weekly recap DM (``on``), out of it, or (None) say which;
+        idempotent: turning it off twice (a second click on the recap's button) says so again.
+
+        Raises:
+            NotAnAmbassador: the person has not joined (or left).
+        """
+        current = await self._enrolment.active(user)
+        if on is None:
+            return Notice("recap_status", {"on": current.weekly_recap})
+        if current.weekly_recap != on:
+            await self._preferences.set_weekly_recap(ambassador_id=current.id, on=on)
+        return Notice("recap_on" if on else "recap_off", {})
 
     # ---- the dashboard -------------------------------------------------------------------
 
@@ -410,6 +432,7 @@ class PreferencesService:
             quiet_end=_clock_text(ambassador.quiet_end),
             weekly_cap=ambassador.weekly_cap,
             mastodon_instance=ambassador.mastodon_instance,
+            weekly_recap=ambassador.weekly_recap,
         )
 
 

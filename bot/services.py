@@ -36,6 +36,7 @@ from bot.ports import (
     PersonalData,
     PersonLookup,
     PreferencesRepository,
+    RecapRepository,
     Recognition,
     RoleGrants,
     SenderObserver,
@@ -44,6 +45,7 @@ from bot.preferences import PreferencesService
 from bot.privacy import PrivacyService
 from bot.programme import Programme
 from bot.publishing import PublishingService
+from bot.recap import RecapService, RecapSettings
 from bot.recognition import RecognitionService
 from bot.roles import AdminService, AuditTrail, RolesConfig, RoleService
 from bot.sender import Sender, SenderSettings
@@ -84,6 +86,8 @@ class StorePorts(Protocol):
 
     @property
     def boards(self) -> BoardRepository: ...
+    @property
+    def recaps(self) -> RecapRepository: ...
 
 
 @dataclass(frozen=True)
@@ -106,6 +110,7 @@ class Services:
     privacy: PrivacyService | None = None  # my-data / forget-me (wired with a PersonalData)
     recognition: RecognitionService | None = None  # link-click points, streaks, badges
     links: LinkService | None = None  # /r/<token> and link stats (wired with a LinkVisitLog)
+    recaps: RecapService | None = None  # the personal weekly recap DM (opt-in)
 
 
 def wire_services(
@@ -133,6 +138,7 @@ def wire_services(
     visitor_keys: VisitorKeys | None = None,
     link_cache_seconds: float = 60.0,
     digest: DigestComposer | None = None,
+    recap_settings: RecapSettings | None = None,
 ) -> Services:
     """Build every use case over the given ports (the composition root and the tests)."""
     recognition = RecognitionService(
@@ -211,6 +217,20 @@ def wire_services(
         boards=store.boards,
         digest=digest,
     )
+    recaps = RecapService(
+        recaps=store.recaps,
+        ambassadors=store.ambassadors,
+        preferences=store.preferences,
+        ledger=store.ledger,
+        gateways=gateways,
+        programme=programme,
+        clock=clock,
+        holder=holder,
+        boards=store.boards,
+        recognition=store.recognition,
+        bucket=sender.bucket,
+        settings=recap_settings,
+    )
     return Services(
         programme=programme,
         clock=clock,
@@ -276,4 +296,5 @@ def wire_services(
             clock=clock,
             cache_seconds=link_cache_seconds,
         ),
+        recaps=recaps,
     )

@@ -72,6 +72,33 @@ class SuggestionView:
 
 
 @dataclass(frozen=True)
+class RecapView:
+    """The personal weekly recap DM (opt-in): the week that just ended, for one person.
+
+    Everything in it is the person's own, shown to them alone: their rank is the place they
+    hold on the week's board, or would hold if they hide from public boards (``hidden``).
+    """
+
+    locale: str
+    week_label: str  # "2026-W47"
+    week_start: date  # its Monday, in the programme's time zone
+    points: int
+    rank: int | None  # None: no points that week
+    hidden: bool  # hides from public boards (the rank is theirs alone)
+    shares: int  # share awards that week (share clicks or confirmed shares)
+    clicks: int  # visits to their tracked links that week, bots excluded
+    badges: tuple[str, ...]  # badge ids (``bot.model.Badge``) earned that week
+    streak: int  # consecutive weeks with a share, as of now
+    waiting: int  # suggestions still waiting for an answer (at most ``waiting_cap``)
+    waiting_more: bool = False  # more than ``waiting`` are waiting
+
+    @property
+    def empty(self) -> bool:
+        """Nothing happened that week (the recap then says so, kindly)."""
+        return not (self.points or self.shares or self.clicks or self.badges)
+
+
+@dataclass(frozen=True)
 class LeaderboardView:
     """A weekly ranking."""
 
@@ -231,6 +258,7 @@ class ProfileView:
     badges: tuple[str, ...] = ()  # badge ids (``bot.model.Badge``), oldest first
     streak: int = 0  # consecutive weeks with a share, this one or the last included
     best_streak: int = 0
+    weekly_recap: bool = False  # opted in to the personal weekly recap DM
 
 
 @dataclass(frozen=True)
@@ -354,6 +382,7 @@ class SettingsForm:
     team: str | None = None  # a department id, or the text typed (no departments)
     max_team: int = 100
     hidden: bool = False  # hides from public boards
+    weekly_recap: bool = False  # the personal weekly recap DM
 
 
 @dataclass(frozen=True)
@@ -370,6 +399,7 @@ class PreferencesSummary:
     mastodon_instance: str | None
     team: str | None = None  # the team's label (settings confirmation)
     hidden: bool | None = None  # hides from public boards; None: not said (no boards)
+    weekly_recap: bool = False  # the personal weekly recap DM
 
 
 @dataclass(frozen=True)

@@ -58,10 +58,14 @@ class SqlPreferences:
         self, *, ambassador_id: AmbassadorId, preferences: Preferences
     ) -> Ambassador:
         p = preferences
+        extra: dict[str, Any] = {}
+        if p.weekly_recap is not None:  # a form without the field leaves it as it is
+            extra["weekly_recap"] = p.weekly_recap
         async with self._db.transaction() as session:
             await self._set(
                 session,
                 ambassador_id,
+                **extra,
                 networks=[n.value for n in p.networks],
                 locale=p.locale,
                 delivery_mode=p.delivery_mode,
@@ -84,6 +88,9 @@ class SqlPreferences:
 
     async def resume(self, *, ambassador_id: AmbassadorId) -> Ambassador:
         return await self._update(ambassador_id, paused_at=None, paused_until=None)
+
+    async def set_weekly_recap(self, *, ambassador_id: AmbassadorId, on: bool) -> Ambassador:
+        return await self._update(ambassador_id, weekly_recap=on)
 
     async def pending_suggestions(
         self, *, ambassador_id: AmbassadorId, now: datetime, limit: int

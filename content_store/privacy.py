@@ -70,6 +70,7 @@ from content_store.tables import (
     RoleGrantRow,
     SuggestionRow,
     TrackedLinkRow,
+    WeeklyRecapRow,
 )
 
 ERASED_STATUS = "erased"  # the tombstone's status: never active, never on a leaderboard
@@ -208,6 +209,7 @@ def tombstone_values(now: datetime) -> dict[str, object]:
         "left_at": func.coalesce(AMBASSADOR.c.left_at, now),
         "delivery_mode": "immediate",
         "hidden_from_boards": True,  # erased people are off every board anyway
+        "weekly_recap": False,  # nobody to send it to
     }
 
 
@@ -592,6 +594,8 @@ RULES: dict[str, TableRule] = {
     # like the ledger (kept with the tombstone, so the programme's totals stay right).
     "badge": by_ambassador(BadgeRow, "badges", delete_rows=True),
     "link_visit_award": by_ambassador(LinkVisitAwardRow, "link_click_points", delete_rows=False),
+    # The personal weekly recaps sent (or skipped) to the person, one row a week: deleted.
+    "weekly_recap_sent": by_ambassador(WeeklyRecapRow, "weekly_recaps", delete_rows=True),
     "ambassador_topic": TableRule(
         "topics",
         _export_topics,

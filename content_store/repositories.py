@@ -167,6 +167,7 @@ def _ambassador(row: AmbassadorRow, identity: IdentityRow, topics: Sequence[str]
         mastodon_instance=row.mastodon_instance,
         paused_at=row.paused_at,
         paused_until=row.paused_until,
+        weekly_recap=bool(row.weekly_recap),
     )
 
 
@@ -1479,3 +1480,6 @@ class SqlStore:
         from content_store.boards import SqlBoards  # builds on this module
 
         self.boards = SqlBoards(db)
+        from content_store.recaps import SqlRecaps  # the personal weekly recap (issue 6)
+
+        self.recaps = SqlRecaps(db)

@@ -75,6 +75,9 @@ class AmbassadorRow(SQLModel, table=True):
     hidden_from_boards: bool = Field(  # not on public leaderboards (migration 0012)
         default=False, sa_column_kwargs={"server_default": sa_false()}
     )
+    weekly_recap: bool = Field(  # opted in to the personal weekly recap DM (migration 0015)
+        default=False, sa_column_kwargs={"server_default": sa_false()}
+    )
 
 
 class IdentityRow(SQLModel, table=True):
@@ -548,4 +551,31 @@ Index(
     "ix_points_award_ambassador_content",
     PointsAwardRow.__table__.c.ambassador_id,  # type: ignore[attr-defined]
     PointsAwardRow.__table__.c.content_id,  # type: ignore[attr-defined]
+)
+
+
+class WeeklyRecapRow(SQLModel, table=True):
+    """A personal weekly recap claimed for one person and one ISO week (migration 0015):
+    the row is written before the DM is sent, so two runs or two replicas send it once.
+    ``status``: ``claimed`` (being sent), ``sent``, ``failed`` (refused for good) or
+    ``skipped`` (paused when its turn came)."""
+
+    __tablename__ = "weekly_recap_sent"
+    __table_args__ = (UniqueConstraint("ambassador_id", "week_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ambassador_id: int = Field(foreign_key="ambassador.id")
+    week_start: date  # the recap's week: its Monday, in the programme's time zone
+    status: str = Field(max_length=20)
+    holder: str = Field(max_length=128)
+    claimed_at: datetime = _ts()
+    sent_at: datetime | None = _ts(nullable=True)
+    error: str | None = Field(default=None, max_length=64)
+
+
+# The recap counts visits to one person's links in a week (migration 0015).
+Index(
+    "ix_link_visit_ambassador",
+    LinkVisitRow.__table__.c.ambassador_id,  # type: ignore[attr-defined]
+    LinkVisitRow.__table__.c.visited_at,  # type: ignore[attr-defined]
 )

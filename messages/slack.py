@@ -35,6 +35,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ProspectsView,
+    RecapView,
     RejectForm,
     ReminderView,
     ReviewCardView,
@@ -169,6 +170,10 @@ class SlackRenderer:
     def help(self, view: HelpView) -> SlackMessage:
         """The commands a person can use (curator commands only for curators)."""
         return self._message("slack/help.json.j2", view.locale, view=view)
+
+    def recap(self, view: RecapView) -> SlackMessage:
+        """The personal weekly recap DM, with its button that turns the recap off."""
+        return self._message("slack/recap.json.j2", view.locale, view=view)
 
     def profile(self, view: ProfileView) -> SlackMessage:
         """A person's points, rank and choices."""

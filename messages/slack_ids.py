@@ -167,6 +167,10 @@ TEAM_NONE: Final = "none"  # the select's "no team" option
 HIDE_BLOCK: Final = "hide_from_boards"
 HIDE_ACTION: Final = "hide_from_boards"
 HIDE_VALUE: Final = "hidden"
+# The personal weekly recap: ``weekly_recap`` (optional checkboxes, one option RECAP_VALUE).
+RECAP_BLOCK: Final = "weekly_recap"
+RECAP_ACTION: Final = "weekly_recap"
+RECAP_VALUE: Final = "on"
 
 # --- App Home (and the guidelines message's Join button) -------------------------------------
 HOME_JOIN_ACTION: Final = "home_join"  # opens the join modal
@@ -185,5 +189,7 @@ REASON_ACTION: Final = "reason"
 # --- forget-me confirmation (ephemeral message) --------------------------------------------
 FORGET_ME_CONFIRM_ACTION: Final = "forget_me_confirm"  # danger button: erase now
 FORGET_ME_CANCEL_ACTION: Final = "forget_me_cancel"
+# --- the personal weekly recap DM: its "Stop these recaps" button -----------------------------
+RECAP_OFF_ACTION: Final = "recap_off"
 # --- prospects (curators) --------------------------------------------------------------------
 PROSPECT_INVITE_ACTION: Final = "prospect_invite"  # value: the prospect's Slack user id

@@ -40,6 +40,7 @@ from bot.views import (
     PostForm,
     ProfileView,
     ProspectsView,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SettingsForm,
@@ -206,6 +207,10 @@ class TeamsRenderer:
         """The commands a person can use (curator commands only for curators), with buttons
         for what they can start: join or preferences, and the post card for curators."""
         return self._message("teams/help.json.j2", view.locale, view=view)
+
+    def recap(self, view: RecapView) -> TeamsMessage:
+        """The personal weekly recap DM, with its button that turns the recap off."""
+        return self._message("teams/recap.json.j2", view.locale, view=view)
 
     def profile(self, view: ProfileView) -> TeamsMessage:
         """A person's points, rank and choices."""

@@ -177,6 +177,12 @@ TEAM_NONE: Final = "none"
 HIDE: Final = "hidden_from_boards"
 HIDE_YES: Final = "yes"
 BOARD_FIELDS: Final = "board_fields"
+# The personal weekly recap: ``weekly_recap`` (Input.Toggle: RECAP_YES or TOGGLE_OFF); a card
+# from before the field existed has no such key, and leaves the choice as it is.
+RECAP: Final = "weekly_recap"
+RECAP_YES: Final = "yes"
+# The recap DM's "Stop these recaps" button: ``{"advocacy": "recap_off"}``.
+RECAP_OFF: Final = "recap_off"
 # --- review card (curators' review channel) ---------------------------------------------------
 # ``{"advocacy": "review_approve" | "review_edit" | "review_reject", "suggestion_id": <int>}``;
 # the Reject submit sits in an ``Action.ShowCard`` with the ``reason`` Input.Text. The post

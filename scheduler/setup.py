@@ -37,6 +37,7 @@ from bot.jobs import ScheduledWork
 from bot.leaderboard import LeaderboardService
 from bot.ports import Clock, JobRunLedger
 from bot.privacy import RetentionWork
+from bot.recap import RecapService
 from bot.recognition import RecognitionService
 from bot.suggestions import SuggestionService
 
@@ -122,6 +123,15 @@ def recognition_jobs(recognition: RecognitionService | None) -> tuple[PeriodicJo
     if recognition is None:
         return ()
     return (PeriodicJob("award_link_clicks", timedelta(minutes=1), recognition.award_link_clicks),)
+
+
+def recap_jobs(recaps: RecapService | None) -> tuple[PeriodicJob, ...]:
+    """The personal weekly recaps, every minute once the week has ended and ``send_at`` has
+    come (before then a run does nothing): a batch per run, each person once per week even
+    when two runs overlap (a claimed row per person and week)."""
+    if recaps is None:
+        return ()
+    return (PeriodicJob("send_weekly_recaps", timedelta(minutes=1), recaps.send_due),)
 
 
 def retention_job(work: RetentionWork) -> PeriodicJob:

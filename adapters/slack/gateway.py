@@ -23,6 +23,7 @@ from bot.views import (
     DigestView,
     GuidelinesView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -122,6 +123,10 @@ class SlackGateway:
 
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._post(user.user_id, self._renderer.guidelines(view))
+
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        """DM a person their weekly recap."""
+        return await self._post(user.user_id, self._renderer.recap(view))
 
     async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
         """Post the digest, then upload its chart into the same channel (files upload v2:

@@ -44,6 +44,7 @@ from bot.commands import (
     PostInline,
     Prospects,
     Publish,
+    RecapChoice,
     Stats,
     Suggest,
     TeamChoice,
@@ -218,6 +219,10 @@ class SlackListeners:
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
             await self._refresh_home(user)
+        elif isinstance(command, RecapChoice):
+            await reply(r.notice(await s.preferences.set_weekly_recap(user, command.on), locale))
+            if command.on is not None:
+                await self._refresh_home(user)
         elif isinstance(command, Board):
             board = await s.leaderboard.board(
                 locale=locale, viewer=user, period=command.period, team=command.team
@@ -611,6 +616,18 @@ class SlackListeners:
 
         await self._button(ack, body, respond, accept)
 
+    async def on_recap_off(
+        self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
+    ) -> None:
+        """ "Stop these recaps" under a weekly recap: off (a second click says so again)."""
+
+        async def stop(user: PlatformUser) -> None:
+            notice = await self.s.preferences.set_weekly_recap(user, False)
+            await self._responder(respond)(self.r.notice(notice, await self._locale(user)))
+            await self._refresh_home(user)
+
+        await self._button(ack, body, respond, stop)
+
     async def on_skip_clicked(
         self, ack: Any, body: Mapping[str, Any], action: Mapping[str, Any], respond: Any
     ) -> None:
@@ -816,6 +833,7 @@ def register(app: AsyncApp, deps: SlackDeps) -> None:
     app.view(ids.EDIT_TEXT_VIEW)(listeners.on_edit_text_submitted)
     app.action(ids.EDIT_TEXT_ACTION)(listeners.on_edit_text_clicked)
     app.action(ids.PROSPECT_INVITE_ACTION)(listeners.on_prospect_invite)
+    app.action(ids.RECAP_OFF_ACTION)(listeners.on_recap_off)
 
     @app.error
     async def on_error(error: Exception, body: Mapping[str, Any]) -> None:

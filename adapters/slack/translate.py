@@ -254,6 +254,9 @@ def to_raw_preferences(body: Payload) -> RawPreferences:
         hidden=ids.HIDE_VALUE in _selected(values, ids.HIDE_BLOCK, ids.HIDE_ACTION)
         if ids.HIDE_BLOCK in values
         else None,
+        weekly_recap=ids.RECAP_VALUE in _selected(values, ids.RECAP_BLOCK, ids.RECAP_ACTION)
+        if ids.RECAP_BLOCK in values
+        else None,
     )
 
 

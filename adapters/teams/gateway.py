@@ -34,6 +34,7 @@ from bot.views import (
     DigestView,
     GuidelinesView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -126,6 +127,10 @@ class TeamsGateway:
 
     async def send_guidelines(self, user: PlatformUser, view: GuidelinesView) -> MessageRef:
         return await self._to_person(user, self._renderer.guidelines(view))
+
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        """DM a person their weekly recap."""
+        return await self._to_person(user, self._renderer.recap(view))
 
     async def post_weekly_digest(self, channel_id: str, view: WeeklyDigestView) -> MessageRef:
         """Post the digest card; its chart is an Image from the signed ``view.chart.url``

@@ -49,6 +49,7 @@ from bot.commands import (
     PostInline,
     Prospects,
     Publish,
+    RecapChoice,
     Stats,
     Suggest,
     TeamChoice,
@@ -237,6 +238,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.prospects(view))
         elif isinstance(command, Pause):
             await reply(r.notice(await s.preferences.pause(user, command.days), locale))
+        elif isinstance(command, RecapChoice):
+            await reply(r.notice(await s.preferences.set_weekly_recap(user, command.on), locale))
         elif isinstance(command, Board):
             board = await s.leaderboard.board(
                 locale=locale, viewer=user, period=command.period, team=command.team
@@ -398,6 +401,8 @@ class AdvocacyTeamsBot(ActivityHandler):  # type: ignore[misc]
             await reply(r.notice(await self._privacy().forget_me(user), locale))
         elif verb == ids.PROSPECT_INVITE:
             await self._invite(user, locale, value, reply)
+        elif verb == ids.RECAP_OFF:  # the weekly recap's button (a second click: the same)
+            await reply(r.notice(await s.preferences.set_weekly_recap(user, False), locale))
         elif verb == ids.FORGET_ME_CANCEL:
             await reply(r.notice(Notice("forget_me_cancelled"), locale))
         else:

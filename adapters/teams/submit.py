@@ -150,6 +150,8 @@ def to_raw_preferences(value: Value) -> RawPreferences:
         # Cards sent before the team and hide fields existed carry no BOARD_FIELDS.
         team=(_str(value, ids.TEAM) or "") if value.get(ids.BOARD_FIELDS) else None,
         hidden=value.get(ids.HIDE) == ids.HIDE_YES if value.get(ids.BOARD_FIELDS) else None,
+        # A toggle always submits its value; a card from before the field has no such key.
+        weekly_recap=value.get(ids.RECAP) == ids.RECAP_YES if ids.RECAP in value else None,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from advocacy_bot.settings import (
     ConfigError,
     Environment,
     build_programme,
+    build_recap_settings,
     load_config,
     load_guidelines,
 )
@@ -33,6 +35,13 @@ def test_the_shipped_config_is_valid() -> None:
     assert len(programme.guidelines.version) == 12  # derived from the file's content
 
 
+def test_the_recap_settings(tmp_path: Path) -> None:
+    shipped = build_recap_settings(load_config(REPO / "config.yaml"))
+    assert (shipped.send_at, shipped.batch) == (time(9, 0), 100)
+    config = load_config(write(tmp_path, "topics: [{id: a, label: A}]\nrecap: {send_at: '07:30'}"))
+    assert build_recap_settings(config).send_at == time(7, 30)
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
@@ -44,6 +53,8 @@ def test_the_shipped_config_is_valid() -> None:
         ("topics: [{id: a, label: A}]\npoints: {share_click: {orkut: 3}}", "unknown networks"),
         ("topics: [{id: a, label: A}]\nleaderboard: {hour: 25}", "leaderboard.hour"),
         ("topics: [{id: a, label: A}]\ncolour: blue", "colour"),
+        ("topics: [{id: a, label: A}]\nrecap: {send_at: '9am'}", "recap.send_at"),
+        ("topics: [{id: a, label: A}]\nrecap: {batch: 0}", "recap.batch"),
         ("- just a list", "mapping"),
         ("topics: [unclosed", "not valid YAML"),
     ],

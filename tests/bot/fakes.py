@@ -81,6 +81,7 @@ from bot.views import (
     GuidelinesView,
     LeaderboardView,
     Notice,
+    RecapView,
     ReminderView,
     ReviewCardView,
     SuggestionView,
@@ -132,6 +133,10 @@ class InMemoryStore:
     visit_times: list[datetime] = field(default_factory=list)  # of ``visits``, in order
     visit_awards: dict[int, tuple[AmbassadorId, int]] = field(default_factory=dict)
     badges: dict[tuple[AmbassadorId, Badge], datetime] = field(default_factory=dict)
+    # Personal weekly recaps: (ambassador, week's Monday) -> (status, holder, error).
+    recaps: dict[tuple[AmbassadorId, date], tuple[str, str, str | None]] = field(
+        default_factory=dict
+    )
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
 
@@ -758,6 +763,7 @@ class MemoryPreferences:
             quiet_end=p.quiet_end,
             weekly_cap=p.weekly_cap,
             mastodon_instance=p.mastodon_instance,
+            **({} if p.weekly_recap is None else {"weekly_recap": p.weekly_recap}),
         )
 
     async def pause(
@@ -767,6 +773,9 @@ class MemoryPreferences:
 
     async def resume(self, *, ambassador_id: AmbassadorId) -> Ambassador:
         return self._set(ambassador_id, paused_at=None, paused_until=None)
+
+    async def set_weekly_recap(self, *, ambassador_id: AmbassadorId, on: bool) -> Ambassador:
+        return self._set(ambassador_id, weekly_recap=on)
 
     async def pending_suggestions(
         self, *, ambassador_id: AmbassadorId, now: datetime, limit: int
@@ -803,6 +812,69 @@ class MemoryDeliveryTexts:
         return True
 
 
+class MemoryRecaps:
+    """``RecapRepository`` over an ``InMemoryStore``."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        self.s = store
+
+    async def candidates(
+        self, *, week_start: date, after: AmbassadorId | None, limit: int
+    ) -> Sequence[Ambassador]:
+        found = [
+            a
+            for key, a in sorted(self.s.ambassadors_by_id.items())
+            if a.weekly_recap
+            and a.is_active
+            and key not in self.s.unreachable
+            and not a.unreachable
+            and (key, week_start) not in self.s.recaps
+            and (after is None or key > after)
+        ]
+        return found[:limit]
+
+    async def claim(
+        self, *, ambassador_id: AmbassadorId, week_start: date, holder: str, now: datetime
+    ) -> bool:
+        if (ambassador_id, week_start) in self.s.recaps:
+            return False
+        self.s.recaps[(ambassador_id, week_start)] = ("claimed", holder, None)
+        return True
+
+    async def skip(
+        self, *, ambassador_id: AmbassadorId, week_start: date, reason: str, now: datetime
+    ) -> bool:
+        if (ambassador_id, week_start) in self.s.recaps:
+            return False
+        self.s.recaps[(ambassador_id, week_start)] = ("skipped", "", reason)
+        return True
+
+    async def release(self, *, ambassador_id: AmbassadorId, week_start: date) -> None:
+        found = self.s.recaps.get((ambassador_id, week_start))
+        if found is not None and found[0] == "claimed":
+            del self.s.recaps[(ambassador_id, week_start)]
+
+    async def finish(
+        self,
+        *,
+        ambassador_id: AmbassadorId,
+        week_start: date,
+        status: str,
+        now: datetime,
+        error: str | None = None,
+    ) -> None:
+        found = self.s.recaps.get((ambassador_id, week_start))
+        if found is not None and found[0] == "claimed":
+            self.s.recaps[(ambassador_id, week_start)] = (status, found[1], error)
+
+    async def clicks(self, *, ambassador_id: AmbassadorId, start: datetime, end: datetime) -> int:
+        return sum(
+            1
+            for link, is_bot, at in self.s.visit_log
+            if link.ambassador_id == ambassador_id and not is_bot and start <= at < end
+        )
+
+
 @dataclass
 class MemoryPorts:
     """The fake store, exposed port by port like ``SqlStore``."""
@@ -828,6 +900,7 @@ class MemoryPorts:
         self.stats = MemoryStats(self.store)
         self.prospects = MemoryProspects(self.store, self.suggestions)
         self.boards = MemoryBoards(self.store)
+        self.recaps = MemoryRecaps(self.store)
 
 
 @dataclass
@@ -842,6 +915,7 @@ class FakeChatGateway:
     digests: list[tuple[PlatformUser, DigestView]] = field(default_factory=list)
     digest_updates: list[tuple[MessageRef, DigestView]] = field(default_factory=list)
     guidelines: list[tuple[PlatformUser, GuidelinesView]] = field(default_factory=list)
+    recaps: list[tuple[PlatformUser, RecapView]] = field(default_factory=list)
     failures: dict[str, list[Exception]] = field(default_factory=dict)
 
     def fail(self, user_or_channel: str, *errors: Exception) -> None:
@@ -865,6 +939,11 @@ class FakeChatGateway:
         self._maybe_fail(user.user_id)
         self.guidelines.append((user, view))
         return MessageRef(f"D{user.user_id}", f"{len(self.guidelines)}.000500")
+
+    async def send_recap(self, user: PlatformUser, view: RecapView) -> MessageRef:
+        self._maybe_fail(user.user_id)
+        self.recaps.append((user, view))
+        return MessageRef(f"D{user.user_id}", f"{len(self.recaps)}.000700")
 
     async def send_digest(self, user: PlatformUser, view: DigestView) -> MessageRef:
         self._maybe_fail(user.user_id)

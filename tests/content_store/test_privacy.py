@@ -4,7 +4,7 @@ person in any row, and the retention job trims raw events in bounded batches."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -38,7 +38,14 @@ from content_store.privacy import (
 )
 from content_store.repositories import Database, SqlStore
 from content_store.suggestions import SqlSuggestions
-from content_store.tables import InteractionRow, JobRunRow, LinkVisitRow, PointsAwardRow
+from content_store.tables import (
+    AmbassadorRow,
+    InteractionRow,
+    JobRunRow,
+    LinkVisitRow,
+    PointsAwardRow,
+    WeeklyRecapRow,
+)
 from tests.content_store.test_contract import NOW, user
 from tests.content_store.test_privacy_contract import shared_once
 
@@ -240,3 +247,30 @@ async def test_retention_of_reactions(store: SqlStore) -> None:
     assert await events.purge(kind=RawEventKind.REACTION_EVENTS, before=NOW, limit=10) == 0
     later = NOW + timedelta(seconds=1)
     assert await events.purge(kind=RawEventKind.REACTION_EVENTS, before=later, limit=10) == 1
+
+
+async def test_my_data_holds_the_weekly_recaps_and_forget_me_deletes_them(
+    store: SqlStore,
+) -> None:
+    person = await store.ambassadors.enrol(
+        user=user(1),
+        profile=UserProfile(display_name="Grace Hopper", locale="fr"),
+        enrolment=Enrolment(frozenset({"ai"}), (Network.LINKEDIN,), "v1"),
+        now=NOW,
+    )
+    await store.preferences.set_weekly_recap(ambassador_id=person.id, on=True)
+    week = date(2026, 11, 16)
+    assert await store.recaps.claim(ambassador_id=person.id, week_start=week, holder="h", now=NOW)
+    await store.recaps.finish(ambassador_id=person.id, week_start=week, status="sent", now=NOW)
+    data = SqlPersonalData(store.db)
+    export = await data.export(user(1))
+    ambassador = export.sections["ambassador"]
+    assert isinstance(ambassador, dict) and ambassador["weekly_recap"] is True
+    (row,) = export.sections["weekly_recaps"]  # type: ignore[misc]
+    assert (row["week_start"], row["status"]) == (week, "sent")
+    await data.erase(user(1), now=NOW)
+    async with store.db.reading() as session:
+        left = (await session.execute(select(func.count()).select_from(WeeklyRecapRow))).scalar()
+        recap = select(AmbassadorRow.weekly_recap).where(AmbassadorRow.id == person.id)
+        on = (await session.execute(recap)).scalar_one()
+    assert (left, on) == (0, False)  # the tombstone is off too

@@ -117,6 +117,7 @@ def test_settings_modal_is_prefilled_and_valid(slack: SlackRenderer, locale: str
         slack_ids.QUIET_START_BLOCK,
         slack_ids.QUIET_END_BLOCK,
         slack_ids.CAP_BLOCK,
+        slack_ids.RECAP_BLOCK,
     }
     assert inputs[slack_ids.LANGUAGE_BLOCK]["element"]["initial_option"]["value"] == locale
     assert inputs[slack_ids.MODE_BLOCK]["element"]["initial_option"]["value"] == "daily"

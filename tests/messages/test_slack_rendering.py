@@ -117,6 +117,11 @@ NOTICES: dict[str, dict[str, object]] = {
     "paused_until": {"day": date(2026, 12, 1)},
     "resumed": {},
     "not_paused": {},
+    # --- the personal weekly recap (issue 6) ---
+    "recap_on": {},
+    "recap_off": {},
+    "recap_status": {"on": True},
+    "recap_usage": {},
     "bad_pause_days": {"limit": 365},
     "mastodon_instance_missing": {},
     "mastodon_instance_invalid": {"value": "https://mastodon.social/@me"},

@@ -27,6 +27,7 @@ from bot.views import (
     Notice,
     PostForm,
     ProfileView,
+    RecapView,
     ReminderView,
     ReviewCardView,
     ScheduledJob,
@@ -138,6 +139,7 @@ VERBS = {
     ids.REVIEW_REJECT,
     ids.FORGET_ME_CONFIRM,
     ids.FORGET_ME_CANCEL,
+    ids.RECAP_OFF,
 }
 
 
@@ -404,6 +406,12 @@ CASES: dict[str, tuple[Callable[[TeamsRenderer, str], TeamsMessage], dict[str, s
             ProfileView(loc, "Marie", True, ("AI",), (Network.X,), 12, 340, 25, 3)
         ),
         {"en": "All time", "fr": "Depuis le début"},
+    ),
+    "recap": (
+        lambda r, loc: r.recap(
+            RecapView(loc, "2026-W47", date(2026, 11, 16), 42, 3, False, 2, 17, (), 4, 1)
+        ),
+        {"en": "Your week of November 16", "fr": "Votre semaine du 16 novembre"},
     ),
     "content_list": (
         lambda r, loc: r.content_list(
