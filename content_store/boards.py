@@ -13,12 +13,27 @@ stretch and moving the watermark happen in one transaction, guarded by a compare
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, select, update
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    literal_column,
+    select,
+    type_coerce,
+    update,
+)
+from sqlalchemy.dialects.postgresql import INTERVAL
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.leaderboard import competition_ranks, next_month, week_starting
@@ -46,27 +61,73 @@ STATE = "points"  # the rollup_state row of this rollup
 _Buckets = dict[tuple[int, date, date], list[int]]
 
 
-def _bucket(rows: Iterable[Any], tz: ZoneInfo) -> _Buckets:
-    buckets: _Buckets = {}
-    days: dict[tuple[int, int, int, int], date] = {}  # local day per UTC hour: cheap
-    for r in rows:
-        at = r.awarded_at
-        hour = (at.year, at.month, at.day, at.hour)
-        day = days.get(hour)
-        if day is None:
-            # Offsets change on the quarter hour at worst: an hour whose two ends fall on the
-            # same local day is cached, any other is worked out award by award.
-            first = at.replace(minute=0, second=0, microsecond=0)
-            day = first.astimezone(tz).date()
-            if day == (first + timedelta(hours=1, microseconds=-1)).astimezone(tz).date():
-                days[hour] = day
-            else:
-                day = at.astimezone(tz).date()
-        key = (r.ambassador_id, day - timedelta(days=day.weekday()), day.replace(day=1))
-        bucket = buckets.setdefault(key, [0, 0])
-        bucket[0] += r.points
-        bucket[1] += r.first_share
-    return buckets
+def _offsets(tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """The UTC offsets (seconds) of ``tz`` from ``start`` to ``end``: ``[(since, offset)]``,
+    the first since ``start``, each later one from the instant (to the second) it began.
+    Looked for hour by hour: no zone changes its offset twice within an hour."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    at = start.replace(minute=0, second=0, microsecond=0)
+    offset = _offset(tz, start)
+    changes = [(start, offset)]
+    while at < end:
+        after = at + timedelta(hours=1)
+        if _offset(tz, after) != offset:
+            low, high = 0, 3600  # the offset of at + high seconds is the new one
+            while high - low > 1:
+                middle = (low + high) // 2
+                low, high = (
+                    (middle, high)
+                    if _offset(tz, at + timedelta(seconds=middle)) == offset
+                    else (low, middle)
+                )
+            offset = _offset(tz, after)
+            changes.append((at + timedelta(seconds=high), offset))
+        at = after
+    return changes
+
+
+def _offset(tz: ZoneInfo, at: datetime) -> int:
+    delta = at.astimezone(tz).utcoffset()
+    return int(delta.total_seconds()) if delta is not None else 0
+
+
+class _LocalDates:
+    """SQL for the local week's Monday and month's 1st of ``points_award.awarded_at``, the
+    zone's offsets worked out in Python (``zoneinfo``, as everywhere else) for the stretch
+    read, then applied in SQL as a ``CASE`` on the instant: no rows leave the database to be
+    bucketed, and PostgreSQL's own zone data (SQLite has none) is never asked."""
+
+    def __init__(self, dialect: str, tz: ZoneInfo, start: datetime, end: datetime) -> None:
+        self._dialect = dialect
+        self._offsets = _offsets(tz, start, end)
+
+    def _shift(self, at: Any) -> Any:
+        """The local offset of ``at`` as a literal like ``+3600 seconds`` (SQLite's date
+        modifier and PostgreSQL's interval syntax both read it)."""
+        literals: list[Any] = [
+            literal_column(f"'{offset:+d} seconds'") for _, offset in self._offsets
+        ]
+        if len(literals) == 1:
+            return literals[0]
+        return case(
+            *(
+                (at < since, shift)
+                for (since, _), shift in zip(self._offsets[1:], literals, strict=False)
+            ),
+            else_=literals[-1],
+        )
+
+    def week(self, at: Any) -> Any:
+        if self._dialect == "postgresql":
+            local = func.timezone("UTC", at) + cast(self._shift(at), INTERVAL)
+            return cast(func.date_trunc("week", local), Date)
+        return type_coerce(func.date(at, self._shift(at), "weekday 0", "-6 days"), Date)
+
+    def month(self, at: Any) -> Any:
+        if self._dialect == "postgresql":
+            local = func.timezone("UTC", at) + cast(self._shift(at), INTERVAL)
+            return cast(func.date_trunc("month", local), Date)
+        return type_coerce(func.date(at, self._shift(at), "start of month"), Date)
 
 
 def _first_share(a: Any) -> Any:
@@ -207,19 +268,34 @@ class SqlBoards:
     async def _upsert(
         self, session: AsyncSession, table: Any, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
+        """Add ``rows`` (one per key, in key order) to ``table`` in one statement: on
+        PostgreSQL one ``INSERT ... SELECT unnest(...)`` of arrays (one round trip, not one
+        per row), on SQLite an ``executemany`` (in process: no round trips to save)."""
         if not rows:
             return
         upsert = self._db.insert(table)
-        await session.execute(
-            upsert.on_conflict_do_update(
-                index_elements=keys,
-                set_={
-                    "points": table.c.points + upsert.excluded.points,
-                    "shares": table.c.shares + upsert.excluded.shares,
-                },
-            ),
-            rows,
+        names = [*keys, "points", "shares"]
+        if self._db.dialect == "postgresql":
+            arrays = [
+                func.unnest(
+                    bindparam(
+                        f"{name}_list", [r[name] for r in rows], type_=ARRAY(table.c[name].type)
+                    )
+                )
+                for name in names
+            ]
+            upsert = upsert.from_select(names, select(*arrays))
+        statement = upsert.on_conflict_do_update(
+            index_elements=keys,
+            set_={
+                "points": table.c.points + upsert.excluded.points,
+                "shares": table.c.shares + upsert.excluded.shares,
+            },
         )
+        if self._db.dialect == "postgresql":
+            await session.execute(statement)
+        else:
+            await session.execute(statement, rows)
 
     async def _apply(self, session: AsyncSession, buckets: _Buckets) -> None:
         weeks: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
@@ -235,7 +311,7 @@ class SqlBoards:
             ["ambassador_id", "week_start"],
             [
                 {"ambassador_id": a, "week_start": w, "points": p, "shares": n}
-                for (a, w), (p, n) in weeks.items()
+                for (a, w), (p, n) in sorted(weeks.items())
             ],
         )
         await self._upsert(
@@ -244,15 +320,42 @@ class SqlBoards:
             ["ambassador_id", "month_start"],
             [
                 {"ambassador_id": a, "month_start": m, "points": p, "shares": n}
-                for (a, m), (p, n) in months.items()
+                for (a, m), (p, n) in sorted(months.items())
             ],
         )
         await self._upsert(
             session,
             PointsTotalRow.__table__,
             ["ambassador_id"],
-            [{"ambassador_id": a, "points": p, "shares": n} for a, (p, n) in people.items()],
+            [
+                {"ambassador_id": a, "points": p, "shares": n}
+                for a, (p, n) in sorted(people.items())
+            ],
         )
+
+    async def _buckets(
+        self, session: AsyncSession, tz: ZoneInfo, span: tuple[datetime, datetime], *where: Any
+    ) -> _Buckets:
+        """The awards matching ``where`` (all within ``span``), summed in SQL per person,
+        local week and local month: tens of thousands of rows come back, not every award."""
+        a = PointsAwardRow.__table__
+        local = _LocalDates(self._db.dialect, tz, *span)
+        awards = (
+            select(
+                a.c.ambassador_id,
+                local.week(a.c.awarded_at).label("week_start"),
+                local.month(a.c.awarded_at).label("month_start"),
+                a.c.points,
+                _first_share(a),
+            )
+            .where(*where)
+            .subquery()
+        )
+        keys = (awards.c.ambassador_id, awards.c.week_start, awards.c.month_start)
+        query = select(
+            *keys, func.sum(awards.c.points).label("points"), func.sum(awards.c.first_share)
+        ).group_by(*keys)
+        return {(r[0], r[1], r[2]): [int(r[3]), int(r[4])] for r in await session.execute(query)}
 
     @staticmethod
     async def _max_award_id(session: AsyncSession) -> int:
@@ -302,24 +405,18 @@ class SqlBoards:
             if moved.rowcount != 1 or target <= low:
                 return 0  # another process applied this stretch, or there is nothing new
             a = PointsAwardRow.__table__
-            rows = (
+            stretch = (a.c.id > low, a.c.id <= target)
+            first, last, count = (
                 await session.execute(
-                    select(a.c.ambassador_id, a.c.awarded_at, a.c.points, _first_share(a)).where(
-                        a.c.id > low, a.c.id <= target
+                    select(func.min(a.c.awarded_at), func.max(a.c.awarded_at), func.count()).where(
+                        *stretch
                     )
                 )
-            ).all()
-            await self._apply(session, _bucket(rows, tz))
-            return len(rows)
-
-    async def _awards_between(
-        self, session: AsyncSession, start: datetime, end: datetime, watermark: int
-    ) -> list[Any]:
-        a = PointsAwardRow.__table__
-        query = select(a.c.ambassador_id, a.c.awarded_at, a.c.points, _first_share(a)).where(
-            a.c.awarded_at >= start, a.c.awarded_at < end, a.c.id <= watermark
-        )
-        return list((await session.execute(query)).all())
+            ).one()
+            if not count:
+                return 0
+            await self._apply(session, await self._buckets(session, tz, (first, last), *stretch))
+            return int(count)
 
     async def rebuild_week(self, *, tz: ZoneInfo, week_start: date) -> int:
         """The week's rows from the ledger; the one or two months it touches too (a month
@@ -328,6 +425,7 @@ class SqlBoards:
         week = week_starting(week_start, tz)
         weekly, monthly = PointsWeeklyRow.__table__, PointsMonthlyRow.__table__
         total = PointsTotalRow.__table__
+        ledger = PointsAwardRow.__table__
         months = sorted(
             {week.first_day.replace(day=1), (week.first_day + timedelta(days=6)).replace(day=1)}
         )
@@ -335,6 +433,15 @@ class SqlBoards:
             state = await self._state(session, week.start, lock=True)
             mark = state.watermark
             touched: set[int] = set()
+
+            async def sums(start: datetime, end: datetime) -> _Buckets:
+                within = (
+                    ledger.c.awarded_at >= start,
+                    ledger.c.awarded_at < end,
+                    ledger.c.id <= mark,
+                )
+                return await self._buckets(session, tz, (start, end), *within)
+
             # The week.
             old = await session.execute(
                 weekly.delete()
@@ -342,9 +449,8 @@ class SqlBoards:
                 .returning(weekly.c.ambassador_id)
             )
             touched |= {r.ambassador_id for r in old}
-            rows = await self._awards_between(session, week.start, week.end, mark)
             week_sums: dict[tuple[int, date], list[int]] = defaultdict(lambda: [0, 0])
-            for (amb, monday, _), (points, shares) in _bucket(rows, tz).items():
+            for (amb, monday, _), (points, shares) in (await sums(week.start, week.end)).items():
                 week_sums[amb, monday][0] += points
                 week_sums[amb, monday][1] += shares
             await self._upsert(
@@ -353,8 +459,19 @@ class SqlBoards:
                 ["ambassador_id", "week_start"],
                 [
                     {"ambassador_id": a, "week_start": w, "points": p, "shares": n}
-                    for (a, w), (p, n) in week_sums.items()
+                    for (a, w), (p, n) in sorted(week_sums.items())
                 ],
+            )
+            awards = int(
+                (
+                    await session.execute(
+                        select(func.count()).where(
+                            ledger.c.awarded_at >= week.start,
+                            ledger.c.awarded_at < week.end,
+                            ledger.c.id <= mark,
+                        )
+                    )
+                ).scalar_one()
             )
             # The months it touches.
             for first in months:
@@ -366,9 +483,8 @@ class SqlBoards:
                 touched |= {r.ambassador_id for r in old}
                 start = datetime.combine(first, datetime.min.time(), tzinfo=tz)
                 end = datetime.combine(next_month(first), datetime.min.time(), tzinfo=tz)
-                month_rows = await self._awards_between(session, start, end, mark)
                 month_sums: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-                for (amb, _, _), (points, shares) in _bucket(month_rows, tz).items():
+                for (amb, _, _), (points, shares) in (await sums(start, end)).items():
                     month_sums[amb][0] += points
                     month_sums[amb][1] += shares
                     touched.add(amb)
@@ -378,14 +494,14 @@ class SqlBoards:
                     ["ambassador_id", "month_start"],
                     [
                         {"ambassador_id": a, "month_start": first, "points": p, "shares": n}
-                        for a, (p, n) in month_sums.items()
+                        for a, (p, n) in sorted(month_sums.items())
                     ],
                 )
             # All-time totals of everyone concerned: the sum of their months.
             people = sorted(touched)
             for i in range(0, len(people), 5_000):
                 chunk = people[i : i + 5_000]
-                sums = {
+                totals = {
                     r.ambassador_id: (int(r.points), int(r.shares))
                     for r in await session.execute(
                         select(
@@ -402,6 +518,9 @@ class SqlBoards:
                     session,
                     total,
                     ["ambassador_id"],
-                    [{"ambassador_id": a, "points": p, "shares": n} for a, (p, n) in sums.items()],
+                    [
+                        {"ambassador_id": a, "points": p, "shares": n}
+                        for a, (p, n) in sorted(totals.items())
+                    ],
                 )
-            return len(rows)
+            return awards

@@ -546,11 +546,15 @@ class RollupStateRow(SQLModel, table=True):
     pending_at: datetime = _ts()
 
 
-# The rollup asks whether an award is a person's first share of a content (migration 0012).
+# The rollup asks whether an award is a person's first share of a content: an earlier share
+# by the same person of the same content, read from this index alone (migration 0014; kind
+# after id: SQLite 3.40 answered the probe wrongly with kind before id).
 Index(
-    "ix_points_award_ambassador_content",
+    "ix_points_award_first_share",
     PointsAwardRow.__table__.c.ambassador_id,  # type: ignore[attr-defined]
     PointsAwardRow.__table__.c.content_id,  # type: ignore[attr-defined]
+    PointsAwardRow.__table__.c.id,  # type: ignore[attr-defined]
+    PointsAwardRow.__table__.c.kind,  # type: ignore[attr-defined]
 )
 
 
