@@ -547,7 +547,7 @@ class RollupStateRow(SQLModel, table=True):
 
 
 # The rollup asks whether an award is a person's first share of a content: an earlier share
-# by the same person of the same content, read from this index alone (migration 0014; kind
+# by the same person of the same content, read from this index alone (migration 0016; kind
 # after id: SQLite 3.40 answered the probe wrongly with kind before id).
 Index(
     "ix_points_award_first_share",

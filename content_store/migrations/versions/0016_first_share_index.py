@@ -5,8 +5,8 @@ there a share of the same content by the same person with a lower id?) never rea
 table. kind goes after id: SQLite 3.40 answered that probe wrongly with kind before id
 (an IN list on kind followed by a range on id, in a correlated subquery).
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-11-22 06:30:00
 """
 from collections.abc import Sequence
@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from alembic import op
 
 
-revision: str = '0014'
-down_revision: str | None = '0013'
+revision: str = '0016'
+down_revision: str | None = '0015'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
