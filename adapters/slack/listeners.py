@@ -7,8 +7,10 @@ while the person reads a short apology; nobody ever sees a stack trace.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -118,6 +120,12 @@ class SlackListeners:
         self.d = deps
         self.s = deps.services
         self.r = deps.renderer
+        # One App Home refresh at a time per person: two refreshes close together (joining,
+        # then pausing at once) could otherwise publish out of order and leave the older
+        # state on screen. Each builds its view once the one before has been published.
+        self._home_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
 
     async def _guarded(
         self, reply: Reply, locale: str, work: Callable[[], Awaitable[None]]
@@ -532,9 +540,14 @@ class SlackListeners:
     async def _refresh_home(self, user: PlatformUser) -> None:
         """Publish the person's App Home dashboard as it is now (best effort: a failure is
         logged, the command that triggered it has done its job)."""
+        key = f"{user.workspace_id}:{user.user_id}"
+        lock = self._home_locks.get(key)
+        if lock is None:
+            lock = self._home_locks[key] = asyncio.Lock()
         try:
-            view = await self.s.preferences.home(user)
-            await self.d.gateway.publish_home(user.user_id, self.r.home(view))
+            async with lock:
+                view = await self.s.preferences.home(user)
+                await self.d.gateway.publish_home(user.user_id, self.r.home(view))
         except Exception:
             logger.exception("could not publish the App Home view")
 
