@@ -23,7 +23,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import TypeVar
 
-from bot.errors import AdvocacyError
 from bot.leaderboard import Week, previous_week
 from bot.model import StatsWindow, WeekActivity
 from bot.ports import ChartRenderer, ChartStore, Clock, StatsReader
@@ -43,10 +42,9 @@ MAX_CHART_WEEKS = 26
 T = TypeVar("T")
 
 
-class ChartNotFound(AdvocacyError):
-    """A genuine chart link whose image is no longer kept."""
-
-    notice_key = "chart_not_found"
+class ChartNotFound(LookupError):
+    """A genuine chart link whose image is no longer kept (the web route answers 404; no
+    person is told anything: a chart is only ever fetched by a chat client)."""
 
 
 @dataclass(frozen=True)
