@@ -70,6 +70,20 @@ class MatplotlibCharts:
         return buffer.getvalue()
 
 
+MAX_ALT = 1_000  # characters of alt text (Slack's files upload and Teams' altText)
+
+
+def chart_alt(templates: Templates, weeks: Sequence[WeekActivity], locale: str) -> str:
+    """The chart's alt text, every figure in it (the same on Slack and Teams)."""
+    return templates.plain(
+        "chart.alt",
+        locale,
+        weeks=len(weeks),
+        shares=", ".join(str(w.shares) for w in weeks),
+        clicks=", ".join(str(w.clicks) for w in weeks),
+    )[:MAX_ALT]
+
+
 def _number(value: int, locale: str) -> str:
     """1,876 in English, 1 876 (narrow no-break space) in French."""
     return f"{value:,}".replace(",", "\u202f") if locale == "fr" else f"{value:,}"

@@ -46,6 +46,7 @@ from bot.views import (
     WeeklyDigestView,
 )
 from messages import slack_ids
+from messages.charts import chart_alt
 from messages.render import (
     ELLIPSIS,
     SafeText,
@@ -332,18 +333,10 @@ class SlackRenderer:
 
     def chart_file_texts(self, view: WeeklyDigestView) -> tuple[str, str]:
         """The title and the alt text of the digest's uploaded chart (plain text)."""
-        chart = view.chart
-        weeks = chart.weeks if chart is not None else ()
-        plain = self._templates.plain
+        weeks = view.chart.weeks if view.chart is not None else ()
         return (
-            plain("chart.file_title", view.locale, start=view.board.week_start),
-            plain(
-                "chart.alt",
-                view.locale,
-                weeks=len(weeks),
-                shares=", ".join(str(w.shares) for w in weeks),
-                clicks=", ".join(str(w.clicks) for w in weeks),
-            )[:1000],
+            self._templates.plain("chart.file_title", view.locale, start=view.board.week_start),
+            chart_alt(self._templates, weeks, view.locale),
         )
 
     def stats_file_texts(self, locale: str, window: str, programme: str) -> tuple[str, str]:

@@ -51,6 +51,7 @@ from bot.views import (
     WeeklyDigestView,
 )
 from messages import teams_ids
+from messages.charts import chart_alt
 from messages.render import ELLIPSIS, Markup, Templates, truncate_to
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -161,6 +162,9 @@ class TeamsRenderer:
             WEEKLY_DIGEST_BUDGETS,
             view=view,
             max_lines=MAX_LIST_LINES,
+            chart_alt=chart_alt(
+                self._templates, view.chart.weeks if view.chart else (), view.locale
+            ),
         )
 
     def reminder(self, view: ReminderView) -> TeamsMessage:
