@@ -9,7 +9,17 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, LargeBinary, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    PrimaryKeyConstraint,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
@@ -505,7 +515,11 @@ class PointsWeeklyRow(SQLModel, table=True):
     ambassador and ISO week (its Monday, in the programme's time zone)."""
 
     __tablename__ = "points_weekly"
-    __table_args__ = (Index("ix_points_weekly_board", "week_start", "points"),)
+    # The period first (migration 0017): a rollup run's rows for one week sit together.
+    __table_args__ = (
+        PrimaryKeyConstraint("week_start", "ambassador_id", name="points_weekly_pkey"),
+        Index("ix_points_weekly_board", "week_start", "points"),
+    )
 
     ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
     week_start: date = Field(primary_key=True)
@@ -517,7 +531,10 @@ class PointsMonthlyRow(SQLModel, table=True):
     """The same per calendar month (its 1st, local): a month is not made of whole weeks."""
 
     __tablename__ = "points_monthly"
-    __table_args__ = (Index("ix_points_monthly_board", "month_start", "points"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("month_start", "ambassador_id", name="points_monthly_pkey"),
+        Index("ix_points_monthly_board", "month_start", "points"),
+    )
 
     ambassador_id: int = Field(foreign_key="ambassador.id", primary_key=True)
     month_start: date = Field(primary_key=True)
