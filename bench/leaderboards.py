@@ -7,7 +7,7 @@ PostgreSQL and ``executemany`` in big transactions on SQLite. Then the rollup is
 the product's own ``SqlBoards.roll_up`` and we measure, through ``SqlBoards`` (the code the
 commands run, driver and all): top 50 of random weeks, months, all time, and a team's week
 and all time (p50 / p95 over ``queries`` each); the incremental rollup of 100,000 new
-awards; rebuilding the busiest week from scratch.
+awards, three times; rebuilding the busiest week from scratch.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ GOAL_TOP_MS = 50.0
 GOAL_INCREMENT_S = 2.0
 GOAL_REBUILD_S = 60.0
 INCREMENT = 100_000
+INCREMENT_RUNS = 3  # each measured: one run can be noisy on a shared machine
 CONTENTS = 3_000
 BATCH = 200_000  # rows per COPY / executemany transaction
 
@@ -293,28 +294,34 @@ async def _measure(
                 f"{p95:.1f} ms",
                 p95 < GOAL_TOP_MS,
             )
-        # The incremental rollup: 100,000 new awards of the last week.
-        await loader.rows(
-            "points_award",
-            AWARD_COLUMNS,
-            _awards(events + 1, INCREMENT, people, rng, END - timedelta(days=7), 7),
-        )
+        # The incremental rollup, three times: 100,000 new awards of the last week, then of
+        # the week before, then of the one before that (each run touches as many rows as
+        # the first; the busiest week stays the last one, rebuilt below).
         later = END + timedelta(days=2)
-        await boards.roll_up(tz=TZ, now=later, settle=timedelta(0), batch=1_000_000)  # notes
-        applied = 0
+        runs: list[float] = []
+        applied: list[int] = []
+        for back in range(INCREMENT_RUNS):
+            first_id = events + 1 + back * INCREMENT
+            await loader.rows(
+                "points_award",
+                AWARD_COLUMNS,
+                _awards(first_id, INCREMENT, people, rng, END - timedelta(days=7 * (back + 1)), 7),
+            )
+            await boards.roll_up(tz=TZ, now=later, settle=timedelta(0), batch=1_000_000)  # notes
 
-        async def increment() -> None:
-            nonlocal applied
-            applied = await boards.roll_up(tz=TZ, now=later, settle=timedelta(0), batch=1_000_000)
+            async def increment() -> None:
+                applied.append(
+                    await boards.roll_up(tz=TZ, now=later, settle=timedelta(0), batch=1_000_000)
+                )
 
-        increment_s = await _timed(increment)
+            runs.append(await _timed(increment))
         figures["increment_awards"] = applied
-        figures["increment_s"] = round(increment_s, 2)
+        figures["increment_s"] = [round(r, 2) for r in runs]
         outcome.check(
             f"{label} roll up 100k new",
-            f"< {GOAL_INCREMENT_S:.0f} s",
-            f"{increment_s:.2f} s ({applied:,} awards)",
-            increment_s < GOAL_INCREMENT_S and applied == INCREMENT,
+            f"< {GOAL_INCREMENT_S:.0f} s, each of {INCREMENT_RUNS} runs",
+            " / ".join(f"{r:.2f}" for r in runs) + f" s ({applied[0]:,} awards each)",
+            max(runs) < GOAL_INCREMENT_S and applied == [INCREMENT] * INCREMENT_RUNS,
         )
         busiest = weeks[-1]
         rebuilt = 0
