@@ -203,25 +203,28 @@ class LeaderboardService:
                 or not await self._boards.is_hidden(ambassador_id=b.ambassador_id)
             ]
             view = replace(view, badges=tuple(BadgeLine(b.display_name, b.badge) for b in shown))
+        # The channels of the platforms this process can post to (the podium badges above
+        # are given even with none).
+        targets = [
+            (gateway, channel_id)
+            for platform, channel_ids in self._channels.items()
+            if (gateway := self._gateways.get(platform)) is not None
+            for channel_id in channel_ids
+        ]
         digest = WeeklyDigestView(board=view)
-        if self._digest is not None and any(self._channels.values()):
+        if self._digest is not None and targets:
             digest = await self._digest.compose(view, week)
-        posted = attempted = 0
-        for platform, channel_ids in self._channels.items():
-            gateway = self._gateways.get(platform)
-            if gateway is None:
+        posted = 0
+        for gateway, channel_id in targets:
+            try:
+                message = await gateway.post_weekly_digest(channel_id, digest)
+            except GatewayError:
+                # One unreachable channel must not keep the others from their post.
+                logger.exception("could not post the weekly digest to %s", channel_id)
                 continue
-            for channel_id in channel_ids:
-                attempted += 1
-                try:
-                    message = await gateway.post_weekly_digest(channel_id, digest)
-                except GatewayError:
-                    # One unreachable channel must not keep the others from their post.
-                    logger.exception("could not post the weekly digest to %s", channel_id)
-                    continue
-                await self._bot_messages.remember(message=message, kind="leaderboard", now=now)
-                posted += 1
-        if attempted and not posted:
+            await self._bot_messages.remember(message=message, kind="leaderboard", now=now)
+            posted += 1
+        if targets and not posted:
             # Nothing went out: give the slot back so a restart's catch-up can try again.
             await self._jobs.release(job="weekly_leaderboard", slot=week.label)
             logger.error("weekly leaderboard for %s reached no channel", week.label)

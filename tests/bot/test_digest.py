@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.digest import CHART_LINK_TTL, ChartNotFound, DigestComposer, DigestSettings
-from bot.model import Ambassador, Network, ProgrammeFigures, StatsWindow, WeekActivity
+from bot.model import Ambassador, Network, Platform, ProgrammeFigures, StatsWindow, WeekActivity
 from bot.signing import LinkExpired, LinkInvalid, LinkSigner
 from bot.views import WeeklyDigestView
 from tests.bot.builders import CHANNELS, PUBLIC_URL, World
@@ -263,6 +263,19 @@ async def test_no_channel_no_digest_work(world: World) -> None:
     world.clock.set(NEXT_MONDAY_MORNING)
     assert await board.post_weekly(holder="replica-1") == 0
     assert charts.drawn == []
+
+
+async def test_no_digest_work_for_channels_of_a_platform_not_connected(world: World) -> None:
+    await share_week(world)
+    assert Platform.TEAMS not in world.gateways
+    charts = FakeCharts()
+    board = world.board(
+        digest=composer(world, charts=charts), channels={Platform.TEAMS: ("19:team@thread",)}
+    )
+    world.clock.set(NEXT_MONDAY_MORNING)
+    assert await board.post_weekly(holder="replica-1") == 0
+    assert charts.drawn == []
+    assert world.gateway.weekly_digests == []
 
 
 @pytest.mark.parametrize(
