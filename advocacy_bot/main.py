@@ -40,7 +40,6 @@ from adapters.web.server import (
     chart_handler,
     data_export_handler,
     health_handler,
-    redirect_handler,
     share_redirect_handler,
     slack_events_handler,
     stats_export_handler,
@@ -479,11 +478,11 @@ def create_web_app(runtime: Runtime) -> web.Application:
         slack_events_handler(runtime.slack_app if env.slack_http_ready() else None, signing),
     )
     links = runtime.services.links
+    if links is None:
+        raise RuntimeError("the web app needs a LinkService for /r/<token> (wire_services)")
     app.router.add_get(
         "/r/{token}",
-        redirect_handler(runtime.services.interactions, runtime.renderer.link_not_found_page)
-        if links is None
-        else tracked_link_handler(
+        tracked_link_handler(
             links,
             runtime.renderer.link_not_found_page,
             runtime.renderer.link_expired_page,

@@ -38,7 +38,7 @@ from bot.ports import (
     DeliveryRepository,
 )
 from bot.programme import Programme
-from bot.tracking import destination, is_probably_bot, is_well_formed_token
+from bot.tracking import is_probably_bot, is_well_formed_token
 from bot.views import DigestView
 
 logger = logging.getLogger(__name__)
@@ -320,21 +320,3 @@ class InteractionService:
         if not is_well_formed_token(token):
             return None
         return await self._contents.content_url_for_token(token)
-
-    async def visit(self, token: str, *, user_agent: str | None) -> str | None:
-        """A visit to a tracked link: where to redirect, or None for an unknown token.
-
-        Only URLs of stored content are ever returned: the token selects a row, it never
-        carries a destination.
-        """
-        found = await self._link(token)
-        if found is None:
-            return None
-        link, content = found
-        ambassador = await self._ambassadors.get(link.ambassador_id)
-        await self._ledger.record_link_visit(
-            link=link, is_bot=is_probably_bot(user_agent), now=self._clock.now()
-        )
-        return destination(
-            content, network=link.network, ambassador_ref=ambassador.ref if ambassador else "x"
-        )

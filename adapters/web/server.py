@@ -65,25 +65,6 @@ def slack_events_handler(
     return handle
 
 
-def redirect_handler(
-    interactions: InteractionService, not_found_page: NotFoundPage
-) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
-    """``GET /r/<token>``: 302 to the stored content URL, or a friendly 404 page."""
-
-    async def handle(request: web.Request) -> web.StreamResponse:
-        token = request.match_info.get("token", "")
-        try:
-            target = await interactions.visit(token, user_agent=request.headers.get("User-Agent"))
-        except Exception:
-            logger.exception("tracked link lookup failed")
-            target = None
-        if target is None:
-            return _not_found(request, not_found_page)
-        raise web.HTTPFound(location=target, headers=NO_STORE)
-
-    return handle
-
-
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _UNSAFE_LOCATION = re.compile(r"[\x00-\x20\x7f]")
 

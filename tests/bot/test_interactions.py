@@ -7,7 +7,6 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -25,11 +24,9 @@ from bot.model import (
 )
 from bot.policy import next_digest_slot
 from bot.sender import preferences_of
-from bot.tracking import UTM_MEDIUM
 from bot.views import SuggestionView
 from tests.bot.builders import (
     CONFIRM_POINTS,
-    CONTENT_URL,
     DEFAULT_CLICK_POINTS,
     LINKEDIN_POINTS,
     NOW,
@@ -37,13 +34,6 @@ from tests.bot.builders import (
     person,
 )
 
-CHROME = (
-    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) "
-    "Chrome/131.0.0.0 Safari/537.36"
-)
-LINKEDIN_BOT = (
-    "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
-)
 BOARD = MessageRef("CANNOUNCE", "1700000000.000200")
 
 Action = Callable[[InteractionService, PlatformUser, int], Awaitable[RecordOutcome]]
@@ -226,58 +216,6 @@ async def test_a_reaction_on_any_other_message_is_ignored(
     outcome = await world.services.interactions.reaction(reaction("Ev1", elsewhere))
     assert outcome == RecordOutcome(recorded=False, points_awarded=0)
     assert world.ports.store.reactions == {}
-
-
-# --- tracked-link visits ------------------------------------------------------------------
-
-
-def token_for(world: World, delivery: Delivery, network: Network) -> str:
-    (token,) = (
-        t
-        for t, link in world.ports.store.links.items()
-        if link.delivery_id == delivery.id and link.network is network
-    )
-    return token
-
-
-@pytest.mark.parametrize("network", [Network.LINKEDIN, Network.X])
-async def test_a_visit_redirects_to_the_content_with_utm_tags(
-    world: World, suggested: tuple[Ambassador, Delivery], network: Network
-) -> None:
-    ambassador, delivery = suggested
-    token = token_for(world, delivery, network)
-    target = await world.services.interactions.visit(token, user_agent=CHROME)
-    assert target is not None
-    assert target.startswith(f"{CONTENT_URL}?")
-    assert dict(parse_qsl(urlsplit(target).query)) == {
-        "utm_source": network.value,
-        "utm_medium": UTM_MEDIUM,
-        "utm_campaign": f"our-launch-{delivery.content_id}",
-        "utm_content": ambassador.ref,
-    }
-    assert [(link.token, is_bot) for link, is_bot in world.ports.store.visits] == [(token, False)]
-
-
-async def test_a_crawler_visit_is_recorded_as_a_bot(
-    world: World, suggested: tuple[Ambassador, Delivery]
-) -> None:
-    _, delivery = suggested
-    token = token_for(world, delivery, Network.LINKEDIN)
-    interactions = world.services.interactions
-    for agent in (LINKEDIN_BOT, None, CHROME):
-        assert await interactions.visit(token, user_agent=agent) is not None
-    assert [is_bot for _, is_bot in world.ports.store.visits] == [True, True, False]
-
-
-@pytest.mark.parametrize(
-    "token",
-    ["UnknownToken_123", "../../etc/passwd", "", "x" * 500, "abc/def/ghi", "tok'en\"12"],
-)
-async def test_an_unknown_or_malformed_token_leads_nowhere(
-    world: World, suggested: tuple[Ambassador, Delivery], token: str
-) -> None:
-    assert await world.services.interactions.visit(token, user_agent=CHROME) is None
-    assert world.ports.store.visits == []
 
 
 # --- started: clicks recorded in batches, DMs redrawn in the background ----------------------
