@@ -343,9 +343,7 @@ class SqlBoards:
             ],
         )
 
-    def _bucket_query(
-        self, tz: ZoneInfo, span: tuple[datetime, datetime], *where: Any
-    ) -> Any:
+    def _bucket_query(self, tz: ZoneInfo, span: tuple[datetime, datetime], *where: Any) -> Any:
         """The awards matching ``where`` (all within ``span``), summed in SQL per person,
         local week and local month (columns ambassador_id, week_start, month_start, points,
         shares): tens of thousands of rows, not every award."""
