@@ -405,7 +405,9 @@ class SqlBoards:
                     "shares": table.c.shares + upsert.excluded.shares,
                 },
             )
-            writes.append(upsert.returning(literal(1).label("written")).cte(table.name))
+            writes.append(
+                upsert.returning(literal(1).label("written")).cte(f"{table.name}_written")
+            )
         await session.execute(
             select(*(select(func.count()).select_from(w).scalar_subquery() for w in writes))
         )
