@@ -108,8 +108,7 @@ async def sql_store(database_url: str) -> AsyncIterator[SqlStore]:
 
 
 @pytest.fixture(autouse=True)
-def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _no_slack_env(monkeypatch: pytest.MonkeyPatch) -> None:
     # bolt reads SLACK_BOT_TOKEN from the environment; tests set what they need explicitly.
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    return

@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -63,7 +64,7 @@ CONFIRM_POINTS = 10
 def make_programme(**overrides: object) -> Programme:
     """The test programme: three topics (one without a French label), four networks, one
     curator, a per-network points override and guidelines ``v1``."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {  # each field has its own type: Programme checks them
         "name": "Acme Ambassadors",
         "hashtag": PROGRAMME_HASHTAG,
         "topics": TOPICS,
@@ -300,7 +301,7 @@ class World:
             remind_after=remind_after,
         )
 
-    def board(self, **settings: object) -> LeaderboardService:
+    def board(self, **settings: Any) -> LeaderboardService:
         """Another leaderboard service over the same ports, with other settings."""
         return build_leaderboard(self.ports, self.gateways, self.programme, self.clock, **settings)
 
@@ -317,7 +318,7 @@ class World:
         """Suggestion views DMed to person ``n``."""
         return [view for user, view in self.gateway.sent if user == person(n)]
 
-    async def suggest(self, n: int = 1, **join: object) -> tuple[Ambassador, Delivery]:
+    async def suggest(self, n: int = 1, **join: Any) -> tuple[Ambassador, Delivery]:
         """Person ``n`` joins, the curator pushes an engineering post, and it is delivered."""
         ambassador = await self.join(n, **join)
         await self.push()

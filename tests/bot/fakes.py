@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -1338,8 +1338,8 @@ class MemoryPersonalData:
             for k in self.s.addresses
             if any(u.platform == k[0] and u.user_id == k[2] for u in users)
         ]
-        for key in addresses:
-            del self.s.addresses[key]
+        for address_key in addresses:
+            del self.s.addresses[address_key]
         rows["chat_address"] = len(addresses)
         created = [c for c in self.s.contents.values() if c.created_by in users]
         for c in created:
@@ -1351,8 +1351,8 @@ class MemoryPersonalData:
                 if status in (DeliveryStatus.PENDING, DeliveryStatus.CLAIMED):
                     status = DeliveryStatus.CANCELLED
                 self.s.deliveries[d.id] = replace(d, message=None, status=status)
-            for key in [k for k in self.s.guidelines_events if k[0] == found]:
-                del self.s.guidelines_events[key]
+            for event_key in [k for k in self.s.guidelines_events if k[0] == found]:
+                del self.s.guidelines_events[event_key]
             for u in users:
                 self.s.identities.pop(u, None)
             self.s.emails.pop(found, None)
@@ -1388,9 +1388,9 @@ class MemoryRawEvents:
             return len(old)
         if kind is RawEventKind.JOB_RUNS:
             gone = [k for k, at in self.claimed_at.items() if at < before][:limit]
-            for key in gone:
-                self.s.job_runs.pop(key, None)
-                del self.claimed_at[key]
+            for run_key in gone:
+                self.s.job_runs.pop(run_key, None)
+                del self.claimed_at[run_key]
             return len(gone)
         drop = set([i for i, at in enumerate(self.visited_at) if at < before][:limit])
         survivors = [i for i in range(len(self.visited_at)) if i not in drop]
@@ -1774,12 +1774,13 @@ class MemoryLinkVisits:
         from bot.model import LinkGrouping, LinkStats
 
         def key_of(visit: Any) -> int | str:
-            return {
+            keys: dict[LinkGrouping, Callable[[], int | str]] = {
                 LinkGrouping.CONTENT: lambda: int(visit.content_id),
                 LinkGrouping.AMBASSADOR: lambda: int(visit.ambassador_id),
                 LinkGrouping.NETWORK: lambda: visit.network.value,
                 LinkGrouping.LINK: lambda: visit.token,
-            }[by]()
+            }
+            return keys[by]()
 
         groups: dict[int | str, list[Any]] = {}
         for visit in self.visits.values():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ FR = ("Ingénierie", "Carrières", "Events")
 
 
 def refusal(service: AmbassadorService, **form: object) -> InvalidInput:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "topics": ["engineering"],
         "networks": ["linkedin"],
         "accepted_version": GUIDELINES_VERSION,

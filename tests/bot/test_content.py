@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ URL_LIMIT = 2_000
 
 def raw(**fields: object) -> RawPost:
     """A valid post, with ``fields`` changed."""
-    values: dict[str, object] = {"url": CONTENT_URL, "topics": ("engineering",)}
+    values: dict[str, Any] = {"url": CONTENT_URL, "topics": ("engineering",)}
     values.update(fields)
     return RawPost(**values)
 
@@ -45,7 +46,7 @@ def url_error(url: str | None) -> InvalidInput:
 
 
 def draft(**fields: object) -> ContentDraft:
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "url": CONTENT_URL,
         "title": None,
         "summary": None,
@@ -62,7 +63,7 @@ def draft(**fields: object) -> ContentDraft:
 
 def offer(texts: tuple[str, ...] = (), *, variant: int = 0, **overrides: object) -> str:
     """``suggested_text`` with sensible defaults."""
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "variant": variant,
         "title": "Our launch",
         "first_name": "Ada",

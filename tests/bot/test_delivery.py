@@ -295,6 +295,7 @@ async def test_a_lapsed_claim_still_under_way_here_is_not_sent_twice(world: Worl
     epoch = await queue.acquire_lease(
         workspace="slack:T1", holder=sender.holder, now=NOW, ttl=timedelta(seconds=30)
     )
+    assert epoch is not None
     (first, _) = await queue.claim(
         workspace="slack:T1",
         holder=sender.holder,

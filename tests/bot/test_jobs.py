@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time, timedelta
+from typing import Any
 
 import pytest
 
@@ -39,7 +40,7 @@ async def test_a_scheduled_post_goes_out_at_its_time_only(world: World) -> None:
     ],
 )
 async def test_schedules_that_cannot_work_are_refused(
-    world: World, changes: dict[str, object], notice: str
+    world: World, changes: dict[str, Any], notice: str
 ) -> None:
     raw = replace(RawPost(url="https://example.com/a", topics=("engineering",)), **changes)
     with pytest.raises(InvalidInput) as refused:

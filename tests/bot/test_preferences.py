@@ -11,7 +11,7 @@ from bot.errors import InvalidInput, NotAnAmbassador
 from bot.model import DeliveryStatus, Network, Platform, Preferences
 from bot.preferences import RawPreferences, parse_clock, parse_instance, parse_weekly_cap
 from bot.programme import Programme, Topic
-from bot.views import Notice
+from bot.views import Notice, PreferencesSummary
 from tests.bot.builders import NETWORKS, NOW, World, make_programme, person
 
 MASTODON_NETWORKS = (*NETWORKS, Network.MASTODON)
@@ -51,6 +51,13 @@ def refusal(world: World, **changes: Any) -> InvalidInput:
 
 
 # --- validation (pure) -------------------------------------------------------------------------
+
+
+def summary_of(notice: Notice) -> PreferencesSummary:
+    """The summary a ``settings_saved`` notice carries."""
+    summary = notice.params["summary"]
+    assert isinstance(summary, PreferencesSummary)
+    return summary
 
 
 def test_validate_reads_every_field(world: World) -> None:
@@ -411,7 +418,7 @@ async def test_save_sets_team_and_hiding_through_the_boards(world: World) -> Non
         person(1), service.validate(raw(language="fr", team="Tech", hidden=True))
     )
     assert notice.key == "settings_saved"
-    summary = notice.params["summary"]
+    summary = summary_of(notice)
     assert (summary.team, summary.hidden) == ("Technique", True)  # in the new language
     stored = await world.ports.ambassadors.get_by_user(person(1))
     assert stored is not None and stored.team == "tech"
@@ -422,10 +429,10 @@ async def test_save_sets_team_and_hiding_through_the_boards(world: World) -> Non
 
     # A form without those fields (opened before they existed) leaves them alone...
     notice = await service.save(person(1), service.validate(raw()))
-    assert (notice.params["summary"].team, notice.params["summary"].hidden) == ("Engineering", True)
+    assert (summary_of(notice).team, summary_of(notice).hidden) == ("Engineering", True)
     # ... and "none" with the box unticked leaves the team and shows the person again.
     notice = await service.save(person(1), service.validate(raw(team="none", hidden=False)))
-    assert (notice.params["summary"].team, notice.params["summary"].hidden) == (None, False)
+    assert (summary_of(notice).team, summary_of(notice).hidden) == (None, False)
     stored = await world.ports.ambassadors.get_by_user(person(1))
     assert stored is not None and stored.team is None
     assert not await world.ports.boards.is_hidden(ambassador_id=joined.id)

@@ -109,7 +109,8 @@ async def test_a_complete_draft_is_stored_without_fetching_the_page(world: World
 @pytest.mark.parametrize("missing", ["title", "summary", "image_url"])
 async def test_the_page_is_read_when_something_is_missing(world: World, missing: str) -> None:
     world.fetcher.page = PAGE
-    draft = replace(COMPLETE, **{missing: None})
+    cleared: dict[str, Any] = {missing: None}
+    draft = replace(COMPLETE, **cleared)
     outcome = await world.services.publishing.submit(CURATOR, draft)
     assert world.fetcher.urls == [CONTENT_URL]
     assert outcome.page_read

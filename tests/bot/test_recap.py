@@ -15,7 +15,7 @@ from bot.limiter import TokenBucket
 from bot.model import Ambassador, Badge, Network, Platform
 from bot.preferences import RawPreferences
 from bot.recap import RecapService, RecapSettings
-from bot.views import Notice
+from bot.views import Notice, PreferencesSummary
 from tests.bot.builders import NOW, World, person
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -105,7 +105,9 @@ async def test_the_settings_form_turns_it_on_and_off(world: World) -> None:
     assert not (await service.settings_form(ada.user)).weekly_recap
     raw = RawPreferences(topics=["engineering"], networks=["linkedin"], weekly_recap=True)
     notice = await service.save(ada.user, service.validate(raw))
-    assert notice.params["summary"].weekly_recap is True
+    summary = notice.params["summary"]
+    assert isinstance(summary, PreferencesSummary)
+    assert summary.weekly_recap is True
     assert (await service.settings_form(ada.user)).weekly_recap
     # A form from before the field existed (None) leaves the choice as it is.
     await service.save(ada.user, service.validate(replace(raw, weekly_recap=None)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from bot.model import (
     Ambassador,
     AmbassadorId,
     Badge,
+    ContentId,
     InteractionKind,
     LeaderboardEntry,
     Network,
@@ -34,7 +36,8 @@ def at(tz: ZoneInfo, text: str) -> datetime:
 def recognition(
     world: World, notifier: FakeSuggestionGateway | None = None, **points: int
 ) -> RecognitionService:
-    programme = replace(world.programme, points=replace(world.programme.points, **points))
+    rules: dict[str, Any] = dict(points)  # the int rules only: ``share_click`` is a mapping
+    programme = replace(world.programme, points=replace(world.programme.points, **rules))
     return RecognitionService(
         store=world.ports.recognition,
         ledger=world.ports.ledger,
@@ -62,7 +65,7 @@ async def share(world: World, ambassador_id: AmbassadorId, when: datetime, n: in
     await world.ports.ledger.record(
         dedupe_key=f"test-share:{ambassador_id}:{n}",
         ambassador_id=ambassador_id,
-        content_id=n,
+        content_id=ContentId(n),
         delivery_id=None,
         kind=InteractionKind.CONFIRMED_SHARE,
         network=None,
@@ -311,14 +314,15 @@ async def test_the_weekly_post_names_the_podium_and_new_badges(world: World) -> 
 
 
 async def test_an_approved_suggestion_earns_the_badge_through_the_review(world: World) -> None:
-    from tests.bot.test_suggestions import CURATOR, SUGGESTER, build
+    from tests.bot.builders import CURATOR
+    from tests.bot.test_suggestions import SUGGESTER, build
 
     review = build(world)
     service = recognition(world, review.slack)
     review.service._on_approved = service.after_suggestion_approved  # as main.py wires it
     suggester = await world.join(1)
     assert person(1) == SUGGESTER
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     await review.service.approve(CURATOR, made.id, name="Cu Rator")
     badges = await world.ports.recognition.badges_of(suggester.id)
     assert [b.badge for b in badges] == [Badge.FIRST_SUGGESTION]

@@ -11,7 +11,7 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.errors import NotACurator, NotAnAdmin
-from bot.model import AuditAction, Platform, PlatformUser, Role, RoleSource
+from bot.model import AuditAction, AuditEntry, Platform, PlatformUser, Role, RoleSource
 from bot.roles import AUDIT_MAX, GroupCache, RolesConfig
 from bot.services import Services, wire_services
 from tests.bot.builders import (
@@ -206,7 +206,8 @@ async def test_an_error_never_grants(ports: MemoryPorts, clock: FixedClock) -> N
 async def test_a_slow_read_answers_with_what_is_known_and_runs_once(clock: FixedClock) -> None:
     directory = FakeGroupDirectory(groups={"S1": frozenset({"U1"})}, gate=asyncio.Event())
     cache = GroupCache(name="s", directory=directory, group_id="S1", clock=clock, wait=0.01)
-    assert await asyncio.gather(cache.members(), cache.members()) == [frozenset()] * 2
+    # gather returns a list (typeshed says tuple): compare it as one
+    assert list(await asyncio.gather(cache.members(), cache.members())) == [frozenset()] * 2
     assert directory.reads == 1  # one read for both checks
     directory.gate.set()
     for _ in range(20):  # let the read finish in the background
@@ -375,7 +376,7 @@ async def test_an_actor_who_never_joined_is_named_by_their_platform(
 async def test_a_failing_audit_log_does_not_undo_the_action(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
-    async def broken(**_: object) -> None:
+    async def broken(**_: object) -> AuditEntry:
         raise ConnectionError("database down")
 
     world.ports.audit.record = broken  # type: ignore[method-assign]

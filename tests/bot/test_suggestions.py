@@ -13,6 +13,8 @@ from bot.errors import InvalidInput
 from bot.model import (
     Audience,
     AuditAction,
+    Content,
+    ContentId,
     ContentStatus,
     FeedFetchResult,
     FeedItem,
@@ -21,6 +23,9 @@ from bot.model import (
     PageMetadata,
     Platform,
     PlatformUser,
+    PublishResult,
+    Suggestion,
+    SuggestionId,
     SuggestionStatus,
 )
 from bot.suggestions import (
@@ -31,6 +36,7 @@ from bot.suggestions import (
     SuggestionDecided,
     SuggestionNotFound,
     SuggestionService,
+    SuggestOutcome,
 )
 from tests.bot.builders import CURATOR, NOW, World, make_programme, person, wire_domain
 from tests.bot.fakes import FakeSuggestionGateway, MemorySuggestions
@@ -65,8 +71,29 @@ class Review:
 
     async def suggest(
         self, who: PlatformUser = SUGGESTER, url: str = URL, why: str | None = "Good"
-    ):  # type: ignore[no-untyped-def]
+    ) -> SuggestOutcome:
         return await self.service.suggest(who, url, why, locale="fr", name="Anna")
+
+    async def made(
+        self, who: PlatformUser = SUGGESTER, url: str = URL, why: str | None = "Good"
+    ) -> Suggestion:
+        """``suggest``, for a suggestion that must be stored: the stored suggestion."""
+        outcome = await self.suggest(who, url, why)
+        assert outcome.suggestion is not None
+        return outcome.suggestion
+
+    async def stored(self, suggestion_id: SuggestionId) -> Suggestion:
+        """A suggestion that must exist."""
+        found = await self.store.get(suggestion_id)
+        assert found is not None
+        return found
+
+    async def content(self, content_id: ContentId | None) -> Content:
+        """Content that must exist (``content_id`` of an approved suggestion)."""
+        assert content_id is not None
+        found = await self.world.ports.contents.get(content_id)
+        assert found is not None
+        return found
 
 
 def build(world: World, *, auto_after: int = 3, feeds: tuple[FeedSource, ...] = ()) -> Review:
@@ -118,7 +145,8 @@ async def test_suggest_lands_in_every_review_channel(review: Review) -> None:
     assert card.pending and card.locale == "en"
     ((teams_channel, teams_card),) = review.teams.posted
     assert teams_channel == TEAMS_CHANNEL and not teams_card.same_platform
-    stored = await review.store.get(outcome.suggestion.id)
+    assert outcome.suggestion is not None
+    stored = await review.stored(outcome.suggestion.id)
     assert len(stored.review_messages) == 2
     assert stored.status is SuggestionStatus.PENDING
 
@@ -147,14 +175,16 @@ async def test_a_duplicate_is_answered_without_a_second_card(review: Review) -> 
 async def test_approve_publishes_credits_and_tells_the_suggester(review: Review) -> None:
     ambassador = await review.world.join(1, topics=("engineering",))
     await review.world.join(2, topics=("careers",))
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     approved = await review.service.approve(CURATOR, made.id, name="Cu Rator")
     assert approved.status is SuggestionStatus.APPROVED
-    content = await review.world.ports.contents.get(approved.content_id)
+    content = await review.content(approved.content_id)
     assert content.status is ContentStatus.PUBLISHED
     assert content.audience is Audience.EVERYONE  # no topics: everyone
     assert content.url == URL and content.title == "A great read"
-    assert (await review.store.for_content(content.id)).suggester == SUGGESTER
+    credited = await review.store.for_content(content.id)
+    assert credited is not None
+    assert credited.suggester == SUGGESTER
     # Every ambassador is offered it.
     assert len(review.world.ports.store.deliveries) == 2
     awards = [
@@ -173,7 +203,7 @@ async def test_approve_publishes_credits_and_tells_the_suggester(review: Review)
 
 
 async def test_a_non_ambassador_is_credited_without_points(review: Review) -> None:
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     await review.service.approve(CURATOR, made.id)
     ((_, notice, _),) = review.slack.notices
     assert notice.params["points"] == 0 and not notice.params["ambassador"]
@@ -181,7 +211,7 @@ async def test_a_non_ambassador_is_credited_without_points(review: Review) -> No
 
 
 async def test_only_curators_review(review: Review) -> None:
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     for act in (
         review.service.approve(person(2), made.id),
         review.service.reject(person(2), made.id, "no"),
@@ -191,13 +221,13 @@ async def test_only_curators_review(review: Review) -> None:
         with pytest.raises(NotACuratorForReview) as refused:
             await act
         assert refused.value.notice.key == "suggest_not_curator"
-    assert (await review.store.get(made.id)).status is SuggestionStatus.PENDING
+    assert (await review.stored(made.id)).status is SuggestionStatus.PENDING
     with pytest.raises(SuggestionNotFound):
         await review.service.approve(CURATOR, 999)
 
 
 async def test_reject_tells_the_suggester_the_reason(review: Review) -> None:
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     form = await review.service.reject_form(CURATOR, made.id, "en")
     assert form.suggestion_id == made.id and form.max_reason == 500
     with pytest.raises(InvalidInput) as missing:
@@ -212,7 +242,7 @@ async def test_reject_tells_the_suggester_the_reason(review: Review) -> None:
 
 
 async def test_double_clicks_and_racing_curators_act_once(review: Review) -> None:
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     results = await asyncio.gather(
         review.service.approve(CURATOR, made.id),
         review.service.approve(CURATOR, made.id),
@@ -228,7 +258,7 @@ async def test_double_clicks_and_racing_curators_act_once(review: Review) -> Non
 @pytest.mark.parametrize("first", ["reject", "expire"])
 async def test_a_rejected_or_expired_suggestion_never_goes_out(review: Review, first: str) -> None:
     await review.world.join(1)
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     if first == "reject":
         await review.service.reject(CURATOR, made.id, "No", name=None)
     else:
@@ -253,19 +283,19 @@ async def test_a_rejected_or_expired_suggestion_never_goes_out(review: Review, f
 
 
 async def test_expiry_spares_recent_and_decided_suggestions(review: Review) -> None:
-    old = (await review.suggest(url="https://example.com/old")).suggestion
+    old = await review.made(url="https://example.com/old")
     review.world.clock.advance(timedelta(days=10))
-    recent = (await review.suggest(url="https://example.com/recent")).suggestion
+    recent = await review.made(url="https://example.com/recent")
     review.world.clock.advance(timedelta(days=5))
     assert await review.service.expire_stale() == 1
-    assert (await review.store.get(old.id)).status is SuggestionStatus.EXPIRED
-    assert (await review.store.get(recent.id)).status is SuggestionStatus.PENDING
+    assert (await review.stored(old.id)).status is SuggestionStatus.EXPIRED
+    assert (await review.stored(recent.id)).status is SuggestionStatus.PENDING
     assert await review.service.expire_stale() == 0
 
 
 async def test_edit_prefills_the_post_form_and_approves_on_submit(review: Review) -> None:
     await review.world.join(1, topics=("careers",))
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     form = await review.service.edit_form(CURATOR, made.id, "en")
     assert (form.suggestion_id, form.initial_url, form.initial_title) == (
         made.id,
@@ -278,7 +308,7 @@ async def test_edit_prefills_the_post_form_and_approves_on_submit(review: Review
     outcome = await review.service.approve_edited(CURATOR, made.id, draft, name="Cu")
     assert outcome.content.title == "Edited" and outcome.content.topics == ("careers",)
     assert outcome.published is not None and outcome.published.deliveries_created == 1
-    stored = await review.store.get(made.id)
+    stored = await review.stored(made.id)
     assert stored.status is SuggestionStatus.APPROVED and stored.content_id == outcome.content.id
     assert [n.key for _, n, _ in review.slack.notices] == ["suggest_approved_you"]
 
@@ -288,13 +318,14 @@ async def test_trusted_contributors_are_auto_approved(world: World) -> None:
     review = build(world, auto_after=2)
     await world.join(1)
     for n in range(2):
-        made = (await review.suggest(url=f"https://example.com/{n}")).suggestion
+        made = await review.made(url=f"https://example.com/{n}")
         await review.service.approve(CURATOR, made.id)
     assert len(review.slack.posted) == 2
     third = await review.suggest(url="https://example.com/third")
     assert third.notice.key == "suggest_auto_approved"
+    assert third.suggestion is not None
     assert third.suggestion.status is SuggestionStatus.APPROVED and third.suggestion.auto_approved
-    content = await world.ports.contents.get(third.suggestion.content_id)
+    content = await review.content(third.suggestion.content_id)
     assert content.status is ContentStatus.PUBLISHED
     (_, card) = review.slack.posted[-1]
     assert card.auto_approved and card.status == "approved" and card.previous_approvals == 2
@@ -306,7 +337,7 @@ async def test_trusted_contributors_are_auto_approved(world: World) -> None:
 async def test_auto_approval_off_with_zero(world: World) -> None:
     review = build(world, auto_after=0)
     for n in range(3):
-        made = (await review.suggest(url=f"https://example.com/{n}")).suggestion
+        made = await review.made(url=f"https://example.com/{n}")
         await review.service.approve(CURATOR, made.id)
     assert (await review.suggest(url="https://example.com/x")).notice.key == "suggest_thanks"
 
@@ -344,7 +375,7 @@ async def test_feeds_first_poll_is_capped_then_only_new_items(world: World) -> N
     # Approving a feed item publishes it to its feed's topics.
     pending = review.slack.posted[-1][1]
     approved = await review.service.approve(CURATOR, pending.suggestion_id)
-    content = await world.ports.contents.get(approved.content_id)
+    content = await review.content(approved.content_id)
     assert content.topics == ("engineering",) and content.audience is Audience.INTERESTED
     assert review.slack.notices == []  # nobody to tell
 
@@ -370,25 +401,25 @@ async def test_a_burst_of_new_items_is_capped_per_poll(world: World) -> None:
 
 
 async def test_a_failed_approval_can_be_tried_again(review: Review) -> None:
-    made = (await review.suggest()).suggestion
+    made = await review.made()
     contents = review.world.ports.contents
     real_publish = contents.publish
 
-    async def broken(**_: object) -> None:
+    async def broken(**_: object) -> PublishResult:
         raise ConnectionError("database went away")
 
     contents.publish = broken  # type: ignore[method-assign]
     with pytest.raises(ConnectionError):
         await review.service.approve(CURATOR, made.id)
-    assert (await review.store.get(made.id)).status is SuggestionStatus.PENDING
+    assert (await review.stored(made.id)).status is SuggestionStatus.PENDING
     contents.publish = real_publish  # type: ignore[method-assign]
     approved = await review.service.approve(CURATOR, made.id)
     assert approved.status is SuggestionStatus.APPROVED and approved.content_id is not None
 
 
 async def test_approvals_and_rejections_are_audited(review: Review) -> None:
-    first = (await review.suggest()).suggestion
-    second = (await review.suggest(url="https://example.com/other")).suggestion
+    first = await review.made()
+    second = await review.made(url="https://example.com/other")
     await review.service.approve(CURATOR, first.id, name="Cu Rator")
     await review.service.reject(CURATOR, second.id, "Not public yet", name="Cu Rator")
     entries = [e for e in review.world.ports.audit.entries if e.action.startswith("suggestion")]
@@ -408,16 +439,17 @@ async def test_a_blocked_keyword_stops_approval_and_auto_approval(world: World) 
     strict = replace(world, programme=programme, services=services)
     world.fetcher.page = PageMetadata("Fine page", "Summary", None)
     review = build(strict, auto_after=1)
-    first = (await review.suggest(url="https://example.com/1")).suggestion
+    first = await review.made(url="https://example.com/1")
     await review.service.approve(CURATOR, first.id)
     # A trusted contributor's page with a blocked keyword goes to review, not out.
     world.fetcher.page = PageMetadata("Our CONFIDENTIAL plan", "Summary", None)
     second = await review.suggest(url="https://example.com/2")
     assert second.notice.key == "suggest_thanks"
+    assert second.suggestion is not None
     assert second.suggestion.status is SuggestionStatus.PENDING
     # A curator's Approve is refused naming the keyword; the suggestion waits (Edit can fix it).
     with pytest.raises(InvalidInput) as refused:
         await review.service.approve(CURATOR, second.suggestion.id)
     assert refused.value.notice.key == "blocked_keyword"
     assert refused.value.notice.params["keyword"] == "confidential"
-    assert (await review.store.get(second.suggestion.id)).status is SuggestionStatus.PENDING
+    assert (await review.stored(second.suggestion.id)).status is SuggestionStatus.PENDING

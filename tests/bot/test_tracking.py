@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -39,7 +40,7 @@ def query(url: str) -> list[tuple[str, str]]:
     return parse_qsl(urlsplit(url).query, keep_blank_values=True)
 
 
-def utm_of(url: str, network: Network = Network.LINKEDIN, **content: object) -> str:
+def utm_of(url: str, network: Network = Network.LINKEDIN, **content: Any) -> str:
     return destination(make_content(url=url, **content), network=network, ambassador_ref=REF)
 
 

@@ -257,13 +257,14 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
     )
     if hasattr(ports, "db"):  # damage the SQL rollup, as a bug or a manual edit would
         from sqlalchemy import update
+        from sqlmodel import col
 
         from content_store.tables import PointsMonthlyRow, PointsTotalRow, PointsWeeklyRow
 
         async with ports.db.transaction() as session:
             await session.execute(
                 update(PointsWeeklyRow)
-                .where(PointsWeeklyRow.week_start == WEEK.first_day)
+                .where(col(PointsWeeklyRow.week_start) == WEEK.first_day)
                 .values(points=PointsWeeklyRow.points + 1000)
             )
             await session.execute(
@@ -279,6 +280,7 @@ async def test_rebuilding_a_week_restores_it(ports: Any) -> None:
     assert week == before[0]
     assert lines(await ports.boards.top(scope=MONTH, limit=5)) == before[2]
     assert lines(await ports.boards.top(scope=ALL, limit=5)) == before[1]
+    assert WEEK.first_day is not None
     other = WEEK.first_day - timedelta(days=14)
     await ports.boards.rebuild_week(tz=PARIS, week_start=other)
     assert lines(await ports.boards.top(scope=ALL, limit=5)) == before[1]

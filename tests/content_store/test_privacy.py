@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from bot.clock import FixedClock
 from bot.model import (
@@ -266,11 +266,13 @@ async def test_my_data_holds_the_weekly_recaps_and_forget_me_deletes_them(
     export = await data.export(user(1))
     ambassador = export.sections["ambassador"]
     assert isinstance(ambassador, dict) and ambassador["weekly_recap"] is True
-    (row,) = export.sections["weekly_recaps"]  # type: ignore[misc]
+    recaps = export.sections["weekly_recaps"]
+    assert isinstance(recaps, list)
+    (row,) = recaps
     assert (row["week_start"], row["status"]) == (week, "sent")
     await data.erase(user(1), now=NOW)
     async with store.db.reading() as session:
         left = (await session.execute(select(func.count()).select_from(WeeklyRecapRow))).scalar()
-        recap = select(AmbassadorRow.weekly_recap).where(AmbassadorRow.id == person.id)
+        recap = select(col(AmbassadorRow.weekly_recap)).where(col(AmbassadorRow.id) == person.id)
         on = (await session.execute(recap)).scalar_one()
     assert (left, on) == (0, False)  # the tombstone is off too

@@ -192,6 +192,7 @@ async def test_weekly_activity_counts_shares_and_clicks_per_week(ports: Any) -> 
     s = await seed(ports)
     windows = digest_weeks(10)
     this_week = windows[-1]
+    assert this_week.start is not None
     # Around the week's start (Monday 00:00 in Paris): one second before is the week before;
     # the start itself is this week.
     for key, at in (
@@ -215,7 +216,7 @@ async def test_weekly_activity_counts_shares_and_clicks_per_week(ports: Any) -> 
     assert found[-1] == (3, 3)
     assert found[-2] == (1, 0)  # c, one second before Monday
     old = NOW - timedelta(days=60)
-    (index,) = [i for i, w in enumerate(windows) if w.start <= old < w.end]
+    (index,) = [i for i, w in enumerate(windows) if w.start is not None and w.start <= old < w.end]
     assert found[index] == (0, 1)
     assert sum(shares for shares, _ in found) == 4
     assert sum(clicks for _, clicks in found) == 4  # the bot's visit is left out

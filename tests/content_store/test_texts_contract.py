@@ -146,6 +146,7 @@ async def test_a_network_unknown_to_this_version_reads_as_any(ports: Any) -> Non
             {"value": '[{"text": "Post", "network": "myspace", "language": null}]', "id": item.id},
         )
     read = await ports.contents.get(ContentId(item.id))
+    assert read is not None
     assert read.share_texts == (ShareText("Post"),)
 
 

@@ -56,7 +56,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -643,8 +643,13 @@ class FakeBotConnector:
         return [call for call in self.calls if call.route == route]
 
     # The Slack fake's API is wait_for(predicate, timeout=...); keep the same shape.
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
-        """Poll ``predicate`` every 10 ms until it is truthy and return its value."""
+    async def wait_for(
+        self,
+        predicate: Callable[[], T | Literal[False] | None],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> T:
+        """Poll ``predicate`` every 10 ms until it is truthy and return its value (so never
+        ``None`` or ``False``: a predicate written ``a and b`` is typed as its truthy part)."""
         deadline = time.monotonic() + timeout
         while True:
             result = predicate()

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -497,8 +497,13 @@ class FakeSlackApi:
         return self._messages.get((_resolve_channel(channel), ts))
 
     # The brief's API is wait_for(predicate, timeout=...); asyncio.timeout would read worse here.
-    async def wait_for(self, predicate: Callable[[], T], timeout: float = 5.0) -> T:  # noqa: ASYNC109
-        """Poll ``predicate`` every 10 ms until it is truthy and return its value."""
+    async def wait_for(
+        self,
+        predicate: Callable[[], T | Literal[False] | None],
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> T:
+        """Poll ``predicate`` every 10 ms until it is truthy and return its value (so never
+        ``None`` or ``False``: a predicate written ``a and b`` is typed as its truthy part)."""
         deadline = time.monotonic() + timeout
         while True:
             result = predicate()

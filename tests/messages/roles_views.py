@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 
 from bot.views import AuditLine, AuditView, CuratorsView, RoleHolderLine
@@ -37,7 +38,7 @@ def audit_view(
     locale: str, count: int = 3, *, older: int | None = 17, hostile: str = MARKDOWN_NAME
 ) -> AuditView:
     """``count`` entries of every kind (and one a newer feature recorded), newest first."""
-    kinds = [
+    kinds: list[tuple[str, str, Mapping[str, object]]] = [
         ("content.published", "content:7", {"title": hostile, "deliveries": 42}),
         ("content.draft_saved", "content:8", {"title": "Draft"}),
         ("content.scheduled", "content:9", {"title": "Later"}),

@@ -288,7 +288,9 @@ def test_saved_confirmation_lists_every_preference(slack: SlackRenderer) -> None
 
 @pytest.mark.parametrize("locale", LOCALES)
 def test_saved_confirmation_tells_team_and_hiding(slack: SlackRenderer, locale: str) -> None:
-    summary = replace(NOTICES["settings_saved"]["summary"], team="Technique", hidden=True)
+    saved = NOTICES["settings_saved"]["summary"]
+    assert isinstance(saved, PreferencesSummary)
+    summary = replace(saved, team="Technique", hidden=True)
     message = slack.notice(Notice("settings_saved", {"summary": summary}), locale)
     check_message(message)
     expected = {

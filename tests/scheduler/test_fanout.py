@@ -56,7 +56,7 @@ async def test_graceful_stop_finishes_sends_under_way_and_returns_the_rest(
     await world.push()
     slow = SlowGateway(world.gateway)
     sender = world.sender(SenderSettings(in_flight=2, idle_poll=3600))
-    monkeypatch.setitem(sender._gateways, next(iter(sender._gateways)), slow)  # type: ignore[arg-type]
+    monkeypatch.setitem(sender._gateways, next(iter(sender._gateways)), slow)
     runner = SenderRunner(sender, drain_timeout=5)
     runner.start()
     await until(lambda: slow.started == 2)  # two sends under way, two more claimed or due

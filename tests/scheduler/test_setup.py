@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import TypedDict
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -22,7 +23,18 @@ from scheduler.setup import (
 )
 
 PARIS = ZoneInfo("Europe/Paris")
-SLOT = {"day": "mon", "hour": 9, "minute": 0, "timezone": PARIS}
+
+
+class Slot(TypedDict):
+    """The keyword arguments of ``last_slot`` and ``missed_slot``."""
+
+    day: str
+    hour: int
+    minute: int
+    timezone: ZoneInfo
+
+
+SLOT: Slot = {"day": "mon", "hour": 9, "minute": 0, "timezone": PARIS}
 
 
 def test_last_slot_is_the_latest_monday_nine_in_paris() -> None:
@@ -37,7 +49,9 @@ def test_last_slot_is_the_latest_monday_nine_in_paris() -> None:
 def test_last_slot_across_the_autumn_clock_change() -> None:
     # 2026-10-25: Paris goes from UTC+2 to UTC+1; the slot stays at 09:00 local time.
     after = datetime(2026, 10, 26, 8, 30, tzinfo=UTC)  # 09:30 local, UTC+1
-    assert last_slot(after, **SLOT).utcoffset().total_seconds() == 3600  # type: ignore[union-attr]
+    offset = last_slot(after, **SLOT).utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == 3600
     before = datetime(2026, 10, 26, 7, 30, tzinfo=UTC)  # 08:30 local
     assert last_slot(before, **SLOT) == datetime(2026, 10, 19, 9, 0, tzinfo=PARIS)
 
@@ -71,7 +85,7 @@ def _periodic_scheduler() -> AsyncIOScheduler:
 
     return build_scheduler(
         leaderboard=object(),  # type: ignore[arg-type]
-        **SLOT,  # type: ignore[arg-type]
+        **SLOT,
         periodic=(
             PeriodicJob("every_minute", timedelta(minutes=1), body),
             PeriodicJob("every_15_minutes", timedelta(minutes=15), body),

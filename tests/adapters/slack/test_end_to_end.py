@@ -199,7 +199,10 @@ async def test_share_click_counts_once_and_updates_the_dm(slack_bot: SlackBot) -
         assert status == 200
     await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("chat.update"))
     await slack_bot.fake.wait_for(
-        lambda: slack_bot.fake.message(dm_channel_id(BOB), suggestion.ts).history
+        lambda: (
+            (m := slack_bot.fake.message(dm_channel_id(BOB), suggestion.ts)) is not None
+            and m.history
+        )
     )
     assert await slack_bot.scalar("SELECT sum(points) FROM points_award") == 8
     assert await slack_bot.scalar("SELECT count(*) FROM interaction") == 1
@@ -444,9 +447,13 @@ async def test_a_daily_digest_goes_out_as_one_dm_and_updates_in_place(
     )
     await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=digest.ts)
     await slack_bot.fake.wait_for(
-        lambda: slack_bot.fake.message(dm_channel_id(BOB), digest.ts).history
+        lambda: (
+            (m := slack_bot.fake.message(dm_channel_id(BOB), digest.ts)) is not None and m.history
+        )
     )
     updated = slack_bot.fake.message(dm_channel_id(BOB), digest.ts)
+    assert updated is not None
+    assert updated.blocks is not None
     assert "✓" in json.dumps(updated.blocks, ensure_ascii=False)
     assert len([b for b in updated.blocks if b["type"] == "actions"]) >= 2  # still a digest
 

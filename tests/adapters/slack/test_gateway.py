@@ -44,7 +44,9 @@ async def test_send_and_update_in_place(gateway: tuple[SlackGateway, FakeSlackAp
     ref = await slack.send_suggestion(BOB, VIEW)
     assert ref.channel_id == dm_channel_id(BOB.user_id)
     await slack.update_suggestion(ref, VIEW)
-    assert fake.message(ref.channel_id, ref.message_id).history
+    updated = fake.message(ref.channel_id, ref.message_id)
+    assert updated is not None
+    assert updated.history
     sent = fake.calls_to("chat.postMessage")[0].args
     assert sent["text"] and sent["unfurl_links"] is False
 
@@ -76,6 +78,7 @@ async def test_a_refused_image_is_dropped_once(gateway: tuple[SlackGateway, Fake
     fake.fail_next("chat.postMessage", "invalid_blocks")
     ref = await slack.send_suggestion(BOB, VIEW)
     retried = fake.message(ref.channel_id, ref.message_id)
+    assert retried is not None
     assert "launch.png" not in str(retried.blocks)
     assert len(fake.calls_to("chat.postMessage")) == 2
 

@@ -125,8 +125,11 @@ async def test_suggest_approve_publishes_and_credits_the_suggester(bot: SlackBot
     await click(bot, ALICE, ids.REVIEW_APPROVE_ACTION, card)
     await bot.until_scalar("SELECT count(*) FROM content WHERE status = 'published'", 1)
     assert await bot.scalar("SELECT url FROM content") == URL
-    await bot.fake.wait_for(lambda: bot.fake.message(REVIEW, card.ts).history)
+    await bot.fake.wait_for(
+        lambda: (m := bot.fake.message(REVIEW, card.ts)) is not None and m.history
+    )
     updated = bot.fake.message(REVIEW, card.ts)
+    assert updated is not None
     assert buttons(updated) == {} and f"<@{ALICE}>" in shown(updated)
     # Bob is told (in French) and earns the points, once; everyone gets the content.
     dms = await bot.dms(BOB, 3)  # welcome, the approval, the suggestion itself (any order)
@@ -163,7 +166,9 @@ async def test_reject_asks_a_reason_and_tells_the_suggester(bot: SlackBot) -> No
     (told,) = await bot.dms(CAROL)
     assert "We covered it last week" in shown(told)
     await bot.until_scalar("SELECT status FROM suggestion", "rejected")
-    await bot.fake.wait_for(lambda: bot.fake.message(REVIEW, card.ts).history)
+    await bot.fake.wait_for(
+        lambda: (m := bot.fake.message(REVIEW, card.ts)) is not None and m.history
+    )
     assert "We covered it last week" in shown(bot.fake.message(REVIEW, card.ts))
 
     # A late click on Approve never publishes it.

@@ -33,7 +33,8 @@ def post_values(*texts: tuple[str, str]) -> dict[str, Any]:
 
 
 def x_text(message: Any) -> str:
-    return parse_qs(urlsplit(buttons(message)["share:x"]["url"]).query)["text"][0]
+    url: str = buttons(message)["share:x"]["url"]
+    return parse_qs(urlsplit(url).query)["text"][0]
 
 
 async def test_each_person_gets_the_text_of_their_language_and_network(

@@ -132,6 +132,7 @@ class TeamsBot:
 
     async def join(self, user: str, name: str, topics: str = "ai", locale: str = "en-US") -> None:
         await self.install(user, locale=locale)
+        sender: dict[str, Any] = {"from": {"id": user, "name": name}}  # "from" is a keyword
         status, _ = await self.submit(
             user,
             {
@@ -142,7 +143,7 @@ class TeamsBot:
                 "networks": "linkedin,x",
             },
             locale=locale,
-            **{"from": {"id": user, "name": name}},
+            **sender,
         )
         assert status in (200, 201)
 

@@ -128,9 +128,15 @@ async def test_join_by_card_then_get_a_suggestion_and_confirm_it(teams_bot: Team
     # The card is redrawn in place (PUT), not sent again.
     redrawn = await teams_bot.connector.wait_for(
         lambda: (
-            (a := teams_bot.connector.activity(suggestion.conversation_id, suggestion.activity_id))
+            a
+            if (
+                a := teams_bot.connector.activity(
+                    suggestion.conversation_id, suggestion.activity_id
+                )
+            )
+            is not None
             and a.history
-            and a
+            else None
         )
     )
     assert texts_of(redrawn.activity) != texts_of(redrawn.history[0])
@@ -313,7 +319,9 @@ async def test_the_teams_roster_email_links_to_the_same_ambassador(teams_bot: Te
     await teams_bot.until_scalar("SELECT count(*) FROM identity", 2)
     assert await teams_bot.scalar("SELECT count(*) FROM ambassador") == 1
     teams_user = PlatformUser(Platform.TEAMS, TENANT, BOB)
-    assert (await store.ambassadors.get_by_user(teams_user)).id == slack_bob.id
+    teams_bob = await store.ambassadors.get_by_user(teams_user)
+    assert teams_bob is not None
+    assert teams_bob.id == slack_bob.id
 
 
 async def test_teams_people_accept_new_guidelines_on_a_card(teams_bot: TeamsBot) -> None:

@@ -39,15 +39,17 @@ class Waits:
         self.seconds.append(seconds)
 
 
-def client(graph: FakeGraph, http: httpx.AsyncClient, waits: Waits, **changes: str) -> GraphClient:
-    values = {"tenant_id": TENANT, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
-    values.update(changes)
+def client(
+    graph: FakeGraph, http: httpx.AsyncClient, waits: Waits, *, client_secret: str = CLIENT_SECRET
+) -> GraphClient:
     return GraphClient(
         http=http,
         login_url=graph.base_url,
         graph_url=graph.base_url,
         sleep=waits,
-        **values,
+        tenant_id=TENANT,
+        client_id=CLIENT_ID,
+        client_secret=client_secret,
     )
 
 

@@ -99,9 +99,15 @@ async def test_use_this_text_redraws_the_card(teams_bot: TeamsBot) -> None:
     assert status in (200, 201)
     redrawn = await teams_bot.connector.wait_for(
         lambda: (
-            (a := teams_bot.connector.activity(suggestion.conversation_id, suggestion.activity_id))
+            a
+            if (
+                a := teams_bot.connector.activity(
+                    suggestion.conversation_id, suggestion.activity_id
+                )
+            )
+            is not None
             and a.history
-            and a
+            else None
         )
     )
     assert "Mon texte à moi #AcmeAmbassadors" in texts_of(redrawn.activity)

@@ -16,7 +16,15 @@ from aiohttp.test_utils import TestServer
 
 from adapters.web.feeds import SafeFeedFetcher, parse_feed
 from bot.clock import FixedClock
-from bot.model import FeedState, PageMetadata, Platform, SuggestionSource, SuggestionStatus
+from bot.model import (
+    FeedState,
+    PageMetadata,
+    Platform,
+    Suggestion,
+    SuggestionId,
+    SuggestionSource,
+    SuggestionStatus,
+)
 from bot.publishing import PublishingService
 from bot.roles import AuditTrail, RolesConfig, RoleService
 from bot.suggestions import FeedSettings, FeedSource, ReviewSettings, SuggestionService
@@ -237,7 +245,11 @@ async def test_the_poll_job_suggests_each_new_item_once(
         assert await service().poll_feeds() == 2
         assert await service().poll_feeds() == 0
         suggestions = SqlSuggestions(db)
-        made = [await suggestions.get(v.suggestion_id) for _, v in gateway.posted]  # type: ignore[arg-type]
+        made: list[Suggestion] = []
+        for _, v in gateway.posted:
+            suggestion = await suggestions.get(SuggestionId(v.suggestion_id))
+            assert suggestion is not None
+            made.append(suggestion)
         assert {s.source for s in made} == {SuggestionSource.FEED}
         assert {s.status for s in made} == {SuggestionStatus.PENDING}
         assert len({s.url for s in made}) == 5

@@ -44,7 +44,7 @@ async def site(tmp_path: Path, database_url: str) -> AsyncIterator[Site]:
     env = Environment(
         ADVOCACY_CONFIG=tmp_path / "config.yaml",
         DATABASE_URL=database_url,
-        ADVOCACY_VISITOR_SALT="s" * 32,  # type: ignore[arg-type]
+        ADVOCACY_VISITOR_SALT="s" * 32,
     )
     db = Database(create_engine(database_url))
     store = SqlStore(db)
