@@ -93,7 +93,6 @@ from bot.suggestions import SuggestionService
 from bot.views import ScheduledJob
 from content_store.charts import SqlCharts
 from content_store.engine import create_engine
-from content_store.links import SqlLinkVisits
 from content_store.privacy import SqlPersonalData, SqlRawEvents
 from content_store.repositories import Database, SqlStore
 from content_store.suggestions import SqlSuggestions
@@ -269,7 +268,7 @@ def build_runtime(
         personal_data=SqlPersonalData(store.db),
         link_signer=signer,
         notifiers=notifiers,
-        link_visits=SqlLinkVisits(store.db),
+        link_visits=store.link_visits,
         visitor_keys=visitor_keys(env),
         link_cache_seconds=config.web.link_cache_seconds,
         digest=digest,

@@ -363,10 +363,6 @@ class ActivityLedger(Protocol):
         reaction of a person to a content, never on churn."""
         ...
 
-    async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
-        """Record a visit to a tracked link (no personal data of the visitor is kept)."""
-        ...
-
     async def leaderboard(
         self, *, start: datetime, end: datetime, limit: int
     ) -> Sequence[LeaderboardEntry]:

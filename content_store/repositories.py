@@ -76,7 +76,6 @@ from content_store.tables import (
     IdentityRow,
     InteractionRow,
     JobRunRow,
-    LinkVisitRow,
     PointsAwardRow,
     ReactionRow,
     SendLeaseRow,
@@ -1258,21 +1257,6 @@ class SqlLedger:
 
         return await self._db.write(write)
 
-    async def record_link_visit(self, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
-        async def write(session: AsyncSession) -> None:
-            session.add(
-                LinkVisitRow(
-                    token=link.token,
-                    content_id=link.content_id,
-                    ambassador_id=link.ambassador_id,
-                    network=link.network.value,
-                    is_bot=is_bot,
-                    visited_at=now,
-                )
-            )
-
-        await self._db.write(write)
-
     def _totals(self, start: datetime | None, end: datetime | None) -> Any:
         shares = func.count(
             func.distinct(case((PointsAwardRow.kind.in_(SHARE_KINDS), PointsAwardRow.content_id)))
@@ -1483,3 +1467,6 @@ class SqlStore:
         from content_store.recaps import SqlRecaps  # the personal weekly recap (issue 6)
 
         self.recaps = SqlRecaps(db)
+        from content_store.links import SqlLinkVisits  # visits to tracked links (issue 6)
+
+        self.link_visits = SqlLinkVisits(db)

@@ -17,6 +17,7 @@ from bot.preferences import RawPreferences
 from bot.recap import RecapService, RecapSettings
 from bot.views import Notice, PreferencesSummary
 from tests.bot.builders import NOW, World, person
+from tests.bot.fakes import record_visit
 
 PARIS = ZoneInfo("Europe/Paris")
 MONDAY_9 = datetime(2026, 11, 23, 9, 0, tzinfo=PARIS)  # the week 2026-W47 has ended
@@ -133,10 +134,9 @@ async def test_the_recap_tells_the_week_that_just_ended(
     ada = people["Ada"]
     link = next(iter(world.ports.store.links.values()))
     link = replace(link, ambassador_id=ada.id)
-    ledger = world.ports.ledger
     for at, is_bot in ((NOW, False), (NOW + timedelta(hours=1), False), (NOW, True)):
-        await ledger.record_link_visit(link=link, is_bot=is_bot, now=at)
-    await ledger.record_link_visit(link=link, is_bot=False, now=MONDAY_9)  # the next week
+        await record_visit(world.ports, link=link, is_bot=is_bot, now=at)
+    await record_visit(world.ports, link=link, is_bot=False, now=MONDAY_9)  # the next week
     await world.ports.recognition.earn(ambassador_id=ada.id, badge=Badge.FIRST_SHARE, now=NOW)
     await world.ports.recognition.earn(
         ambassador_id=ada.id, badge=Badge.SHARES_10, now=NOW - timedelta(days=14)

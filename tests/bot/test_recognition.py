@@ -23,7 +23,7 @@ from bot.model import (
 from bot.programme import Programme
 from bot.recognition import RecognitionService, local_day, streak_of
 from tests.bot.builders import NOW, World, person
-from tests.bot.fakes import FakeSuggestionGateway, MemoryPorts
+from tests.bot.fakes import FakeSuggestionGateway, MemoryPorts, record_visit
 
 PARIS = ZoneInfo("Europe/Paris")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -57,7 +57,7 @@ async def visit(world: World, ambassador: Ambassador, when: datetime, *, bot: bo
     links = await world.ports.deliveries.tracked_links(
         delivery=delivery, networks=[Network.LINKEDIN]
     )
-    await world.ports.ledger.record_link_visit(link=links[Network.LINKEDIN], is_bot=bot, now=when)
+    await record_visit(world.ports, link=links[Network.LINKEDIN], is_bot=bot, now=when)
 
 
 async def share(world: World, ambassador_id: AmbassadorId, when: datetime, n: int) -> None:

@@ -10,8 +10,6 @@ import pytest
 from bot.clock import FixedClock
 from bot.links import LinkRequest, LinkService, LinkState, VisitorKeys
 from bot.model import LinkGrouping, LinkStats, LinkVisit, Network
-from content_store.links import SqlLinkVisits
-from tests.bot.fakes import MemoryLinkVisits, MemoryPorts
 from tests.content_store.test_contract import NOW, claim_all, content, enrol
 
 PERSON = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15"
@@ -19,9 +17,7 @@ PERSON = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safa
 
 @pytest.fixture
 def visits(ports: Any) -> Any:
-    return (
-        MemoryLinkVisits(ports.store) if isinstance(ports, MemoryPorts) else SqlLinkVisits(ports.db)
-    )
+    return ports.link_visits
 
 
 async def links_of(ports: Any, n: int) -> tuple[Any, dict[Network, Any]]:

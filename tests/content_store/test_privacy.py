@@ -46,6 +46,7 @@ from content_store.tables import (
     PointsAwardRow,
     WeeklyRecapRow,
 )
+from tests.bot.fakes import record_visit
 from tests.content_store.test_contract import NOW, user
 from tests.content_store.test_privacy_contract import shared_once
 
@@ -220,9 +221,7 @@ async def test_retention_deletes_old_raw_events_in_batches(store: SqlStore) -> N
         visit = TrackedLink(
             link.token, link.delivery_id, link.content_id, link.ambassador_id, link.network
         )
-        await store.ledger.record_link_visit(
-            link=visit, is_bot=False, now=NOW + timedelta(days=day)
-        )
+        await record_visit(store, link=visit, is_bot=False, now=NOW + timedelta(days=day))
         await store.jobs.claim(job="j", slot=f"s{day}", holder="h", now=NOW + timedelta(days=day))
     work = RetentionWork(
         events=SqlRawEvents(store.db),

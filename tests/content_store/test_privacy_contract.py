@@ -17,7 +17,7 @@ from bot.model import (
     UserProfile,
 )
 from content_store.privacy import SqlPersonalData
-from tests.bot.fakes import MemoryPersonalData, MemoryPorts
+from tests.bot.fakes import MemoryPersonalData, MemoryPorts, record_visit
 from tests.content_store.test_contract import CURATOR, NOW, claim_all, content, enrol, user
 
 
@@ -49,7 +49,7 @@ async def shared_once(ports: Any, n: int = 1) -> tuple[Any, Any, Any]:
         points=8,
         now=NOW,
     )
-    await ports.ledger.record_link_visit(link=links[Network.LINKEDIN], is_bot=False, now=NOW)
+    await record_visit(ports, link=links[Network.LINKEDIN], is_bot=False, now=NOW)
     await ports.ledger.record_reaction(
         event=ReactionEvent(f"Ev{n}", user(n), "tada", message, True, NOW),
         ambassador_id=person.id,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.model import ContentId, DeliveryId, Network, Preferences, TrackedLink
+from tests.bot.fakes import record_visit
 from tests.content_store.test_contract import NOW, content, enrol
 
 WEEK = date(2026, 11, 16)
@@ -118,6 +119,6 @@ async def test_clicks_count_real_visits_of_the_week(ports: Any) -> None:
         (end, False, person),  # the week after
         (NOW, False, other),
     ):
-        await ports.ledger.record_link_visit(link=link(who), is_bot=is_bot, now=at)
+        await record_visit(ports, link=link(who), is_bot=is_bot, now=at)
     assert await ports.recaps.clicks(ambassador_id=person.id, start=start, end=end) == 2
     assert await ports.recaps.clicks(ambassador_id=other.id, start=start, end=end) == 1

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.model import Badge, InteractionKind, Network
+from tests.bot.fakes import record_visit
 from tests.content_store.test_contract import NOW, claim_all, content, enrol
 
 DAY = "2026-11-18"
@@ -45,10 +46,10 @@ async def award_all(ports: Any, *, points: int = 2, paid: int | None = None) -> 
 async def test_real_visits_of_active_people_are_pending_once(ports: Any) -> None:
     person, link = await link_of(ports, 1)
     gone, gone_link = await link_of(ports, 2)
-    await ports.ledger.record_link_visit(link=link, is_bot=False, now=NOW)
-    await ports.ledger.record_link_visit(link=link, is_bot=True, now=NOW)  # a crawler
-    await ports.ledger.record_link_visit(link=link, is_bot=False, now=NOW - timedelta(days=9))
-    await ports.ledger.record_link_visit(link=gone_link, is_bot=False, now=NOW)
+    await record_visit(ports, link=link, is_bot=False, now=NOW)
+    await record_visit(ports, link=link, is_bot=True, now=NOW)  # a crawler
+    await record_visit(ports, link=link, is_bot=False, now=NOW - timedelta(days=9))
+    await record_visit(ports, link=gone_link, is_bot=False, now=NOW)
     await ports.ambassadors.leave(ambassador_id=gone.id, now=NOW)
 
     (visit,) = await ports.recognition.pending_visits(since=NOW - timedelta(days=3), limit=10)
@@ -69,13 +70,11 @@ async def test_real_visits_of_active_people_are_pending_once(ports: Any) -> None
 async def test_daily_cap_counts_paid_slots_per_day(ports: Any) -> None:
     person, link = await link_of(ports, 1)
     for minute in range(4):
-        await ports.ledger.record_link_visit(
-            link=link, is_bot=False, now=NOW + timedelta(minutes=minute)
-        )
+        await record_visit(ports, link=link, is_bot=False, now=NOW + timedelta(minutes=minute))
     assert await award_all(ports, points=5, paid=2) == [5, 5, 0, 0]
     assert await ports.recognition.clicks_awarded(person.id) == 4  # counted, past the cap too
     # The next local day has its own slots.
-    await ports.ledger.record_link_visit(link=link, is_bot=False, now=NOW + timedelta(days=1))
+    await record_visit(ports, link=link, is_bot=False, now=NOW + timedelta(days=1))
     (visit,) = await ports.recognition.pending_visits(since=NOW - timedelta(days=3), limit=10)
     next_day = await ports.recognition.award_visit(
         visit=visit,
@@ -92,12 +91,10 @@ async def test_daily_cap_counts_paid_slots_per_day(ports: Any) -> None:
 async def test_no_cap_and_zero_points(ports: Any) -> None:
     person, link = await link_of(ports, 1)
     for minute in range(3):
-        await ports.ledger.record_link_visit(
-            link=link, is_bot=False, now=NOW + timedelta(minutes=minute)
-        )
+        await record_visit(ports, link=link, is_bot=False, now=NOW + timedelta(minutes=minute))
     assert await award_all(ports, points=0) == [0, 0, 0]  # counted, no points configured
     assert await ports.ledger.points_of(ambassador_id=person.id, start=None, end=None) == (0, 0)
-    await ports.ledger.record_link_visit(link=link, is_bot=False, now=NOW)
+    await record_visit(ports, link=link, is_bot=False, now=NOW)
     assert await award_all(ports, points=3, paid=None) == [3]
 
 
@@ -159,9 +156,7 @@ async def test_racing_writers_award_once(ports: Any) -> None:
     """Two replicas (or an overlapping run) on the same visits, and a double badge."""
     person, link = await link_of(ports, 1)
     for minute in range(6):
-        await ports.ledger.record_link_visit(
-            link=link, is_bot=False, now=NOW + timedelta(minutes=minute)
-        )
+        await record_visit(ports, link=link, is_bot=False, now=NOW + timedelta(minutes=minute))
     visits = await ports.recognition.pending_visits(since=NOW - timedelta(days=1), limit=10)
 
     async def run() -> list[int]:

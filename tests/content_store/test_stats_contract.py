@@ -24,6 +24,7 @@ from content_store.charts import SqlCharts
 from content_store.engine import create_engine
 from content_store.links import SqlLinkVisits
 from content_store.repositories import Database, SqlStore
+from tests.bot.fakes import record_visit
 from tests.content_store.test_contract import HOLDER, NOW, claim_all, content, user
 
 WINDOW = window_of("30d", NOW + timedelta(hours=1))
@@ -75,9 +76,9 @@ async def seed(ports: Any) -> dict[str, Any]:
     await act(sent[c.id], InteractionKind.SKIP, None)
     links = await ports.deliveries.tracked_links(delivery=da, networks=[Network.LINKEDIN])
     for is_bot in (False, False, False, True):
-        await ports.ledger.record_link_visit(link=links[Network.LINKEDIN], is_bot=is_bot, now=NOW)
-    await ports.ledger.record_link_visit(
-        link=links[Network.LINKEDIN], is_bot=False, now=NOW - timedelta(days=60)
+        await record_visit(ports, link=links[Network.LINKEDIN], is_bot=is_bot, now=NOW)
+    await record_visit(
+        ports, link=links[Network.LINKEDIN], is_bot=False, now=NOW - timedelta(days=60)
     )
     for event_id, added, cid in (("E1", True, ai.id), ("E2", False, ai.id), ("E3", True, None)):
         await ports.ledger.record_reaction(
