@@ -46,6 +46,7 @@ from bot.model import (
     InteractionEntry,
     InteractionKind,
     LeaderboardEntry,
+    LinkVisit,
     MessageRef,
     Network,
     NewSuggestion,
@@ -1813,25 +1814,31 @@ class MemoryLinkVisits:
         return sorted(stats, key=lambda s: (-s.clicks, s.key))
 
 
+def link_visit(
+    link: TrackedLink,
+    *,
+    at: datetime,
+    is_bot: bool = False,
+    visitor_key: str | None = None,
+    visit_id: str | None = None,
+) -> LinkVisit:
+    """A visit to ``link`` as the redirect records it (a fresh ``visit_id`` unless given)."""
+    return LinkVisit(
+        visit_id=visit_id or uuid.uuid4().hex,
+        token=link.token,
+        content_id=link.content_id,
+        ambassador_id=link.ambassador_id,
+        network=link.network,
+        is_bot=is_bot,
+        visitor_key=visitor_key,
+        visited_at=at,
+    )
+
+
 async def record_visit(ports: Any, *, link: TrackedLink, is_bot: bool, now: datetime) -> None:
     """One visit to a tracked link, written through ``LinkVisitLog`` as the redirect's batches
     write it (no visitor key: the tests that count unique visitors make their own)."""
-    from bot.model import LinkVisit
-
-    await ports.link_visits.record_visits(
-        [
-            LinkVisit(
-                visit_id=uuid.uuid4().hex,
-                token=link.token,
-                content_id=link.content_id,
-                ambassador_id=link.ambassador_id,
-                network=link.network,
-                is_bot=is_bot,
-                visitor_key=None,
-                visited_at=now,
-            )
-        ]
-    )
+    await ports.link_visits.record_visits([link_visit(link, at=now, is_bot=is_bot)])
 
 
 class MemoryBoards:

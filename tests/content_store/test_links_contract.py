@@ -10,6 +10,7 @@ import pytest
 from bot.clock import FixedClock
 from bot.links import LinkRequest, LinkService, LinkState, VisitorKeys
 from bot.model import LinkGrouping, LinkStats, LinkVisit, Network
+from tests.bot.fakes import link_visit
 from tests.content_store.test_contract import NOW, claim_all, content, enrol
 
 PERSON = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/605.1.15 Safari/605.1.15"
@@ -36,16 +37,7 @@ async def links_of(ports: Any, n: int) -> tuple[Any, dict[Network, Any]]:
 
 
 def visit(link: Any, n: int, *, key: str | None, bot: bool = False, at: Any = NOW) -> LinkVisit:
-    return LinkVisit(
-        visit_id=f"v{n:06d}",
-        token=link.token,
-        content_id=link.content_id,
-        ambassador_id=link.ambassador_id,
-        network=link.network,
-        is_bot=bot,
-        visitor_key=key,
-        visited_at=at,
-    )
+    return link_visit(link, at=at, is_bot=bot, visitor_key=key, visit_id=f"v{n:06d}")
 
 
 async def test_distinct_visitors_clicks_and_bots_per_group(ports: Any, visits: Any) -> None:
