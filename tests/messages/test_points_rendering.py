@@ -25,21 +25,6 @@ APOSTROPHE = "\u2019"
 EVERY_BADGE = tuple(b.value for b in Badge)
 
 
-@pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
-def slack(templates: Templates) -> SlackRenderer:
-    return SlackRenderer(templates)
-
-
-@pytest.fixture(scope="module")
-def teams(templates: Templates) -> TeamsRenderer:
-    return TeamsRenderer(templates)
-
-
 def texts(node: Any) -> str:
     return json.dumps(node, ensure_ascii=False)
 

@@ -22,7 +22,6 @@ from bot.views import (
     TopicChoice,
 )
 from messages import slack_ids, teams_ids
-from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
 from tests.messages.test_slack_rendering import (
@@ -78,21 +77,6 @@ def home(locale: str = "en", **changes: Any) -> HomeView:
         pending=(suggestion(locale),),
     )
     return replace(view, **changes)
-
-
-@pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
-def slack(templates: Templates) -> SlackRenderer:
-    return SlackRenderer(templates)
-
-
-@pytest.fixture(scope="module")
-def teams(templates: Templates) -> TeamsRenderer:
-    return TeamsRenderer(templates)
 
 
 def texts(node: Any) -> str:

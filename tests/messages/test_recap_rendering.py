@@ -11,7 +11,6 @@ import pytest
 
 from bot.views import RecapView
 from messages import slack_ids, teams_ids
-from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
 from tests.messages.test_prefs_rendering import profile, settings_form
@@ -37,21 +36,6 @@ def recap(locale: str = "en", **changes: Any) -> RecapView:
         waiting=1,
     )
     return replace(view, **changes)
-
-
-@pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
-def slack(templates: Templates) -> SlackRenderer:
-    return SlackRenderer(templates)
-
-
-@pytest.fixture(scope="module")
-def teams(templates: Templates) -> TeamsRenderer:
-    return TeamsRenderer(templates)
 
 
 EXPECTED = {

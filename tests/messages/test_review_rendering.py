@@ -58,11 +58,6 @@ STATES: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
 def blocks_text(blocks: list[dict[str, Any]]) -> str:
     return json.dumps(blocks, ensure_ascii=False)
 

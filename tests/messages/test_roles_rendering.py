@@ -8,7 +8,6 @@ import json
 import pytest
 
 from bot.views import AuditView, HelpView
-from messages.render import Templates
 from messages.slack import SlackRenderer
 from messages.teams import TeamsRenderer
 from tests.messages.roles_views import HOSTILE_NAME, MARKDOWN_NAME, audit_view, curators_view
@@ -16,16 +15,6 @@ from tests.messages.test_slack_rendering import HOSTILE_ESCAPED, LOCALES
 from tests.messages.test_slack_rendering import check_message as check_slack
 from tests.messages.test_teams import all_text
 from tests.messages.test_teams import check_message as check_teams
-
-
-@pytest.fixture
-def slack() -> SlackRenderer:
-    return SlackRenderer(Templates())
-
-
-@pytest.fixture
-def teams() -> TeamsRenderer:
-    return TeamsRenderer(Templates())
 
 
 def slack_text(blocks: list[dict[str, object]]) -> str:

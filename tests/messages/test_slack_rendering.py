@@ -277,11 +277,6 @@ NOTICES: dict[str, dict[str, object]] = {
 
 
 @pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
 def renderer(templates: Templates) -> SlackRenderer:
     return SlackRenderer(templates)
 

@@ -7,7 +7,6 @@ import json
 import pytest
 
 from messages import slack_ids
-from messages.render import Templates
 from messages.slack import SlackMessage, SlackRenderer
 from messages.teams import MAX_CARD_BYTES, TeamsRenderer, card_bytes
 from tests.messages.stats_samples import (
@@ -21,16 +20,6 @@ from tests.messages.test_slack_rendering import check_message as check_slack
 from tests.messages.test_teams import check_message as check_teams
 
 LOCALES = ("en", "fr")
-
-
-@pytest.fixture(scope="module")
-def slack() -> SlackRenderer:
-    return SlackRenderer(Templates())
-
-
-@pytest.fixture(scope="module")
-def teams() -> TeamsRenderer:
-    return TeamsRenderer(Templates())
 
 
 def _text(message: SlackMessage) -> str:

@@ -316,11 +316,6 @@ def all_text(tree: Tree) -> str:
 
 
 @pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
 def renderer(templates: Templates) -> TeamsRenderer:
     return TeamsRenderer(templates)
 

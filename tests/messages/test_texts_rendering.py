@@ -12,7 +12,6 @@ from bot.programme import SUPPORTED_LOCALES
 from bot.texts import EditForm
 from bot.views import Notice, PostForm
 from messages import slack_ids, teams_ids
-from messages.render import Templates
 from messages.slack import MAX_TEXT_INPUTS, SlackRenderer
 from messages.teams import TeamsRenderer
 from tests.messages.test_slack_rendering import (
@@ -28,21 +27,6 @@ from tests.messages.test_teams import check_message as check_card
 
 LOCALES = ("en", "fr")
 EVERY_NETWORK = tuple(Network)
-
-
-@pytest.fixture(scope="module")
-def templates() -> Templates:
-    return Templates()
-
-
-@pytest.fixture(scope="module")
-def slack(templates: Templates) -> SlackRenderer:
-    return SlackRenderer(templates)
-
-
-@pytest.fixture(scope="module")
-def teams(templates: Templates) -> TeamsRenderer:
-    return TeamsRenderer(templates)
 
 
 def form(locale: str, max_texts: int = 6) -> PostForm:

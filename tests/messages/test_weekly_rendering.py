@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from messages.render import Templates
 from messages.slack import SlackMessage, SlackRenderer
 from messages.teams import TeamsRenderer
 from tests.messages.test_slack_rendering import check_message as check_slack
@@ -15,16 +14,6 @@ from tests.messages.weekly_samples import CHART_URL, NEW_URL, weekly_view
 
 LOCALES = ("en", "fr")
 NBSP = "\u00a0"
-
-
-@pytest.fixture(scope="module")
-def slack() -> SlackRenderer:
-    return SlackRenderer(Templates())
-
-
-@pytest.fixture(scope="module")
-def teams() -> TeamsRenderer:
-    return TeamsRenderer(Templates())
 
 
 def _text(message: SlackMessage) -> str:
