@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import text as sql
 
-from bot.leaderboard import LeaderboardService
 from bot.model import PageMetadata
 from tests import factories
+from tests.adapters.rollup import rolled_up
 from tests.adapters.slack.conftest import (
     ALICE,
     BOB,
@@ -26,13 +26,6 @@ from tests.adapters.slack.conftest import (
     plain,
 )
 from tests.fakes.slack_api import dm_channel_id
-
-
-async def rolled_up(leaderboard: LeaderboardService) -> int:
-    """Awards the rollup applied, run as the job does. The runtime's own job may have run
-    first (it fires every minute): then its state only knew the awards before, and one more
-    run applies the rest."""
-    return sum([await leaderboard.roll_up(settle=timedelta(0)) for _ in range(2)])
 
 
 def buttons(message: Any) -> dict[str, dict[str, Any]]:
@@ -496,7 +489,7 @@ async def test_monthly_board_and_hiding(slack_bot: SlackBot) -> None:
     share = buttons(suggestion)["share:linkedin"]
     await slack_bot.click(BOB, "share:linkedin", share["value"], message_ts=suggestion.ts)
     await slack_bot.fake.wait_for(lambda: slack_bot.fake.calls_to("chat.update"))
-    await slack_bot.runtime.services.leaderboard.roll_up(settle=timedelta(0))
+    await rolled_up(slack_bot.runtime.services.leaderboard)
     await slack_bot.command("leaderboard month", BOB)
     (board,) = await slack_bot.replies_to(BOB)
     assert "novembre" in board["text"] or "2026" in board["text"]  # Bob reads French

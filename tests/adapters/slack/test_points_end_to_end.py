@@ -4,13 +4,13 @@ Web API out, the real database in between."""
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from tests.adapters.rollup import rolled_up
 from tests.adapters.slack.conftest import BOB, CHANNEL, CONFIG, SlackBot
 from tests.adapters.slack.test_end_to_end import buttons, message_text, publish_ai_post
 from tests.adapters.slack.test_prefs_end_to_end import open_home
@@ -54,7 +54,7 @@ async def test_a_confirmed_share_earns_a_badge_dm_once_and_the_weekly_post_names
     assert "Vos badges" in home and "Premier partage" in home and "🔥 1 semaine" in home
 
     leaderboard = slack_bot.runtime.services.leaderboard
-    await leaderboard.roll_up(settle=timedelta(0))  # boards read the rollup (a minute's job)
+    await rolled_up(leaderboard)  # boards read the rollup (a minute's job)
     assert await leaderboard.post_weekly(holder="replica-a") == 1
     (posted,) = slack_bot.fake.messages_in(CHANNEL)
     post = texts_of([posted])[0]

@@ -32,6 +32,7 @@ ALICE = "29:1alice-curator"  # curator
 BOB = "29:1bob-ambassador"  # ambassador-to-be, French
 CAROL = "29:1carol-ambassador"
 CHANNEL = "19:ambassadors@thread.tacv2"
+OPEN_URL = "Action.OpenUrl"  # a share button
 PUBLIC_URL = "https://go.example.com"
 FAST_SENDER = SenderSettings(
     limits={Platform.TEAMS: RateLimit(1_000, 1_000), Platform.SLACK: RateLimit(1_000, 1_000)},
@@ -123,6 +124,14 @@ class TeamsBot:
 
     def sent_to(self, user: str) -> list[RecordedActivity]:
         return self.connector.activities(self.conversation(user))
+
+    def suggestions(self, user: str) -> list[RecordedActivity]:
+        """The suggestion cards in the person's chat: the cards with share buttons."""
+        return [
+            a
+            for a in self.sent_to(user)
+            if a.attachments and any(x.get("type") == OPEN_URL for x in actions_of(card_of(a)))
+        ]
 
     async def wait_sent(self, user: str, count: int = 1) -> list[RecordedActivity]:
         """The activities in the person's chat, once ``count`` arrived."""

@@ -4,14 +4,13 @@ at the fake Bot Framework Connector, state checked in the database."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import text
 
 from advocacy_bot.main import build_runtime, create_web_app
-from bot.leaderboard import LeaderboardService
 from bot.model import (
     AmbassadorId,
     Enrolment,
@@ -21,11 +20,13 @@ from bot.model import (
     PlatformUser,
     UserProfile,
 )
+from tests.adapters.rollup import rolled_up
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
     CAROL,
     CHANNEL,
+    OPEN_URL,
     TENANT,
     RecordingFetcher,
     TeamsBot,
@@ -36,14 +37,6 @@ from tests.adapters.teams.conftest import (
 from tests.fakes.bot_connector import FakeBotConnector, RecordedActivity, ThrottleLimits
 
 SUBMIT = "Action.Submit"
-OPEN_URL = "Action.OpenUrl"
-
-
-async def rolled_up(leaderboard: LeaderboardService) -> int:
-    """Awards the rollup applied, run as the job does. The runtime's own job may have run
-    first (it fires every minute): then its state only knew the awards before, and one more
-    run applies the rest."""
-    return sum([await leaderboard.roll_up(settle=timedelta(0)) for _ in range(2)])
 
 
 async def test_install_stores_the_reference_and_welcomes(teams_bot: TeamsBot) -> None:
@@ -83,14 +76,7 @@ async def test_join_by_card_then_get_a_suggestion_and_confirm_it(teams_bot: Team
     # Alice, a curator, posts in one line: the sender DMs Bob a suggestion card proactively.
     await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
 
-    def suggestions() -> list[RecordedActivity]:
-        return [
-            a
-            for a in teams_bot.sent_to(BOB)
-            if a.attachments and any(x["type"] == OPEN_URL for x in actions_of(card_of(a)))
-        ]
-
-    (suggestion,) = await teams_bot.connector.wait_for(suggestions)
+    (suggestion,) = await teams_bot.connector.wait_for(lambda: teams_bot.suggestions(BOB))
     assert suggestion.reply_to_id is None  # a new message in Bob's chat, sent proactively
     card = card_of(suggestion)
     urls = [a["url"] for a in actions_of(card) if a["type"] == OPEN_URL]
@@ -220,14 +206,7 @@ async def test_the_weekly_digest_shows_its_chart_from_a_signed_link(teams_bot: T
     await teams_bot.join(BOB, "Bob Durand")
     await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
 
-    def suggestions() -> list[RecordedActivity]:
-        return [
-            a
-            for a in teams_bot.sent_to(BOB)
-            if a.attachments and any(x["type"] == OPEN_URL for x in actions_of(card_of(a)))
-        ]
-
-    (suggestion,) = await teams_bot.connector.wait_for(suggestions)
+    (suggestion,) = await teams_bot.connector.wait_for(lambda: teams_bot.suggestions(BOB))
     share = next(a["url"] for a in actions_of(card_of(suggestion)) if a["type"] == OPEN_URL)
     browser = {"User-Agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/131.0 Safari/537.36"}
     path = share.removeprefix("https://go.example.com")

@@ -3,9 +3,9 @@ Framework connector out, the real database in between."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
+from tests.adapters.rollup import rolled_up
 from tests.adapters.teams.conftest import (
     ALICE,
     BOB,
@@ -19,7 +19,6 @@ from tests.adapters.teams.conftest import (
 from tests.fakes.bot_connector import RecordedActivity
 
 SUBMIT = "Action.Submit"
-OPEN_URL = "Action.OpenUrl"
 
 
 def everything_sent(activities: list[RecordedActivity]) -> list[str]:
@@ -40,14 +39,7 @@ async def test_a_confirmed_share_earns_a_badge_dm_and_the_weekly_card_names_it(
     assert (await teams_bot.post(added))[0] == 201
     await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
 
-    def suggestions() -> list[RecordedActivity]:
-        return [
-            a
-            for a in teams_bot.sent_to(BOB)
-            if a.attachments and any(x["type"] == OPEN_URL for x in actions_of(card_of(a)))
-        ]
-
-    (suggestion,) = await teams_bot.connector.wait_for(suggestions)
+    (suggestion,) = await teams_bot.connector.wait_for(lambda: teams_bot.suggestions(BOB))
     await teams_bot.until_scalar("SELECT status FROM delivery", "sent")
     confirm: Any = next(
         a
@@ -74,7 +66,7 @@ async def test_a_confirmed_share_earns_a_badge_dm_and_the_weekly_card_names_it(
     (shown,) = await teams_bot.connector.wait_for(profile)
     assert "Premier partage" in shown and "semaine" in shown
 
-    await teams_bot.runtime.services.leaderboard.roll_up(settle=timedelta(0))  # the rollup job
+    await rolled_up(teams_bot.runtime.services.leaderboard)  # the rollup job
     assert await teams_bot.runtime.services.leaderboard.post_weekly(holder="test") == 1
     (board,) = teams_bot.connector.activities(CHANNEL)
     posted = texts_of(card_of(board))

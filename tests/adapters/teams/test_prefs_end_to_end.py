@@ -17,8 +17,6 @@ from tests.adapters.teams.conftest import (
     texts_of,
 )
 
-OPEN_URL = "Action.OpenUrl"
-
 
 def inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {e["id"]: e for e in card["body"] if e["type"].startswith("Input.")}
@@ -125,23 +123,16 @@ async def test_pause_and_resume_by_typing(teams_bot: TeamsBot) -> None:
     await teams_bot.until_scalar("SELECT count(*) FROM ambassador WHERE paused_at IS NOT NULL", 1)
     await teams_bot.say(ALICE, "post https://example.com/blog/launch #ai Our launch is out")
 
-    def suggestions(user: str) -> list[Any]:
-        return [
-            a
-            for a in teams_bot.sent_to(user)
-            if a.attachments and any(x.get("type") == OPEN_URL for x in actions_of(card_of(a)))
-        ]
-
-    await teams_bot.connector.wait_for(lambda: suggestions(CAROL))
+    await teams_bot.connector.wait_for(lambda: teams_bot.suggestions(CAROL))
     await teams_bot.until_scalar("SELECT count(*) FROM delivery", 1)  # none was made for Bob
-    assert suggestions(BOB) == []
+    assert teams_bot.suggestions(BOB) == []
     await teams_bot.say(BOB, "me")
     await teams_bot.connector.wait_for(lambda: "⏸️" in texts_of(teams_bot.sent_to(BOB)[-1].activity))
 
     await teams_bot.say(BOB, "resume")
     await teams_bot.until_scalar("SELECT count(*) FROM ambassador WHERE paused_at IS NULL", 2)
     await teams_bot.say(ALICE, "post https://example.com/blog/next #ai Next one")
-    (next_one,) = await teams_bot.connector.wait_for(lambda: suggestions(BOB))
+    (next_one,) = await teams_bot.connector.wait_for(lambda: teams_bot.suggestions(BOB))
     assert "blog/next" in texts_of(next_one.activity) + str(next_one.activity)
 
 
