@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -55,6 +56,21 @@ async def reload(world: World, ambassador: Ambassador) -> Ambassador:
 def recaps(world: World) -> RecapService:
     assert world.services.recaps is not None
     return world.services.recaps
+
+
+def recap_service(world: World, holder: str, **options: Any) -> RecapService:
+    """Another recap service over the world's ports (another replica, other settings)."""
+    return RecapService(
+        recaps=world.ports.recaps,
+        ambassadors=world.ports.ambassadors,
+        preferences=world.ports.preferences,
+        ledger=world.ports.ledger,
+        gateways=world.gateways,
+        programme=world.programme,
+        clock=world.clock,
+        holder=holder,
+        **options,
+    )
 
 
 def sent_to(world: World) -> list[str]:
@@ -199,17 +215,7 @@ async def test_once_per_week_under_double_runs_and_two_replicas(
     world: World, people: dict[str, Ambassador]
 ) -> None:
     world.clock.set(MONDAY_9)
-    other = RecapService(
-        recaps=world.ports.recaps,
-        ambassadors=world.ports.ambassadors,
-        preferences=world.ports.preferences,
-        ledger=world.ports.ledger,
-        gateways=world.gateways,
-        programme=world.programme,
-        clock=world.clock,
-        holder="replica-2",
-        boards=world.ports.boards,
-    )
+    other = recap_service(world, "replica-2", boards=world.ports.boards)
     assert (await recaps(world).send_due()).sent == 3
     assert (await other.send_due()).sent == 0
     world.clock.set(MONDAY_9 + timedelta(hours=5))
@@ -305,17 +311,7 @@ async def test_failures_transient_and_permanent(
 
 
 async def test_a_run_sends_one_batch(world: World, people: dict[str, Ambassador]) -> None:
-    service = RecapService(
-        recaps=world.ports.recaps,
-        ambassadors=world.ports.ambassadors,
-        preferences=world.ports.preferences,
-        ledger=world.ports.ledger,
-        gateways=world.gateways,
-        programme=world.programme,
-        clock=world.clock,
-        holder="small",
-        settings=RecapSettings(batch=2),
-    )
+    service = recap_service(world, "small", settings=RecapSettings(batch=2))
     world.clock.set(MONDAY_9)
     assert (await service.send_due()).sent == 2
     assert (await service.send_due()).sent == 1
@@ -332,17 +328,7 @@ async def test_sends_are_paced_by_the_workspace_bucket(
         asked.append(workspace)
         return world.services.sender.bucket(workspace)
 
-    service = RecapService(
-        recaps=world.ports.recaps,
-        ambassadors=world.ports.ambassadors,
-        preferences=world.ports.preferences,
-        ledger=world.ports.ledger,
-        gateways=world.gateways,
-        programme=world.programme,
-        clock=world.clock,
-        holder="paced",
-        bucket=bucket,
-    )
+    service = recap_service(world, "paced", bucket=bucket)
     world.clock.set(MONDAY_9)
     assert (await service.send_due()).sent == 3
     workspace = f"{Platform.SLACK.value}:{people['Ada'].user.workspace_id}"
